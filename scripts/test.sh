@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The whole test suite, peers included: formatting, lints, every unit and
+# integration test, and the tests marked #[ignore = "needs …"] with their
+# peers (a real SMTP server, ...) started here on loopback ports.
+# Safe to run on a fresh machine: it installs what it needs first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+scripts/install-peers.sh
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+peers=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-peers.XXXXXX")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$peers"
+}
+trap cleanup EXIT
+
+free_port() { "$root/target/peers-venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "peer on port $1 did not start" >&2
+  return 1
+}
+
+# A real SMTP server that files every message it receives into a Maildir.
+smtp_port=$(free_port)
+mkdir -p "$peers/maildir"
+"$root/target/peers-venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" \
+  -c aiosmtpd.handlers.Mailbox "$peers/maildir" >"$peers/smtp.log" 2>&1 &
+pids+=($!)
+wait_port "$smtp_port"
+export SWITCHBOARD_TEST_SMTP="127.0.0.1:$smtp_port"
+export SWITCHBOARD_TEST_MAILDIR="$peers/maildir"
+
+cargo test --workspace -- --include-ignored
