@@ -2,3 +2,4 @@
 //! its contact site plus the routing manifest the router reads.
 
 pub mod model;
+pub mod render;

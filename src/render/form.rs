@@ -1,0 +1,129 @@
+//! What the contact form needs: its field names, hidden values and topic menu.
+//!
+//! Field names are defined once, here, and handed to templates as
+//! `form.fields.*`, so a theme never hard-codes a name the router would not
+//! recognise. They mirror the router's own constants (the router parses what
+//! this form sends).
+
+use serde::Serialize;
+
+use super::RenderOptions;
+use super::view::{DepartmentView, TopicView};
+use crate::model::Site;
+
+/// Names of the form fields, as the router reads them.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormFields {
+    pub name: &'static str,
+    pub email: &'static str,
+    pub phone: &'static str,
+    pub company: &'static str,
+    pub topic: &'static str,
+    pub message: &'static str,
+    /// Must be present and empty; bots fill it.
+    pub honeypot: &'static str,
+    pub token: &'static str,
+    pub content_hash: &'static str,
+    /// Filled by the script with a random value kept across retries, so a
+    /// re-sent POST is not mailed twice. Empty without JavaScript.
+    pub idempotency_key: &'static str,
+}
+
+/// The field names the router expects.
+pub const FIELDS: FormFields = FormFields {
+    name: "name",
+    email: "email",
+    phone: "phone",
+    company: "company",
+    topic: "topic",
+    message: "message",
+    honeypot: "website",
+    token: "token",
+    content_hash: "content_hash",
+    idempotency_key: "idempotency_key",
+};
+
+/// A department's topics, rendered as one `<optgroup>`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicGroup {
+    pub department: String,
+    pub department_name: String,
+    pub topics: Vec<TopicView>,
+}
+
+/// Everything a template needs to render one form.
+#[derive(Debug, Clone, Serialize)]
+pub struct FormView {
+    pub endpoint: String,
+    pub fields: FormFields,
+    pub content_hash: String,
+    pub token: String,
+    pub max_message_chars: u32,
+    pub min_fill_seconds: u32,
+    /// Site-relative path of the thank-you page.
+    pub thanks_path: &'static str,
+    /// One group per department that has topics, in department order.
+    pub groups: Vec<TopicGroup>,
+    /// Topic pre-selected (a department with a single topic).
+    pub selected: Option<String>,
+    /// Set on department pages: the response time promised there.
+    pub response_time: String,
+}
+
+pub const CONTACT_PATH: &str = "contact/";
+pub const THANKS_PATH: &str = "contact/thanks/";
+
+impl FormView {
+    /// The general form: every topic, grouped by department.
+    pub fn all(site: &Site, departments: &[DepartmentView], opts: &RenderOptions) -> FormView {
+        let groups = departments
+            .iter()
+            .filter(|d| !d.topics.is_empty())
+            .map(group)
+            .collect();
+        FormView::with_groups(site, opts, groups, site.form.response_time.clone())
+    }
+
+    /// A department page's form: only that department's topics.
+    pub fn department(site: &Site, dept: &DepartmentView, opts: &RenderOptions) -> FormView {
+        let groups = if dept.topics.is_empty() {
+            vec![]
+        } else {
+            vec![group(dept)]
+        };
+        FormView::with_groups(site, opts, groups, dept.response_time.clone())
+    }
+
+    fn with_groups(
+        site: &Site,
+        opts: &RenderOptions,
+        groups: Vec<TopicGroup>,
+        response_time: String,
+    ) -> FormView {
+        let mut all = groups.iter().flat_map(|g| g.topics.iter());
+        let selected = match (all.next(), all.next()) {
+            (Some(only), None) => Some(only.id.clone()),
+            _ => None,
+        };
+        FormView {
+            endpoint: opts.form_endpoint.clone(),
+            fields: FIELDS,
+            content_hash: opts.content_hash.clone(),
+            token: opts.form_token.clone(),
+            max_message_chars: site.form.max_message_chars,
+            min_fill_seconds: site.form.min_fill_seconds,
+            thanks_path: THANKS_PATH,
+            groups,
+            selected,
+            response_time,
+        }
+    }
+}
+
+fn group(d: &DepartmentView) -> TopicGroup {
+    TopicGroup {
+        department: d.id.clone(),
+        department_name: d.name.clone(),
+        topics: d.topics.clone(),
+    }
+}

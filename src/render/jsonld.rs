@@ -1,0 +1,247 @@
+//! schema.org JSON-LD for the home page: the Organization, its departments
+//! (as `department` Organizations) and their ContactPoints with phone,
+//! published email, languages and opening hours.
+//!
+//! Built as a `serde_json::Value`, never by string templates, so it is always
+//! well-formed; [`script_safe`] makes it safe inside `<script>`.
+
+use serde_json::{Map, Value, json};
+
+use super::hours::{SCHEMA_DAYS, hhmm};
+use super::view::department_path;
+use crate::model::{Contact, Department, Hours, Site};
+
+/// The whole graph for `site`. Addresses appear only when published.
+pub fn organization(site: &Site) -> Value {
+    let base = &site.config.base_url;
+    let org = &site.organization;
+    let mut o = obj(json!({
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": org.name,
+        "url": format!("{base}/"),
+    }));
+    if let Some(logo) = &org.logo {
+        o.insert(
+            "logo".into(),
+            format!("{base}/{}", logo.trim_start_matches('/')).into(),
+        );
+    }
+    if let Some(phone) = &org.phone {
+        o.insert("telephone".into(), phone.e164.clone().into());
+    }
+    if let Some(email) = &org.email {
+        o.insert("email".into(), email.clone().into());
+    }
+    if let Some(a) = &org.address {
+        let mut addr = obj(json!({
+            "@type": "PostalAddress",
+            "streetAddress": a.street,
+            "addressLocality": a.locality,
+            "postalCode": a.postal_code,
+            "addressCountry": a.country,
+        }));
+        if let Some(region) = &a.region {
+            addr.insert("addressRegion".into(), region.clone().into());
+        }
+        o.insert("address".into(), Value::Object(addr));
+    }
+    if !org.social.is_empty() {
+        o.insert(
+            "sameAs".into(),
+            org.social.iter().map(|s| s.url.clone()).collect(),
+        );
+    }
+    o.insert(
+        "department".into(),
+        site.departments
+            .iter()
+            .map(|d| department(site, d))
+            .collect(),
+    );
+    Value::Object(o)
+}
+
+fn department(site: &Site, d: &Department) -> Value {
+    let mut o = obj(json!({
+        "@type": "Organization",
+        "name": d.name,
+        "url": format!("{}/{}", site.config.base_url, department_path(&d.id)),
+    }));
+    if !d.summary.is_empty() {
+        o.insert("description".into(), d.summary.clone().into());
+    }
+    if let Some(p) = &d.phone {
+        o.insert("telephone".into(), p.e164.clone().into());
+    }
+    if d.publish_inbox {
+        o.insert("email".into(), d.inbox.clone().into());
+    }
+    let mut points = Vec::new();
+    if d.phone.is_some() || d.publish_inbox {
+        let mut cp = contact_point(&d.name, &d.languages, d.hours.as_ref());
+        if let Some(p) = &d.phone {
+            cp.insert("telephone".into(), p.e164.clone().into());
+        }
+        if d.publish_inbox {
+            cp.insert("email".into(), d.inbox.clone().into());
+        }
+        points.push(Value::Object(cp));
+    }
+    points.extend(d.contacts.iter().map(|c| person_point(d, c)));
+    o.insert("contactPoint".into(), points.into());
+    Value::Object(o)
+}
+
+/// A contact as a ContactPoint: named after the person, typed by their role.
+fn person_point(d: &Department, c: &Contact) -> Value {
+    let langs = if c.languages.is_empty() {
+        &d.languages
+    } else {
+        &c.languages
+    };
+    let mut cp = contact_point(&c.role, langs, d.hours.as_ref());
+    cp.insert("name".into(), c.name.clone().into());
+    if let Some(p) = &c.phone {
+        cp.insert("telephone".into(), p.e164.clone().into());
+    }
+    if c.publish_email {
+        cp.insert("email".into(), c.email.clone().into());
+    }
+    Value::Object(cp)
+}
+
+fn contact_point(contact_type: &str, languages: &[String], hours: Option<&Hours>) -> Map<String, Value> {
+    let mut cp = obj(json!({ "@type": "ContactPoint", "contactType": contact_type }));
+    if !languages.is_empty() {
+        cp.insert("availableLanguage".into(), languages.iter().cloned().collect());
+    }
+    if let Some(h) = hours {
+        cp.insert("hoursAvailable".into(), opening_hours(h).into());
+    }
+    cp
+}
+
+/// One OpeningHoursSpecification per span (grouping days with the same
+/// span), then one per closure with `opens`=`closes`=00:00, which is how
+/// schema.org says "closed on these dates".
+pub fn opening_hours(h: &Hours) -> Vec<Value> {
+    let mut specs: Vec<(u16, u16, Vec<&str>)> = Vec::new();
+    for (day, spans) in h.days.iter().enumerate().take(7) {
+        for s in spans {
+            match specs.iter_mut().find(|(o, c, _)| *o == s.open && *c == s.close) {
+                Some((_, _, days)) => days.push(SCHEMA_DAYS[day]),
+                None => specs.push((s.open, s.close, vec![SCHEMA_DAYS[day]])),
+            }
+        }
+    }
+    let mut out: Vec<Value> = specs
+        .into_iter()
+        .map(|(open, close, days)| {
+            json!({
+                "@type": "OpeningHoursSpecification",
+                "dayOfWeek": days,
+                "opens": format!("{}:00", hhmm(open)),
+                // schema.org has no 24:00; the end of the day is 23:59:59.
+                "closes": if close >= 1440 { "23:59:59".to_string() } else { format!("{}:00", hhmm(close)) },
+            })
+        })
+        .collect();
+    out.extend(h.closures.iter().map(|c| {
+        json!({
+            "@type": "OpeningHoursSpecification",
+            "name": c.name,
+            "opens": "00:00:00",
+            "closes": "00:00:00",
+            "validFrom": c.dates.from.to_string(),
+            "validThrough": c.dates.until.to_string(),
+        })
+    }));
+    out
+}
+
+/// Serializes for a `<script type="application/ld+json">`: `<`, `>` and `&`
+/// become `\u003c`… so no value can close the script element.
+pub fn script_safe(value: &Value) -> String {
+    let s = value.to_string();
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn obj(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organization_graph_shape() {
+        let site = crate::render::testsite::site();
+        let text = script_safe(&organization(&site));
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["@context"], "https://schema.org");
+        assert_eq!(v["@type"], "Organization");
+        assert_eq!(v["name"], site.organization.name);
+        assert_eq!(v["address"]["@type"], "PostalAddress");
+        assert_eq!(v["address"]["addressCountry"], "DE");
+        let depts = v["department"].as_array().unwrap();
+        assert_eq!(depts.len(), site.departments.len());
+        for (dv, d) in depts.iter().zip(&site.departments) {
+            assert_eq!(dv["@type"], "Organization");
+            assert_eq!(dv["name"], d.name);
+            let points = dv["contactPoint"].as_array().unwrap();
+            assert!(!points.is_empty());
+            for p in points {
+                assert_eq!(p["@type"], "ContactPoint");
+                assert!(p["telephone"].as_str().is_none_or(|t| t.starts_with('+')));
+                if d.hours.is_some() {
+                    let hrs = p["hoursAvailable"].as_array().unwrap();
+                    assert_eq!(hrs[0]["@type"], "OpeningHoursSpecification");
+                    assert!(hrs[0]["dayOfWeek"][0].as_str().unwrap().starts_with("https://schema.org/"));
+                }
+                assert!(p["availableLanguage"].is_array());
+            }
+        }
+        // Unpublished addresses never appear.
+        for c in site.contacts().filter(|c| !c.publish_email) {
+            assert!(!text.contains(&c.email));
+        }
+        for d in site.departments.iter().filter(|d| !d.publish_inbox) {
+            assert!(!text.contains(&d.inbox));
+        }
+    }
+
+    #[test]
+    fn closures_and_full_days() {
+        let site = crate::render::testsite::site();
+        let h = site.departments[0].hours.as_ref().unwrap();
+        let specs = opening_hours(h);
+        let closure = specs.iter().find(|s| s.get("validFrom").is_some()).unwrap();
+        assert_eq!(closure["opens"], "00:00:00");
+        assert_eq!(closure["closes"], "00:00:00");
+    }
+
+    #[test]
+    fn script_safe_cannot_close_the_script() {
+        let v = json!({"name": "</script><b>&"});
+        let s = script_safe(&v);
+        assert!(!s.contains('<'));
+        let back: Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back["name"], "</script><b>&");
+    }
+}

@@ -1,0 +1,339 @@
+//! The public view of a [`Site`]: what templates are allowed to see.
+//!
+//! This is the privacy boundary of the renderer. An address appears here only
+//! when the editor published it (`publish_email`, `publish_inbox`); the raw
+//! model, with every routing address, never reaches a template, a vCard or the
+//! JSON-LD. Paths are site-relative without a leading slash
+//! (`departments/sales/`); templates prefix them with `root`, which is
+//! relative to the page being rendered, so the output works from any folder
+//! of any host.
+
+use serde::Serialize;
+
+use super::hours::{self, HoursRow};
+use crate::model::{Contact, Department, Organization, Phone, PostalAddress, SocialLink, Site};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    pub base_url: String,
+    pub language: String,
+    pub organization: OrganizationView,
+    /// Pages with a `menu` position, in that order.
+    pub menu: Vec<MenuItem>,
+    /// Every language any department or contact speaks, for the filter.
+    pub languages: Vec<Language>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OrganizationView {
+    pub name: String,
+    pub logo: Option<String>,
+    pub address: Option<PostalAddress>,
+    pub phone: Option<Phone>,
+    /// `organization.email` is by definition a published address.
+    pub email: Option<String>,
+    pub social: Vec<SocialLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MenuItem {
+    pub title: String,
+    pub path: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Language {
+    /// BCP 47 tag as written in the content (`en`, `pt-BR`).
+    pub code: String,
+    /// English name when known, else the tag.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DepartmentView {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    pub path: String,
+    pub phone: Option<Phone>,
+    /// The inbox, only when `publish_inbox`.
+    pub email: Option<String>,
+    pub languages: Vec<Language>,
+    pub response_time: String,
+    pub hours: Option<HoursView>,
+    pub contacts: Vec<ContactView>,
+    /// Topics routed to this department, in `topics.toml` order.
+    pub topics: Vec<TopicView>,
+    /// Space-separated, for `data-` attributes the filter script reads.
+    pub topic_ids: String,
+    pub language_codes: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactView {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    /// Only when `publish_email`.
+    pub email: Option<String>,
+    pub phone: Option<Phone>,
+    pub languages: Vec<Language>,
+    pub language_codes: String,
+    pub photo: Option<String>,
+    /// Editor-written Markdown rendered to HTML; trusted, emitted unescaped.
+    pub bio_html: Option<String>,
+    pub vcard: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HoursView {
+    pub timezone: String,
+    pub rows: Vec<HoursRow>,
+    pub closures: Vec<ClosureView>,
+    /// [`hours::HoursData`] as JSON, safe to put in an attribute (tera escapes it).
+    pub data_json: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosureView {
+    pub name: String,
+    pub from: String,
+    pub until: String,
+    /// "24 Dec 2025 – 26 Dec 2025" or a single day.
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TopicView {
+    pub id: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub department: String,
+}
+
+impl SiteView {
+    pub fn new(site: &Site) -> SiteView {
+        let mut menu: Vec<_> = site
+            .pages
+            .iter()
+            .filter_map(|p| p.menu.map(|m| (m, p)))
+            .collect();
+        menu.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.title.cmp(&b.1.title)));
+        let mut languages: Vec<Language> = site
+            .departments
+            .iter()
+            .flat_map(|d| {
+                d.languages
+                    .iter()
+                    .chain(d.contacts.iter().flat_map(|c| c.languages.iter()))
+            })
+            .map(|code| language(code))
+            .collect();
+        languages.sort_by(|a, b| a.name.cmp(&b.name));
+        languages.dedup();
+        SiteView {
+            title: site.config.title.clone(),
+            description: site.config.description.clone(),
+            base_url: site.config.base_url.clone(),
+            language: site.config.language.clone(),
+            organization: organization(&site.organization),
+            menu: menu
+                .into_iter()
+                .map(|(_, p)| MenuItem {
+                    title: p.title.clone(),
+                    path: format!("{}/", p.slug),
+                })
+                .collect(),
+            languages,
+        }
+    }
+}
+
+fn organization(org: &Organization) -> OrganizationView {
+    OrganizationView {
+        name: org.name.clone(),
+        logo: org.logo.as_ref().map(|l| l.trim_start_matches('/').to_string()),
+        address: org.address.clone(),
+        phone: org.phone.clone(),
+        email: org.email.clone(),
+        social: org.social.clone(),
+    }
+}
+
+impl DepartmentView {
+    pub fn new(site: &Site, dept: &Department) -> DepartmentView {
+        let topics: Vec<TopicView> = site
+            .topics
+            .iter()
+            .filter(|t| t.department == dept.id)
+            .map(|t| TopicView {
+                id: t.id.clone(),
+                label: t.label.clone(),
+                description: t.description.clone(),
+                department: t.department.clone(),
+            })
+            .collect();
+        DepartmentView {
+            id: dept.id.clone(),
+            name: dept.name.clone(),
+            summary: dept.summary.clone(),
+            path: department_path(&dept.id),
+            phone: dept.phone.clone(),
+            email: dept.publish_inbox.then(|| dept.inbox.clone()),
+            languages: dept.languages.iter().map(|l| language(l)).collect(),
+            language_codes: codes(dept.languages.iter().chain(
+                dept.contacts.iter().flat_map(|c| c.languages.iter()),
+            )),
+            response_time: dept.response_time.clone(),
+            hours: dept.hours.as_ref().map(|h| HoursView {
+                timezone: h.timezone.clone(),
+                rows: hours::rows(h),
+                closures: h
+                    .closures
+                    .iter()
+                    .map(|c| ClosureView {
+                        name: c.name.clone(),
+                        from: c.dates.from.to_string(),
+                        until: c.dates.until.to_string(),
+                        text: if c.dates.from == c.dates.until {
+                            c.dates.from.format("%-d %b %Y").to_string()
+                        } else {
+                            format!(
+                                "{} – {}",
+                                c.dates.from.format("%-d %b %Y"),
+                                c.dates.until.format("%-d %b %Y")
+                            )
+                        },
+                    })
+                    .collect(),
+                // Serializing plain strings and integers cannot fail.
+                data_json: serde_json::to_string(&hours::data(h)).unwrap_or_default(),
+            }),
+            contacts: dept.contacts.iter().map(contact).collect(),
+            topic_ids: topics
+                .iter()
+                .map(|t| t.id.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            topics,
+        }
+    }
+}
+
+fn contact(c: &Contact) -> ContactView {
+    ContactView {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        role: c.role.clone(),
+        email: c.publish_email.then(|| c.email.clone()),
+        phone: c.phone.clone(),
+        languages: c.languages.iter().map(|l| language(l)).collect(),
+        language_codes: codes(c.languages.iter()),
+        photo: c.photo.as_ref().map(|p| p.trim_start_matches('/').to_string()),
+        bio_html: c.bio_html.clone(),
+        vcard: vcard_path(&c.id),
+    }
+}
+
+pub fn department_path(id: &str) -> String {
+    format!("departments/{id}/")
+}
+
+pub fn vcard_path(contact_id: &str) -> String {
+    format!("vcards/{contact_id}.vcf")
+}
+
+fn codes<'a>(langs: impl Iterator<Item = &'a String>) -> String {
+    let mut v: Vec<&str> = langs.map(|s| s.as_str()).collect();
+    v.sort_unstable();
+    v.dedup();
+    v.join(" ")
+}
+
+/// English display names for common tags. Unknown tags show as written;
+/// the theme's script may replace them with `Intl.DisplayNames` names.
+pub fn language(code: &str) -> Language {
+    const NAMES: &[(&str, &str)] = &[
+        ("ar", "Arabic"),
+        ("bg", "Bulgarian"),
+        ("ca", "Catalan"),
+        ("cs", "Czech"),
+        ("da", "Danish"),
+        ("de", "German"),
+        ("el", "Greek"),
+        ("en", "English"),
+        ("es", "Spanish"),
+        ("et", "Estonian"),
+        ("fa", "Persian"),
+        ("fi", "Finnish"),
+        ("fr", "French"),
+        ("he", "Hebrew"),
+        ("hi", "Hindi"),
+        ("hr", "Croatian"),
+        ("hu", "Hungarian"),
+        ("id", "Indonesian"),
+        ("it", "Italian"),
+        ("ja", "Japanese"),
+        ("ko", "Korean"),
+        ("lt", "Lithuanian"),
+        ("lv", "Latvian"),
+        ("nb", "Norwegian Bokmål"),
+        ("nl", "Dutch"),
+        ("no", "Norwegian"),
+        ("pl", "Polish"),
+        ("pt", "Portuguese"),
+        ("ro", "Romanian"),
+        ("ru", "Russian"),
+        ("sk", "Slovak"),
+        ("sl", "Slovenian"),
+        ("sr", "Serbian"),
+        ("sv", "Swedish"),
+        ("th", "Thai"),
+        ("tr", "Turkish"),
+        ("uk", "Ukrainian"),
+        ("vi", "Vietnamese"),
+        ("zh", "Chinese"),
+    ];
+    let primary = code.split('-').next().unwrap_or(code).to_ascii_lowercase();
+    let name = NAMES
+        .iter()
+        .find(|(c, _)| *c == primary)
+        .map(|(_, n)| {
+            if primary.len() == code.len() {
+                (*n).to_string()
+            } else {
+                format!("{n} ({})", &code[primary.len() + 1..])
+            }
+        })
+        .unwrap_or_else(|| code.to_string());
+    Language {
+        code: code.to_string(),
+        name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn language_names() {
+        assert_eq!(language("de").name, "German");
+        assert_eq!(language("pt-BR").name, "Portuguese (BR)");
+        assert_eq!(language("tlh").name, "tlh");
+    }
+
+    #[test]
+    fn unpublished_addresses_are_not_in_the_view() {
+        let site = crate::render::testsite::site();
+        for d in &site.departments {
+            let v = DepartmentView::new(&site, d);
+            assert_eq!(v.email.is_some(), d.publish_inbox);
+            for (c, cv) in d.contacts.iter().zip(&v.contacts) {
+                assert_eq!(cv.email.is_some(), c.publish_email);
+            }
+        }
+    }
+}
