@@ -1,5 +1,14 @@
 //! Switchboard's builder: reads an organisation from `content/` and renders
 //! its contact site plus the routing manifest the router reads.
+//!
+//! The way through: [`model`] loads and checks the TOML, [`render`] turns
+//! the [`model::Site`] into files in memory, [`manifest`] fills the router's
+//! manifest, [`build`] ties them together and [`output`] swaps the result in.
 
+pub mod build;
+pub mod diagnostic;
+pub mod manifest;
 pub mod model;
+pub mod output;
 pub mod render;
+pub mod state;

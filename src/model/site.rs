@@ -134,7 +134,7 @@ pub struct Contact {
     pub languages: Vec<String>,
     /// Site-relative path of the photo.
     pub photo: Option<String>,
-    /// The bio rendered from Markdown to HTML.
+    /// The bio rendered from Markdown to HTML (see `model::markdown`).
     pub bio_html: Option<String>,
     pub backup: Option<String>,
     pub away: Vec<DateRange>,

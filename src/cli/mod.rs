@@ -1,0 +1,50 @@
+//! Command-line parsing and the commands themselves. Library errors get
+//! their context here, in words an editor understands.
+
+mod build;
+mod check;
+mod init;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Publish your organisation's contact site and route every message to the right person"
+)]
+pub struct Cli {
+    /// The site folder (holding `content/`).
+    #[arg(long, global = true, default_value = ".")]
+    root: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create a new site in DIR that passes `check` and builds.
+    Init { dir: PathBuf },
+    /// Check the content and report every problem with its file and line.
+    Check,
+    /// Render the site into the output folder and write the routing manifest.
+    Build {
+        /// Output folder, replaced whole only when the build succeeds.
+        #[arg(long, short, default_value = "public")]
+        output: PathBuf,
+        /// Where to write the routing manifest (keep it out of the output folder).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+    },
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Init { dir } => init::run(&dir),
+        Command::Check => check::run(&cli.root),
+        Command::Build { output, manifest } => build::run(&cli.root, &output, manifest.as_deref()),
+    }
+}

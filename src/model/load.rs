@@ -1,0 +1,287 @@
+//! Reading the site's files and parsing them into the raw schema. Every file
+//! is read and parsed even when an earlier one fails, so an editor sees all
+//! problems in one run.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use walkdir::WalkDir;
+
+use super::schema::{DepartmentFile, PageFrontMatter, SiteFile, TopicsFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
+
+/// Where content lives inside a site root.
+pub const CONTENT_DIR: &str = "content";
+
+/// A parsed file together with its text, for error locations.
+pub struct Parsed<T> {
+    pub source: SourceFile,
+    pub value: T,
+}
+
+/// A Markdown page: front matter parsed, body still Markdown.
+pub struct RawPage {
+    pub source: SourceFile,
+    pub slug: String,
+    pub front: PageFrontMatter,
+    pub markdown: String,
+}
+
+/// Everything under `content/`, parsed as far as each file allows.
+pub struct RawSite {
+    pub site: Option<Parsed<SiteFile>>,
+    pub departments: Vec<Parsed<DepartmentFile>>,
+    /// File stems of department files that failed to parse (already reported).
+    pub unparsed_departments: Vec<String>,
+    pub topics: Option<Parsed<TopicsFile>>,
+    pub pages: Vec<RawPage>,
+}
+
+/// Reads and parses every content file under `root`, collecting problems.
+pub fn read_site(root: &Path, diagnostics: &mut Diagnostics) -> RawSite {
+    let content = root.join(CONTENT_DIR);
+    if !content.is_dir() {
+        diagnostics.push(
+            Diagnostic::file(CONTENT_DIR, "no `content/` folder here").with_hint(format!(
+                "run switchboard inside a site folder, pass --root, or create one with `switchboard init {}`",
+                root.display()
+            )),
+        );
+        return RawSite {
+            site: None,
+            departments: Vec::new(),
+            unparsed_departments: Vec::new(),
+            topics: None,
+            pages: Vec::new(),
+        };
+    }
+    let site = read_required(root, "content/site.toml", diagnostics)
+        .and_then(|source| parse_toml(source, diagnostics));
+    let topics = read_required(root, "content/topics.toml", diagnostics)
+        .and_then(|source| parse_toml(source, diagnostics));
+    let mut departments = Vec::new();
+    let mut unparsed_departments = Vec::new();
+    for path in content_files(root, "content/departments", "toml") {
+        match read_file(root, &path, diagnostics).and_then(|source| parse_toml(source, diagnostics))
+        {
+            Some(parsed) => departments.push(parsed),
+            None => unparsed_departments.extend(
+                path.file_stem()
+                    .and_then(|stem| stem.to_str())
+                    .map(str::to_string),
+            ),
+        }
+    }
+    let pages = content_files(root, "content/pages", "md")
+        .into_iter()
+        .filter_map(|path| {
+            read_file(root, &path, diagnostics).and_then(|source| parse_page(source, diagnostics))
+        })
+        .collect();
+    RawSite {
+        site,
+        departments,
+        unparsed_departments,
+        topics,
+        pages,
+    }
+}
+
+/// Files with `extension` under `dir`, sorted, skipping hidden and editor temp files.
+fn content_files(root: &Path, dir: &str, extension: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = WalkDir::new(root.join(dir))
+        .follow_links(true)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_file())
+        .map(|entry| entry.into_path())
+        .filter(|path| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.starts_with('.') && path.extension().is_some_and(|e| e == extension)
+        })
+        .filter_map(|path| path.strip_prefix(root).ok().map(Path::to_path_buf))
+        .collect();
+    files.sort();
+    files
+}
+
+fn read_required(root: &Path, relative: &str, diagnostics: &mut Diagnostics) -> Option<SourceFile> {
+    if !root.join(relative).is_file() {
+        diagnostics.push(
+            Diagnostic::file(relative, format!("`{relative}` is missing"))
+                .with_hint("every site needs it: `switchboard init` shows a complete example"),
+        );
+        return None;
+    }
+    read_file(root, Path::new(relative), diagnostics)
+}
+
+fn read_file(root: &Path, relative: &Path, diagnostics: &mut Diagnostics) -> Option<SourceFile> {
+    match std::fs::read(root.join(relative)) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Some(SourceFile::new(relative, text)),
+            Err(_) => {
+                diagnostics.push(
+                    Diagnostic::file(relative, "the file is not valid UTF-8")
+                        .with_hint("save it as UTF-8 in your editor"),
+                );
+                None
+            }
+        },
+        Err(error) => {
+            diagnostics.push(Diagnostic::file(
+                relative,
+                format!("cannot read the file: {error}"),
+            ));
+            None
+        }
+    }
+}
+
+fn parse_toml<T: DeserializeOwned>(
+    source: SourceFile,
+    diagnostics: &mut Diagnostics,
+) -> Option<Parsed<T>> {
+    match toml::from_str::<T>(&source.text) {
+        Ok(value) => Some(Parsed { source, value }),
+        Err(error) => {
+            diagnostics.push(toml_diagnostic(&source, &error, 0));
+            None
+        }
+    }
+}
+
+/// Splits `+++` TOML front matter from a Markdown page.
+fn parse_page(source: SourceFile, diagnostics: &mut Diagnostics) -> Option<RawPage> {
+    let slug = source
+        .path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let text = source.text.trim_start_matches('\u{feff}');
+    let bom = source.text.len() - text.len();
+    let Some(rest) = text.strip_prefix("+++") else {
+        diagnostics.push(
+            Diagnostic::at(&source, 0..0, "the page has no front matter").with_hint(
+                "start the file with a `+++` line, `title = \"…\"`, and another `+++` line",
+            ),
+        );
+        return None;
+    };
+    let front_start = bom + 3;
+    let Some(end) = rest.find("\n+++") else {
+        diagnostics.push(
+            Diagnostic::at(&source, bom..bom + 3, "the front matter is never closed")
+                .with_hint("add a line with only `+++` after the front matter"),
+        );
+        return None;
+    };
+    let front_text = &rest[..end];
+    let after = &rest[end + 4..];
+    let markdown = after
+        .split_once('\n')
+        .map_or("", |(_, body)| body)
+        .to_string();
+    match toml::from_str::<PageFrontMatter>(front_text) {
+        Ok(front) => Some(RawPage {
+            source,
+            slug,
+            front,
+            markdown,
+        }),
+        Err(error) => {
+            diagnostics.push(toml_diagnostic(&source, &error, front_start));
+            None
+        }
+    }
+}
+
+/// Turns a TOML or schema error into a diagnostic, with a "did you mean" for unknown keys.
+fn toml_diagnostic(source: &SourceFile, error: &toml::de::Error, offset: usize) -> Diagnostic {
+    let span = error
+        .span()
+        .map_or(offset..offset, |s| s.start + offset..s.end + offset);
+    let message = error.message().trim().to_string();
+    if let Some((unknown, expected)) = parse_unknown_field(&message) {
+        let diagnostic = Diagnostic::at(source, span, format!("unknown key `{unknown}`"));
+        return match did_you_mean(&unknown, expected.iter().map(String::as_str)) {
+            Some(close) => diagnostic.with_hint(format!("did you mean `{close}`?")),
+            None => diagnostic.with_hint(format!(
+                "the keys allowed here are: {}",
+                expected.join(", ")
+            )),
+        };
+    }
+    if let Some(missing) = parse_missing_field(&message) {
+        return Diagnostic::at(source, span, format!("missing key `{missing}`")).with_hint(
+            format!("add `{missing} = …` here; the README's content reference lists every key"),
+        );
+    }
+    Diagnostic::at(source, span, message)
+        .with_hint("fix the TOML here; see the README's content reference")
+}
+
+/// `unknown field `x`, expected one of `a`, `b`` → ("x", ["a", "b"]).
+fn parse_unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (unknown, rest) = rest.split_once('`')?;
+    let expected = rest
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((unknown.to_string(), expected))
+}
+
+fn parse_missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::schema::TopicsFile;
+
+    #[test]
+    fn unknown_key_gets_a_did_you_mean_and_its_line() {
+        let source = SourceFile::new(
+            "content/topics.toml",
+            "[[topic]]\nid = \"a\"\nlabell = \"A\"\n",
+        );
+        let mut diagnostics = Diagnostics::default();
+        assert!(parse_toml::<TopicsFile>(source, &mut diagnostics).is_none());
+        let diagnostic = &diagnostics.0[0];
+        assert_eq!(diagnostic.message, "unknown key `labell`");
+        assert_eq!((diagnostic.line, diagnostic.column), (3, 1));
+        assert_eq!(diagnostic.hint.as_deref(), Some("did you mean `label`?"));
+    }
+
+    #[test]
+    fn front_matter_errors_point_into_the_page() {
+        let source = SourceFile::new(
+            "content/pages/about.md",
+            "+++\ntitle = \"About\"\nmenuu = 1\n+++\nHello\n",
+        );
+        let mut diagnostics = Diagnostics::default();
+        assert!(parse_page(source, &mut diagnostics).is_none());
+        assert_eq!(diagnostics.0[0].line, 3);
+        assert_eq!(
+            diagnostics.0[0].hint.as_deref(),
+            Some("did you mean `menu`?")
+        );
+    }
+
+    #[test]
+    fn page_body_follows_front_matter() {
+        let source = SourceFile::new(
+            "content/pages/about.md",
+            "+++\ntitle = \"About\"\n+++\n# Hello\n",
+        );
+        let mut diagnostics = Diagnostics::default();
+        let page = parse_page(source, &mut diagnostics).expect("page parses");
+        assert_eq!(page.slug, "about");
+        assert_eq!(page.markdown, "# Hello\n");
+    }
+}

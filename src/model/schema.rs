@@ -1,0 +1,174 @@
+//! The TOML files exactly as editors write them. Values that later checks may
+//! complain about are `Spanned`, so every error can point at its line.
+//! Unknown keys are refused (`deny_unknown_fields`): a typo must not be
+//! silently ignored.
+
+use serde::Deserialize;
+use toml::Spanned;
+use toml::value::Datetime;
+
+/// `content/site.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteFile {
+    pub site: SiteSection,
+    pub organization: OrganizationSection,
+    pub form: Option<FormSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteSection {
+    pub title: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    pub base_url: Spanned<String>,
+    pub language: Option<Spanned<String>>,
+    pub theme: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationSection {
+    pub name: Spanned<String>,
+    pub logo: Option<Spanned<String>>,
+    pub email: Option<Spanned<String>>,
+    pub phone: Option<Spanned<String>>,
+    pub address: Option<AddressSection>,
+    #[serde(default)]
+    pub social: Vec<SocialEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddressSection {
+    pub street: String,
+    pub locality: String,
+    pub region: Option<String>,
+    pub postal_code: String,
+    pub country: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SocialEntry {
+    pub name: String,
+    pub url: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormSection {
+    pub endpoint: Option<Spanned<String>>,
+    pub response_time: Option<String>,
+    pub min_fill_seconds: Option<u32>,
+    pub max_message_chars: Option<Spanned<u32>>,
+}
+
+/// One file under `content/departments/`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentFile {
+    pub id: Spanned<String>,
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub summary: String,
+    pub inbox: Spanned<String>,
+    #[serde(default)]
+    pub publish_inbox: bool,
+    #[serde(default)]
+    pub cc_inbox: bool,
+    pub phone: Option<Spanned<String>>,
+    #[serde(default)]
+    pub languages: Vec<Spanned<String>>,
+    pub response_time: Option<String>,
+    /// Position on the home page; departments without one follow, by name.
+    pub order: Option<i64>,
+    pub primary: Option<Spanned<String>>,
+    pub hours: Option<HoursSection>,
+    #[serde(default)]
+    pub contacts: Vec<ContactEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoursSection {
+    pub timezone: Spanned<String>,
+    /// Applies to Monday–Friday unless a day says otherwise.
+    pub weekdays: Option<Spanned<String>>,
+    pub monday: Option<Spanned<String>>,
+    pub tuesday: Option<Spanned<String>>,
+    pub wednesday: Option<Spanned<String>>,
+    pub thursday: Option<Spanned<String>>,
+    pub friday: Option<Spanned<String>>,
+    pub saturday: Option<Spanned<String>>,
+    pub sunday: Option<Spanned<String>>,
+    /// `primary`, `backup`, `inbox` or `contact:<id>`.
+    pub after_hours: Option<Spanned<String>>,
+    #[serde(default)]
+    pub closures: Vec<ClosureEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosureEntry {
+    pub name: String,
+    pub from: Spanned<Datetime>,
+    /// Inclusive; a one-day closure may leave it out.
+    pub until: Option<Spanned<Datetime>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactEntry {
+    pub id: Spanned<String>,
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub role: String,
+    pub email: Spanned<String>,
+    #[serde(default)]
+    pub publish_email: bool,
+    pub phone: Option<Spanned<String>>,
+    #[serde(default)]
+    pub languages: Vec<Spanned<String>>,
+    pub photo: Option<Spanned<String>>,
+    /// Markdown.
+    pub bio: Option<String>,
+    pub backup: Option<Spanned<String>>,
+    #[serde(default)]
+    pub away: Vec<AwayEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwayEntry {
+    pub from: Spanned<Datetime>,
+    pub until: Spanned<Datetime>,
+}
+
+/// `content/topics.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicsFile {
+    #[serde(default)]
+    pub topic: Vec<TopicEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicEntry {
+    pub id: Spanned<String>,
+    pub label: Spanned<String>,
+    pub description: Option<String>,
+    pub department: Spanned<String>,
+    pub contact: Option<Spanned<String>>,
+}
+
+/// The `+++` front matter of a Markdown page.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageFrontMatter {
+    pub title: Spanned<String>,
+    pub description: Option<String>,
+    pub menu: Option<i64>,
+}

@@ -1,0 +1,145 @@
+//! `switchboard build` and `init` through the real binary.
+
+mod common;
+
+use std::fs;
+
+use common::*;
+
+#[test]
+fn builds_the_base_fixture_with_manifest_outside_the_output() {
+    let site = site_with(None);
+    let output = switchboard(site.path(), &["build"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let root = site.path();
+    for file in [
+        "index.html",
+        "contact/index.html",
+        "contact/thanks/index.html",
+        "departments/sales/index.html",
+        "departments/help/index.html",
+        "about/index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        "vcards/ann.vcf",
+    ] {
+        assert!(root.join("public").join(file).is_file(), "missing {file}");
+    }
+    let manifest =
+        fs::read_to_string(root.join(".switchboard/routing.json")).expect("manifest written");
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).expect("manifest is JSON");
+    assert_eq!(manifest["topics"].as_array().map(Vec::len), Some(2));
+    // The manifest holds unpublished addresses: it must never be published.
+    let published = snapshot_tree(&root.join("public"));
+    assert!(
+        !published
+            .iter()
+            .any(|(path, _)| path.to_string_lossy().contains("routing"))
+    );
+    assert!(
+        !published
+            .iter()
+            .any(|(_, bytes)| String::from_utf8_lossy(bytes).contains("bob@fixture.example")),
+        "an unpublished address leaked into the site"
+    );
+    let summary = stdout(&output);
+    assert!(summary.starts_with("Built "), "{summary}");
+    assert!(summary.contains(" ms."), "{summary}");
+}
+
+#[test]
+fn a_syntax_error_leaves_the_previous_site_byte_for_byte() {
+    let site = site_with(None);
+    assert!(switchboard(site.path(), &["build"]).status.success());
+    let before = snapshot_tree(&site.path().join("public"));
+    let manifest_before =
+        fs::read(site.path().join(".switchboard/routing.json")).expect("manifest");
+    copy_tree(&fixtures().join("invalid/toml-syntax"), site.path());
+    let output = switchboard(site.path(), &["build"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("content/departments/help.toml:2:18"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("Nothing was written"));
+    assert_eq!(snapshot_tree(&site.path().join("public")), before);
+    assert_eq!(
+        fs::read(site.path().join(".switchboard/routing.json")).expect("manifest"),
+        manifest_before
+    );
+    let leftovers: Vec<_> = fs::read_dir(site.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".public."))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging folders left behind");
+}
+
+#[test]
+fn output_and_manifest_paths_are_configurable_but_the_manifest_stays_private() {
+    let site = site_with(None);
+    let output = switchboard(
+        site.path(),
+        &["build", "--output", "dist", "--manifest", "state/r.json"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(site.path().join("dist/index.html").is_file());
+    assert!(site.path().join("state/r.json").is_file());
+    let refused = switchboard(
+        site.path(),
+        &["build", "--output", "dist", "--manifest", "dist/r.json"],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("would be published"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn init_creates_a_site_that_checks_and_builds() {
+    let dir = tempfile::tempdir().expect("temp");
+    let new_site = dir.path().join("new-site");
+    let output = switchboard(dir.path(), &["init", "new-site"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let check = switchboard(&new_site, &["check"]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let build = switchboard(&new_site, &["build"]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    assert!(new_site.join("public/index.html").is_file());
+    // A second init must not overwrite the editor's work.
+    let again = switchboard(dir.path(), &["init", "new-site"]);
+    assert!(!again.status.success());
+}
+
+#[test]
+fn the_example_site_builds() {
+    let temp = tempfile::tempdir().expect("temp");
+    let out = temp.path().join("public");
+    let manifest = temp.path().join("routing.json");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let output = switchboard(
+        root.as_ref(),
+        &[
+            "build",
+            "--output",
+            out.to_str().expect("utf-8 path"),
+            "--manifest",
+            manifest.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let home = fs::read_to_string(out.join("index.html")).expect("home page");
+    assert!(home.contains("Anaïs Dubois"));
+    // Zoë is reachable only through the form: her address is nowhere on the site.
+    for (path, bytes) in snapshot_tree(&out) {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("zoe.lindqvist@"),
+            "{} leaks an unpublished address",
+            path.display()
+        );
+    }
+}
