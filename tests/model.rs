@@ -1,0 +1,66 @@
+//! The content model on the base fixture: what a valid site resolves to.
+
+mod common;
+
+use switchboard::model::load_site;
+use switchboard_router::manifest::{AfterHoursRule, OpenSpan};
+
+#[test]
+fn base_fixture_resolves_every_value() {
+    let site_dir = common::site_with(None);
+    let site = load_site(site_dir.path()).expect("base fixture is valid");
+
+    assert_eq!(site.config.base_url, "https://contact.fixture.example");
+    assert_eq!(site.config.theme, "default");
+    assert_eq!(site.form.endpoint, "https://api.fixture.example/contact");
+    assert_eq!(site.form.min_fill_seconds, 3);
+
+    // No `order` anywhere: departments sort by name.
+    let ids: Vec<&str> = site.departments.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(ids, ["help", "sales"]);
+
+    let sales = site.department("sales").expect("sales");
+    assert_eq!(sales.primary, "ann", "the first contact is the primary by default");
+    assert_eq!(sales.after_hours, AfterHoursRule::Backup);
+    assert_eq!(sales.phone.as_ref().map(|p| p.e164.as_str()), Some("+442079460001"));
+    let hours = sales.hours.as_ref().expect("hours");
+    assert_eq!(hours.timezone, "Europe/London");
+    let nine_to_five = vec![OpenSpan { open: 540, close: 1020 }];
+    assert_eq!(hours.days[..5], vec![nine_to_five; 5][..]);
+    assert!(hours.days[5].is_empty() && hours.days[6].is_empty());
+
+    let help = site.department("help").expect("help");
+    assert_eq!(help.after_hours, AfterHoursRule::Primary);
+    let help_hours = help.hours.as_ref().expect("hours");
+    assert_eq!(help_hours.days[0].len(), 2, "split weekday");
+    assert_eq!(help_hours.days[5], vec![OpenSpan { open: 600, close: 840 }], "saturday");
+
+    let ann = site.contacts().find(|c| c.id == "ann").expect("ann");
+    assert!(ann.publish_email);
+    assert_eq!(ann.backup.as_deref(), Some("bob"));
+    let bob = site.contacts().find(|c| c.id == "bob").expect("bob");
+    assert!(!bob.publish_email, "addresses are unpublished unless the editor says so");
+
+    assert_eq!(site.topics.len(), 2);
+    assert_eq!(site.topics[1].contact.as_deref(), Some("bea"));
+    assert_eq!(site.pages[0].slug, "about");
+    assert!(site.pages[0].body_html.contains("<p>Fixture page.</p>"));
+}
+
+#[test]
+fn example_organisation_shows_every_feature() {
+    let site = load_site(env!("CARGO_MANIFEST_DIR").as_ref()).expect("example is valid");
+    assert!(site.departments.len() >= 5);
+    assert!(site.contacts().count() >= 12);
+    assert!(site.topics.len() >= 8);
+    let zones: std::collections::BTreeSet<&str> = site
+        .departments
+        .iter()
+        .filter_map(|d| d.hours.as_ref().map(|h| h.timezone.as_str()))
+        .collect();
+    assert!(zones.len() >= 2, "hours in at least two time zones");
+    assert!(site.departments.iter().any(|d| d.hours.as_ref().is_some_and(|h| !h.closures.is_empty())));
+    assert!(site.contacts().any(|c| !c.publish_email), "a contact reachable only through the form");
+    assert!(site.contacts().any(|c| !c.name.is_ascii()), "names with non-ASCII letters");
+    assert!(site.contacts().any(|c| !c.away.is_empty()), "an away period");
+}
