@@ -1,5 +1,47 @@
 //! The Switchboard contact-form router: parse, validate, screen, route, keep,
 //! deliver and answer one form submission. Independent of AWS Lambda, so the
-//! builder's `serve` can mount the same handler locally.
+//! builder's `serve` can mount the same handler locally; the Lambda binary
+//! (`src/bin/lambda.rs`, feature `lambda`) is a thin adapter around it.
+//!
+//! Start at [`Router`]: build it from a [`RoutingManifest`], a
+//! [`RouterConfig`], a [`Mailer`] and a [`Clock`], then call
+//! [`Router::handle`] for each request and [`Router::retry_pending`] now and then.
 
+pub mod answer;
+pub mod captcha;
+pub mod clock;
+pub mod compose;
+pub mod config;
+pub mod deliver;
+mod durable;
+pub mod fields;
+pub mod handler;
+mod html;
 pub mod manifest;
+pub mod outbox;
+pub mod parse;
+pub mod route;
+pub mod screen;
+pub mod token;
+pub mod validate;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use config::{ConfigError, MailConfig, OutboxMode, RouterConfig};
+pub use deliver::{DeliveryError, Envelope, MaildirMailer, Mailer};
+pub use handler::{RetryReport, Router, RouterError};
+pub use manifest::{ManifestError, RoutingManifest};
+pub use token::sign_form_token;
+
+#[cfg(feature = "smtp")]
+pub use deliver::smtp::SmtpMailer;
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::manifest::RoutingManifest;
+
+    /// The fixture organisation shared with the integration tests.
+    pub fn manifest() -> RoutingManifest {
+        RoutingManifest::from_json(include_str!("../tests/fixtures/manifest.json"))
+            .expect("fixture manifest")
+    }
+}

@@ -162,3 +162,174 @@ impl DateRange {
         self.from <= day && day <= self.until
     }
 }
+
+/// Why a manifest could not be used. The router refuses to start on any of
+/// these rather than route a message somewhere the editor did not mean.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("cannot read the routing manifest {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the routing manifest is not valid JSON for this router: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error(
+        "the routing manifest has schema version {found}, this router reads version {SCHEMA_VERSION}; rebuild the site or redeploy the function"
+    )]
+    Version { found: u32 },
+    #[error("the routing manifest is inconsistent: {0}")]
+    Inconsistent(String),
+}
+
+impl RoutingManifest {
+    /// Reads and checks the manifest the builder wrote (`.switchboard/routing.json`).
+    pub fn load(path: impl AsRef<std::path::Path>) -> Result<Self, ManifestError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_json(&text)
+    }
+
+    /// Parses and checks a manifest; see [`RoutingManifest::check`].
+    pub fn from_json(text: &str) -> Result<Self, ManifestError> {
+        // Read the version first, so a future shape reports "version" rather
+        // than an unknown-field error that hides the real cause.
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            schema_version: u32,
+        }
+        let version: VersionOnly = serde_json::from_str(text)?;
+        if version.schema_version != SCHEMA_VERSION {
+            return Err(ManifestError::Version {
+                found: version.schema_version,
+            });
+        }
+        let manifest: RoutingManifest = serde_json::from_str(text)?;
+        manifest.check()?;
+        Ok(manifest)
+    }
+
+    /// Checks that every reference resolves, so that routing can never reach
+    /// a dangling id at request time: topics name existing departments and
+    /// contacts, primaries/backups/after-hours contacts exist, time zones and
+    /// hours are valid, and every address at least looks like one.
+    pub fn check(&self) -> Result<(), ManifestError> {
+        let bad = |msg: String| Err(ManifestError::Inconsistent(msg));
+        if self.schema_version != SCHEMA_VERSION {
+            return Err(ManifestError::Version {
+                found: self.schema_version,
+            });
+        }
+        if self.topics.is_empty() {
+            return bad("no topics: the form would offer nothing to choose".into());
+        }
+        if self.form.honeypot_field.is_empty() {
+            return bad("form.honeypot_field is empty".into());
+        }
+        for (i, t) in self.topics.iter().enumerate() {
+            if self.topics[..i].iter().any(|o| o.id == t.id) {
+                return bad(format!("topic `{}` is listed twice", t.id));
+            }
+            if self.department(&t.department).is_none() {
+                return bad(format!(
+                    "topic `{}` names unknown department `{}`",
+                    t.id, t.department
+                ));
+            }
+            if let Some(c) = &t.contact
+                && self.contact(c).is_none()
+            {
+                return bad(format!("topic `{}` names unknown contact `{c}`", t.id));
+            }
+        }
+        for d in &self.departments {
+            if !crate::validate::looks_like_email(&d.inbox) {
+                return bad(format!(
+                    "department `{}` has an invalid inbox address",
+                    d.id
+                ));
+            }
+            if self.contact(&d.primary).is_none() {
+                return bad(format!(
+                    "department `{}` names unknown primary `{}`",
+                    d.id, d.primary
+                ));
+            }
+            if let AfterHoursRule::Contact(c) = &d.after_hours
+                && self.contact(c).is_none()
+            {
+                return bad(format!(
+                    "department `{}` after-hours rule names unknown contact `{c}`",
+                    d.id
+                ));
+            }
+            if let Some(h) = &d.hours {
+                if h.timezone.parse::<chrono_tz::Tz>().is_err() {
+                    return bad(format!(
+                        "department `{}` has unknown time zone `{}`",
+                        d.id, h.timezone
+                    ));
+                }
+                if h.days.len() != 7 {
+                    return bad(format!(
+                        "department `{}` hours must list 7 days, Monday first",
+                        d.id
+                    ));
+                }
+                for day in &h.days {
+                    let mut last_close = 0u16;
+                    for s in day {
+                        if s.open >= s.close || s.close > 1440 || s.open < last_close {
+                            return bad(format!(
+                                "department `{}` has an invalid or overlapping open span",
+                                d.id
+                            ));
+                        }
+                        last_close = s.close;
+                    }
+                }
+            }
+        }
+        for c in &self.contacts {
+            if !crate::validate::looks_like_email(&c.email) {
+                return bad(format!("contact `{}` has an invalid email address", c.id));
+            }
+            if self.department(&c.department).is_none() {
+                return bad(format!(
+                    "contact `{}` names unknown department `{}`",
+                    c.id, c.department
+                ));
+            }
+            if let Some(b) = &c.backup
+                && self.contact(b).is_none()
+            {
+                return bad(format!("contact `{}` names unknown backup `{b}`", c.id));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn topic(&self, id: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.id == id)
+    }
+
+    pub fn department(&self, id: &str) -> Option<&Department> {
+        self.departments.iter().find(|d| d.id == id)
+    }
+
+    pub fn contact(&self, id: &str) -> Option<&Contact> {
+        self.contacts.iter().find(|c| c.id == id)
+    }
+
+    /// Every address this manifest may route to: the only addresses, besides
+    /// the visitor's own acknowledgement, that the router ever mails.
+    pub fn routable_addresses(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = self.contacts.iter().map(|c| c.email.as_str()).collect();
+        all.extend(self.departments.iter().map(|d| d.inbox.as_str()));
+        all
+    }
+}

@@ -1,0 +1,383 @@
+//! Composing the two emails of a submission with lettre's message builder,
+//! which encodes every header value (RFC 2047) so visitor text can never add
+//! a header or a recipient. Recipients come from the [`Route`] (the
+//! manifest) and, for the acknowledgement only, the visitor's validated address.
+
+use std::time::SystemTime;
+
+use chrono::{DateTime, Utc};
+use lettre::Message;
+use lettre::message::header::{Header, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
+use serde::{Deserialize, Serialize};
+
+use crate::deliver::Envelope;
+use crate::html::escape;
+use crate::route::{Recipient, Route};
+use crate::validate::Submission;
+
+/// Which of a submission's two emails this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MailKind {
+    /// To the point of contact; its delivery is what "sent" means.
+    Notification,
+    /// To the visitor; best effort where the disk does not last.
+    Acknowledgement,
+}
+
+/// A fully formatted message and the envelope to send it with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposedMail {
+    pub kind: MailKind,
+    pub envelope: Envelope,
+    pub raw: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error("invalid address for {0}")]
+    Address(&'static str),
+    #[error("cannot build the message: {0}")]
+    Build(#[from] lettre::error::Error),
+}
+
+/// The facts both emails are made from.
+pub struct Context<'a> {
+    pub site_title: &'a str,
+    pub sender: &'a Mailbox,
+    pub reference: &'a str,
+    pub received: DateTime<Utc>,
+}
+
+pub fn notification(
+    ctx: &Context<'_>,
+    sub: &Submission,
+    route: &Route,
+) -> Result<ComposedMail, ComposeError> {
+    let visitor = Mailbox::new(
+        Some(one_line(&sub.name)),
+        sub.email
+            .parse()
+            .map_err(|_| ComposeError::Address("the visitor"))?,
+    );
+    let mut b = Message::builder()
+        .from(ctx.sender.clone())
+        .reply_to(visitor)
+        .subject(one_line(&format!(
+            "[{}] {} (ref {})",
+            ctx.site_title, route.topic_label, ctx.reference
+        )))
+        .date(SystemTime::from(ctx.received))
+        .message_id(Some(message_id(ctx, "n")))
+        .header(SwitchboardReference(ctx.reference.to_string()));
+    for r in &route.to {
+        b = b.to(mailbox(r)?);
+    }
+    for r in &route.cc {
+        b = b.cc(mailbox(r)?);
+    }
+
+    let mut facts = vec![
+        ("Reference", ctx.reference.to_string()),
+        ("Topic", route.topic_label.clone()),
+        ("Department", route.department_name.clone()),
+        ("Routed", route.rule.clone()),
+        (
+            "Received",
+            ctx.received.format("%Y-%m-%d %H:%M UTC").to_string(),
+        ),
+        ("From", format!("{} <{}>", sub.name, sub.email)),
+    ];
+    if let Some(p) = &sub.phone {
+        facts.push(("Phone", p.clone()));
+    }
+    if let Some(c) = &sub.company {
+        facts.push(("Company", c.clone()));
+    }
+
+    let mut text = format!("New message from the {} contact form.\n\n", ctx.site_title);
+    for (k, v) in &facts {
+        text.push_str(&format!("{:<11} {v}\n", format!("{k}:")));
+    }
+    text.push_str(&format!(
+        "\nMessage:\n\n{}\n\n--\nReply to this email to answer {} directly.\n",
+        sub.message, sub.name
+    ));
+
+    let mut html = String::from("<!DOCTYPE html><html><body style=\"font-family:sans-serif\">");
+    html.push_str(&format!(
+        "<p>New message from the {} contact form.</p><table>",
+        escape(ctx.site_title)
+    ));
+    for (k, v) in &facts {
+        html.push_str(&format!(
+            "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
+            escape(k),
+            escape(v)
+        ));
+    }
+    html.push_str(&format!(
+        "</table><h2>Message</h2><div style=\"white-space:pre-wrap\">{}</div><hr><p>Reply to this email to answer {} directly.</p></body></html>",
+        escape(&sub.message),
+        escape(&sub.name)
+    ));
+
+    finish(
+        MailKind::Notification,
+        b.multipart(MultiPart::alternative_plain_html(text, html))?,
+    )
+}
+
+/// The acknowledgement carries no free text from the visitor except a name
+/// that cannot pass for a link, so it is useless for sending spam to a third
+/// party through our form.
+pub fn acknowledgement(
+    ctx: &Context<'_>,
+    sub: &Submission,
+    route: &Route,
+) -> Result<ComposedMail, ComposeError> {
+    let to = Mailbox::new(
+        None,
+        sub.email
+            .parse()
+            .map_err(|_| ComposeError::Address("the visitor"))?,
+    );
+    let b = Message::builder()
+        .from(ctx.sender.clone())
+        .to(to)
+        .subject(one_line(&format!(
+            "We received your message (ref {})",
+            ctx.reference
+        )))
+        .date(SystemTime::from(ctx.received))
+        .message_id(Some(message_id(ctx, "a")))
+        .header(AutoSubmitted)
+        .header(SwitchboardReference(ctx.reference.to_string()));
+
+    let greeting = match safe_name(&sub.name) {
+        Some(n) => format!("Hello {n},"),
+        None => "Hello,".to_string(),
+    };
+    let lines = [
+        format!("thank you for contacting {}.", ctx.site_title),
+        format!(
+            "Your message about \"{}\" has reached our {} team, who usually answer {}.",
+            route.topic_label, route.department_name, route.response_time
+        ),
+        format!(
+            "Your reference is {}. Please quote it if you write to us about this message.",
+            ctx.reference
+        ),
+        "If you did not send this message, you can ignore this email.".to_string(),
+    ];
+    let text = format!("{greeting}\n\n{}\n", lines.join("\n\n"));
+    let mut html = format!(
+        "<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><p>{}</p>",
+        escape(&greeting)
+    );
+    for l in &lines {
+        html.push_str(&format!("<p>{}</p>", escape(l)));
+    }
+    html.push_str("</body></html>");
+    finish(
+        MailKind::Acknowledgement,
+        b.multipart(MultiPart::alternative_plain_html(text, html))?,
+    )
+}
+
+fn finish(kind: MailKind, msg: Message) -> Result<ComposedMail, ComposeError> {
+    let env = msg.envelope();
+    let envelope = Envelope {
+        from: env
+            .from()
+            .map(|a| a.to_string())
+            .ok_or(ComposeError::Address("the sender"))?,
+        to: env.to().iter().map(|a| a.to_string()).collect(),
+    };
+    Ok(ComposedMail {
+        kind,
+        envelope,
+        raw: msg.formatted(),
+    })
+}
+
+fn mailbox(r: &Recipient) -> Result<Mailbox, ComposeError> {
+    Ok(Mailbox::new(
+        Some(one_line(&r.name)),
+        r.email
+            .parse()
+            .map_err(|_| ComposeError::Address("a manifest recipient"))?,
+    ))
+}
+
+fn message_id(ctx: &Context<'_>, kind: &str) -> String {
+    let domain = ctx.sender.email.domain();
+    format!(
+        "<{}.{kind}.{}@{domain}>",
+        ctx.reference,
+        ctx.received.timestamp_millis()
+    )
+}
+
+/// Defence in depth for header-bound text: validation already refused
+/// control characters, but manifest text reaches headers too.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The visitor's name for the greeting, unless it could carry a link or an
+/// address (a spammer's favourite use of a "name" field).
+fn safe_name(name: &str) -> Option<String> {
+    let lower = name.to_lowercase();
+    let linky = ["http", "www", "://", "@", "/"]
+        .iter()
+        .any(|p| lower.contains(p))
+        || name.char_indices().any(|(i, c)| {
+            c == '.'
+                && name[i + 1..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+        });
+    (!linky && name.chars().count() <= 60).then(|| one_line(name))
+}
+
+/// `Auto-Submitted: auto-replied` (RFC 3834): stops out-of-office loops.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl Header for AutoSubmitted {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-replied".into())
+    }
+}
+
+/// `X-Switchboard-Reference`: lets mail rules and the operator find a message by reference.
+#[derive(Clone)]
+struct SwitchboardReference(String);
+
+impl Header for SwitchboardReference {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Switchboard-Reference")
+    }
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_string()))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), one_line(&self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::route::route;
+    use crate::test_support::manifest;
+
+    fn sub(name: &str, message: &str) -> Submission {
+        Submission {
+            name: name.into(),
+            email: "ann@example.net".into(),
+            topic: "sales".into(),
+            message: message.into(),
+            phone: Some("+1 555".into()),
+            company: None,
+        }
+    }
+
+    fn ctx(sender: &Mailbox) -> Context<'_> {
+        Context {
+            site_title: "Example Org",
+            sender,
+            reference: "K7QM-3XPD",
+            received: "2026-03-02T09:00:00Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn notification_headers_and_recipients() {
+        let sender: Mailbox = "Example Org <forms@example.org>".parse().unwrap();
+        let r = route(
+            &manifest(),
+            "sales",
+            "2026-03-02T09:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
+        let m = notification(
+            &ctx(&sender),
+            &sub("Ann Example", "<script>alert(1)</script>"),
+            &r,
+        )
+        .unwrap();
+        assert_eq!(m.envelope.to, ["alice@example.org", "sales@example.org"]);
+        assert_eq!(m.envelope.from, "forms@example.org");
+        let p = mail_parser::MessageParser::default().parse(&m.raw).unwrap();
+        let reply_to = p.reply_to().unwrap().first().unwrap();
+        assert_eq!(reply_to.address(), Some("ann@example.net"));
+        assert_eq!(reply_to.name(), Some("Ann Example"));
+        assert_eq!(
+            p.subject(),
+            Some("[Example Org] Buying our products (ref K7QM-3XPD)")
+        );
+        let html = p.body_html(0).unwrap();
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(!html.contains("<script>"));
+        assert!(
+            p.body_text(0)
+                .unwrap()
+                .contains("<script>alert(1)</script>")
+        );
+        assert!(p.body_text(0).unwrap().contains("primary contact"));
+        assert_eq!(
+            p.header_raw("X-Switchboard-Reference").map(str::trim),
+            Some("K7QM-3XPD")
+        );
+    }
+
+    #[test]
+    fn acknowledgement_echoes_no_free_text() {
+        let sender: Mailbox = "forms@example.org".parse().unwrap();
+        let r = route(
+            &manifest(),
+            "sales",
+            "2026-03-02T09:00:00Z".parse().unwrap(),
+        )
+        .unwrap();
+        let m = acknowledgement(
+            &ctx(&sender),
+            &sub("Buy pills at spam.example", "VISIT SPAM"),
+            &r,
+        )
+        .unwrap();
+        assert_eq!(m.envelope.to, ["ann@example.net"]);
+        let p = mail_parser::MessageParser::default().parse(&m.raw).unwrap();
+        let text = p.body_text(0).unwrap();
+        let html = p.body_html(0).unwrap();
+        for body in [&text, &html] {
+            assert!(!body.contains("VISIT SPAM"));
+            assert!(!body.contains("spam.example"));
+            assert!(body.contains("Hello,"));
+            assert!(body.contains("within one business day"));
+            assert!(body.contains("K7QM-3XPD"));
+        }
+        assert_eq!(
+            p.header_raw("Auto-Submitted").map(str::trim),
+            Some("auto-replied")
+        );
+        let m = acknowledgement(&ctx(&sender), &sub("J. R. Tolkien", "x"), &r).unwrap();
+        let p = mail_parser::MessageParser::default().parse(&m.raw).unwrap();
+        assert!(p.body_text(0).unwrap().contains("Hello J. R. Tolkien,"));
+    }
+}

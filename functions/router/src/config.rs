@@ -1,0 +1,301 @@
+//! Configuration: from environment variables for the Lambda binary
+//! ([`RouterConfig::from_env`]), or built in code by `switchboard serve`
+//! ([`RouterConfig::local`]). Secrets are redacted from `Debug`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::deliver::{MaildirMailer, Mailer};
+use crate::parse::DEFAULT_MAX_BODY_BYTES;
+
+/// Whether the outbox directory outlives the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxMode {
+    /// Local disk that lasts (`serve`, a server): a failed delivery is kept,
+    /// retried later, and the visitor is told the message was received.
+    Durable,
+    /// Disk that may vanish (Lambda's `/tmp`): a failed delivery is answered
+    /// as a failure, so the visitor keeps their text and tries again.
+    Ephemeral,
+}
+
+#[derive(Clone, PartialEq, Eq)]
+pub enum MailConfig {
+    /// Write `.eml` files to this directory.
+    Maildir(PathBuf),
+    /// An SMTP relay URL, e.g. `smtps://user:pass@smtp.example.com`.
+    Smtp(String),
+    /// Amazon SES v2.
+    #[cfg(feature = "ses")]
+    Ses(crate::deliver::ses::SesConfig),
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MailConfig::Maildir(p) => write!(f, "Maildir({})", p.display()),
+            MailConfig::Smtp(url) => write!(f, "Smtp({})", redact_url(url)),
+            #[cfg(feature = "ses")]
+            MailConfig::Ses(c) => write!(f, "{c:?}"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct RouterConfig {
+    pub manifest_path: PathBuf,
+    /// HMAC key for form and time tokens; the builder signs with the same one.
+    pub form_secret: Vec<u8>,
+    /// `From` of every email, e.g. `Example Org <forms@example.org>`; must be
+    /// an address the mail backend may send as (SES: a verified identity).
+    pub sender: String,
+    pub outbox_dir: PathBuf,
+    pub outbox_mode: OutboxMode,
+    pub mail: MailConfig,
+    pub max_body_bytes: usize,
+    /// Send the visitor an acknowledgement email.
+    pub acknowledge: bool,
+    /// Secret key for the captcha provider named in the manifest.
+    pub captcha_secret: Option<String>,
+}
+
+impl std::fmt::Debug for RouterConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouterConfig")
+            .field("manifest_path", &self.manifest_path)
+            .field("form_secret", &"<redacted>")
+            .field("sender", &self.sender)
+            .field("outbox_dir", &self.outbox_dir)
+            .field("outbox_mode", &self.outbox_mode)
+            .field("mail", &self.mail)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("acknowledge", &self.acknowledge)
+            .field(
+                "captcha_secret",
+                &self.captcha_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {why}")]
+    Invalid { name: &'static str, why: String },
+}
+
+/// Default sender for local use, where nothing leaves the machine.
+pub const LOCAL_SENDER: &str = "Switchboard local <forms@switchboard.localhost>";
+
+impl RouterConfig {
+    /// The configuration `switchboard serve` uses: everything under the
+    /// site's build-state folder (`.switchboard/`): the manifest, a durable
+    /// outbox in `outbox/`, and `.eml` files in `mail/`.
+    pub fn local(state_dir: &Path, form_secret: Vec<u8>) -> Self {
+        Self {
+            manifest_path: state_dir.join("routing.json"),
+            form_secret,
+            sender: LOCAL_SENDER.to_string(),
+            outbox_dir: state_dir.join("outbox"),
+            outbox_mode: OutboxMode::Durable,
+            mail: MailConfig::Maildir(state_dir.join("mail")),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            acknowledge: true,
+            captcha_secret: None,
+        }
+    }
+
+    /// Reads the `SWITCHBOARD_*` variables (and `AWS_*` for SES); see the
+    /// crate README for the full list.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// [`RouterConfig::from_env`] over any variable source, so tests need not
+    /// touch the process environment.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let on_lambda = var("AWS_LAMBDA_FUNCTION_NAME").is_some();
+        let state = PathBuf::from(if on_lambda {
+            "/tmp/switchboard"
+        } else {
+            ".switchboard"
+        });
+        let manifest_path = match (var("SWITCHBOARD_MANIFEST"), var("LAMBDA_TASK_ROOT")) {
+            (Some(p), _) => PathBuf::from(p),
+            (None, Some(root)) => Path::new(&root).join("routing.json"),
+            (None, None) => state.join("routing.json"),
+        };
+        let form_secret = var("SWITCHBOARD_FORM_SECRET")
+            .ok_or(ConfigError::Missing("SWITCHBOARD_FORM_SECRET"))?;
+        if form_secret.len() < 16 {
+            return Err(ConfigError::Invalid {
+                name: "SWITCHBOARD_FORM_SECRET",
+                why: "use at least 16 random characters".into(),
+            });
+        }
+        let mail = match var("SWITCHBOARD_MAIL").as_deref().unwrap_or("maildir") {
+            "maildir" => MailConfig::Maildir(
+                var("SWITCHBOARD_MAILDIR").map_or_else(|| state.join("mail"), PathBuf::from),
+            ),
+            "smtp" => MailConfig::Smtp(
+                var("SWITCHBOARD_SMTP_URL").ok_or(ConfigError::Missing("SWITCHBOARD_SMTP_URL"))?,
+            ),
+            #[cfg(feature = "ses")]
+            "ses" => MailConfig::Ses(crate::deliver::ses::SesConfig::from_vars(&var)?),
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "SWITCHBOARD_MAIL",
+                    why: format!("`{other}`: expected maildir, smtp or ses"),
+                });
+            }
+        };
+        let sender = match (var("SWITCHBOARD_SENDER"), &mail) {
+            (Some(s), _) => s,
+            (None, MailConfig::Maildir(_)) => LOCAL_SENDER.to_string(),
+            (None, _) => return Err(ConfigError::Missing("SWITCHBOARD_SENDER")),
+        };
+        if sender.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid {
+                name: "SWITCHBOARD_SENDER",
+                why: "expected `Name <address@domain>` or `address@domain`".into(),
+            });
+        }
+        let outbox_mode = match var("SWITCHBOARD_OUTBOX_MODE").as_deref() {
+            None if on_lambda => OutboxMode::Ephemeral,
+            None | Some("durable") => OutboxMode::Durable,
+            Some("ephemeral") => OutboxMode::Ephemeral,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "SWITCHBOARD_OUTBOX_MODE",
+                    why: format!("`{other}`: expected durable or ephemeral"),
+                });
+            }
+        };
+        let max_body_bytes = match var("SWITCHBOARD_MAX_BODY_BYTES") {
+            None => DEFAULT_MAX_BODY_BYTES,
+            Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
+                name: "SWITCHBOARD_MAX_BODY_BYTES",
+                why: "expected a number of bytes".into(),
+            })?,
+        };
+        let acknowledge = match var("SWITCHBOARD_ACKNOWLEDGE").as_deref() {
+            None | Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(_) => {
+                return Err(ConfigError::Invalid {
+                    name: "SWITCHBOARD_ACKNOWLEDGE",
+                    why: "expected true or false".into(),
+                });
+            }
+        };
+        Ok(Self {
+            manifest_path,
+            form_secret: form_secret.into_bytes(),
+            sender,
+            outbox_dir: var("SWITCHBOARD_OUTBOX_DIR")
+                .map_or_else(|| state.join("outbox"), PathBuf::from),
+            outbox_mode,
+            mail,
+            max_body_bytes,
+            acknowledge,
+            captcha_secret: var("SWITCHBOARD_CAPTCHA_SECRET"),
+        })
+    }
+
+    /// Builds the mail backend this configuration names.
+    pub fn build_mailer(&self) -> Result<Arc<dyn Mailer>, ConfigError> {
+        match &self.mail {
+            MailConfig::Maildir(dir) => Ok(Arc::new(MaildirMailer::new(dir))),
+            #[cfg(feature = "smtp")]
+            MailConfig::Smtp(url) => crate::deliver::smtp::SmtpMailer::from_url(url)
+                .map(|m| Arc::new(m) as Arc<dyn Mailer>)
+                .map_err(|e| ConfigError::Invalid {
+                    name: "SWITCHBOARD_SMTP_URL",
+                    why: e.to_string(),
+                }),
+            #[cfg(not(feature = "smtp"))]
+            MailConfig::Smtp(_) => Err(ConfigError::Invalid {
+                name: "SWITCHBOARD_MAIL",
+                why: "this build has no SMTP support (cargo feature `smtp`)".into(),
+            }),
+            #[cfg(feature = "ses")]
+            MailConfig::Ses(c) => Ok(Arc::new(crate::deliver::ses::SesMailer::new(c.clone()))),
+        }
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn vars(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_locally() {
+        let c = RouterConfig::from_vars(vars(&[("SWITCHBOARD_FORM_SECRET", "0123456789abcdef")]))
+            .unwrap();
+        assert_eq!(c.manifest_path, PathBuf::from(".switchboard/routing.json"));
+        assert_eq!(c.mail, MailConfig::Maildir(".switchboard/mail".into()));
+        assert_eq!(c.outbox_mode, OutboxMode::Durable);
+        assert!(c.acknowledge);
+    }
+
+    #[test]
+    fn lambda_defaults_and_smtp() {
+        let c = RouterConfig::from_vars(vars(&[
+            ("SWITCHBOARD_FORM_SECRET", "0123456789abcdef"),
+            ("AWS_LAMBDA_FUNCTION_NAME", "f"),
+            ("LAMBDA_TASK_ROOT", "/var/task"),
+            ("SWITCHBOARD_MAIL", "smtp"),
+            (
+                "SWITCHBOARD_SMTP_URL",
+                "smtps://user:hunter2@smtp.example.com",
+            ),
+            ("SWITCHBOARD_SENDER", "Forms <forms@example.org>"),
+        ]))
+        .unwrap();
+        assert_eq!(c.manifest_path, PathBuf::from("/var/task/routing.json"));
+        assert_eq!(c.outbox_mode, OutboxMode::Ephemeral);
+        assert_eq!(c.outbox_dir, PathBuf::from("/tmp/switchboard/outbox"));
+        let dbg = format!("{c:?}");
+        assert!(
+            !dbg.contains("hunter2") && !dbg.contains("0123456789abcdef"),
+            "{dbg}"
+        );
+        assert!(c.build_mailer().is_ok());
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let e = RouterConfig::from_vars(vars(&[])).unwrap_err();
+        assert!(e.to_string().contains("SWITCHBOARD_FORM_SECRET"));
+        let e = RouterConfig::from_vars(vars(&[
+            ("SWITCHBOARD_FORM_SECRET", "0123456789abcdef"),
+            ("SWITCHBOARD_MAIL", "smtp"),
+        ]))
+        .unwrap_err();
+        assert!(e.to_string().contains("SWITCHBOARD_SMTP_URL"));
+        let e = RouterConfig::from_vars(vars(&[
+            ("SWITCHBOARD_FORM_SECRET", "0123456789abcdef"),
+            ("SWITCHBOARD_SENDER", "not an address"),
+        ]))
+        .unwrap_err();
+        assert!(e.to_string().contains("SWITCHBOARD_SENDER"));
+    }
+}

@@ -1,0 +1,603 @@
+//! The request handler: one submission's way through parse, screen,
+//! validate, route, keep, deliver and answer. Independent of Lambda: it takes
+//! and returns `http` types, so `switchboard serve` mounts it as is.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use lettre::message::Mailbox;
+
+use crate::answer::{self, FormPage};
+use crate::captcha::CaptchaVerifier;
+use crate::clock::Clock;
+use crate::compose::{self, Context};
+use crate::config::{ConfigError, OutboxMode, RouterConfig};
+use crate::deliver::Mailer;
+use crate::fields;
+use crate::manifest::{ManifestError, RoutingManifest};
+use crate::outbox::{self, Attempt, Outbox, Record, State};
+use crate::parse::{self, ParseError};
+use crate::route;
+use crate::screen::{self, Verdict};
+use crate::token;
+use crate::validate::{self, FieldError};
+
+/// Longest idempotency key kept (a UUID is 36 characters).
+const MAX_KEY_CHARS: usize = 200;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RouterError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open the outbox {path}: {source}")]
+    Outbox {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the manifest asks for a captcha but no verifier is configured (set SWITCHBOARD_CAPTCHA_SECRET)"
+    )]
+    CaptchaUnconfigured,
+}
+
+/// Counts from one [`Router::retry_pending`] pass.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RetryReport {
+    pub attempted: usize,
+    pub delivered: usize,
+    pub still_pending: usize,
+}
+
+pub struct Router {
+    manifest: Arc<RoutingManifest>,
+    config: RouterConfig,
+    sender: Mailbox,
+    mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
+    outbox: Outbox,
+    captcha: Option<Arc<dyn CaptchaVerifier>>,
+    /// References being delivered by this process right now, so a retry pass
+    /// and a request never send the same record at once.
+    inflight: Mutex<HashSet<String>>,
+}
+
+enum Outcome {
+    Accepted(String),
+    /// Not delivered and not kept for later: the visitor must try again.
+    Failed,
+}
+
+impl Router {
+    /// A router over a checked manifest. The outbox directory is created if
+    /// needed. If the manifest names a captcha, call [`Router::with_captcha`]
+    /// (or use [`Router::from_config`], which does when the secret is set).
+    pub fn new(
+        manifest: RoutingManifest,
+        config: RouterConfig,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, RouterError> {
+        manifest.check()?;
+        let sender: Mailbox = config.sender.parse().map_err(|_| {
+            RouterError::Config(ConfigError::Invalid {
+                name: "SWITCHBOARD_SENDER",
+                why: "expected `Name <address@domain>`".into(),
+            })
+        })?;
+        let outbox = Outbox::open(&config.outbox_dir).map_err(|source| RouterError::Outbox {
+            path: config.outbox_dir.display().to_string(),
+            source,
+        })?;
+        Ok(Self {
+            manifest: Arc::new(manifest),
+            config,
+            sender,
+            mailer,
+            clock,
+            outbox,
+            captcha: None,
+            inflight: Mutex::new(HashSet::new()),
+        })
+    }
+
+    /// Loads the manifest from `config.manifest_path`, builds the configured
+    /// mailer and captcha verifier, and uses the system clock.
+    pub fn from_config(config: RouterConfig) -> Result<Self, RouterError> {
+        let manifest = RoutingManifest::load(&config.manifest_path)?;
+        let mailer = config.build_mailer()?;
+        #[cfg(feature = "captcha")]
+        let captcha = config.captcha_secret.clone().map(|s| {
+            Arc::new(crate::captcha::HttpCaptchaVerifier::new(s)) as Arc<dyn CaptchaVerifier>
+        });
+        #[cfg(not(feature = "captcha"))]
+        let captcha: Option<Arc<dyn CaptchaVerifier>> = None;
+        let needs_captcha = manifest.form.captcha.is_some();
+        let mut router = Self::new(
+            manifest,
+            config,
+            mailer,
+            Arc::new(crate::clock::SystemClock),
+        )?;
+        router.captcha = captcha;
+        if needs_captcha && router.captcha.is_none() {
+            return Err(RouterError::CaptchaUnconfigured);
+        }
+        Ok(router)
+    }
+
+    pub fn with_captcha(mut self, verifier: Arc<dyn CaptchaVerifier>) -> Self {
+        self.captcha = Some(verifier);
+        self
+    }
+
+    pub fn manifest(&self) -> &RoutingManifest {
+        &self.manifest
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    /// Answers one request: `POST` a submission, `GET` a fresh time token,
+    /// `OPTIONS` a CORS preflight. CORS headers go on every answer.
+    pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let allowed = origin.as_deref().filter(|o| self.origin_allowed(o));
+        let mut resp = match *req.method() {
+            Method::OPTIONS => self.preflight(&req, allowed.is_some()),
+            Method::GET | Method::HEAD => self.time_token(),
+            Method::POST => self.submit(req, origin.as_deref(), allowed).await,
+            _ => {
+                let mut r = answer::problem(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "This address only accepts the contact form.",
+                    false,
+                );
+                r.headers_mut().insert(
+                    header::ALLOW,
+                    HeaderValue::from_static("GET, POST, OPTIONS"),
+                );
+                r
+            }
+        };
+        let h = resp.headers_mut();
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        if let Some(v) = allowed.and_then(|o| HeaderValue::from_str(o).ok()) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        }
+        resp
+    }
+
+    /// Retries due deliveries in the outbox; call it periodically (serve) or
+    /// after each invocation (Lambda, where it only finds acknowledgements).
+    pub async fn retry_pending(&self) -> RetryReport {
+        let now = self.clock.now();
+        let mut report = RetryReport::default();
+        let due = match self.outbox.due(now) {
+            Ok(d) => d,
+            Err(e) => {
+                log(&format!("event=retry-scan-failed error={e:?}"));
+                return report;
+            }
+        };
+        for record in due {
+            let Some(_guard) = self.claim(&record.reference) else {
+                continue;
+            };
+            report.attempted += 1;
+            let reference = record.reference.clone();
+            match outbox::attempt(&self.outbox, self.mailer.as_ref(), record, now).await {
+                Ok(Attempt::Delivered) => report.delivered += 1,
+                Ok(a) => {
+                    report.still_pending += 1;
+                    log(&format!("event=retry-failed ref={reference} outcome={a:?}"));
+                }
+                Err(e) => {
+                    report.still_pending += 1;
+                    log(&format!("event=outbox-error ref={reference} error={e:?}"));
+                }
+            }
+        }
+        report
+    }
+
+    fn origin_allowed(&self, origin: &str) -> bool {
+        self.manifest
+            .site
+            .allowed_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin))
+    }
+
+    fn preflight(&self, req: &Request<Bytes>, allowed: bool) -> Response<Bytes> {
+        let method_ok = req
+            .headers()
+            .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+            .is_none_or(|m| m == "POST" || m == "GET");
+        let mut r = Response::new(Bytes::new());
+        if !allowed || !method_ok {
+            *r.status_mut() = StatusCode::FORBIDDEN;
+            return r;
+        }
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Content-Type, Accept, Idempotency-Key"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        r
+    }
+
+    /// A token proving when the page was shown; the page's script puts it in
+    /// the [`fields::TIME_TOKEN`] field.
+    fn time_token(&self) -> Response<Bytes> {
+        let t = token::sign_time_token(&self.config.form_secret, self.clock.now().timestamp());
+        answer::json_response(
+            StatusCode::OK,
+            serde_json::json!({ "field": fields::TIME_TOKEN, "token": t }),
+        )
+    }
+
+    fn thank_you_url(&self, allowed_origin: Option<&str>) -> String {
+        // Send the visitor back to the site they came from (one of ours):
+        // this makes `serve` on localhost and the published site both work.
+        let base = allowed_origin.unwrap_or(&self.manifest.site.base_url);
+        format!(
+            "{}{}",
+            base.trim_end_matches('/'),
+            self.manifest.site.thank_you_path
+        )
+    }
+
+    async fn submit(
+        &self,
+        req: Request<Bytes>,
+        origin: Option<&str>,
+        allowed: Option<&str>,
+    ) -> Response<Bytes> {
+        let (parts, body) = req.into_parts();
+        let kind = parse::body_kind(&parts.headers);
+        let json = answer::wants_json(&parts.headers, kind.as_ref().ok().copied());
+        // A browser always names the page's origin on a POST: refuse other
+        // sites' pages, so nobody can embed our form as a relay.
+        if origin.is_some() && allowed.is_none() {
+            return answer::problem(
+                StatusCode::FORBIDDEN,
+                "This form may only be sent from our own site.",
+                json,
+            );
+        }
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > self.config.max_body_bytes) {
+            let e = ParseError::TooLarge {
+                max: self.config.max_body_bytes,
+            };
+            return answer::problem(e.status(), &e.to_string(), json);
+        }
+        let raw = match kind.and_then(|k| parse::parse_body(k, &body, self.config.max_body_bytes)) {
+            Ok(r) => r,
+            Err(e) => return answer::problem(e.status(), &e.to_string(), json),
+        };
+        let now = self.clock.now();
+        let page = FormPage {
+            manifest: &self.manifest,
+            form_token: token::sign_form_token(
+                &self.config.form_secret,
+                &self.manifest.content_hash,
+            ),
+            raw: &raw,
+        };
+
+        match screen::screen(&raw, &self.manifest, &self.config.form_secret, now) {
+            Verdict::Refused => {
+                log("event=refused reason=form-token");
+                return answer::form_errors(
+                    StatusCode::FORBIDDEN,
+                    "We could not confirm that this message was sent from our contact page. Please check it and send it again.",
+                    &[],
+                    &page,
+                    json,
+                );
+            }
+            Verdict::ScreenedOut(sign) => {
+                // Same answer as a person gets, with a reference that leads nowhere.
+                log(&format!("event=screened-out sign={}", sign.as_str()));
+                let fake = Outbox::new_reference().unwrap_or_else(|_| "0000-0000".into());
+                return answer::accepted(&self.thank_you_url(allowed), &fake, json);
+            }
+            Verdict::Pass { stale_page } => {
+                if stale_page {
+                    log("event=stale-page");
+                }
+            }
+        }
+
+        let sub = match validate::validate(&raw, &self.manifest) {
+            Ok(s) => s,
+            Err(errors) => return self.invalid(&errors, &page, json),
+        };
+
+        if let Some(c) = &self.manifest.form.captcha {
+            let field = match c.provider {
+                crate::manifest::CaptchaProvider::Turnstile => fields::TURNSTILE_RESPONSE,
+                crate::manifest::CaptchaProvider::Hcaptcha => fields::HCAPTCHA_RESPONSE,
+            };
+            let response = raw.get(field).unwrap_or("");
+            let verdict = match &self.captcha {
+                Some(v) if !response.is_empty() => v.verify(c.provider, response).await,
+                Some(_) => Ok(false),
+                None => Err(crate::captcha::CaptchaError("no verifier".into())),
+            };
+            match verdict {
+                Ok(true) => {}
+                Ok(false) => {
+                    let e = [FieldError {
+                        field: "captcha",
+                        message: "Please complete the verification below.".into(),
+                    }];
+                    return self.invalid(&e, &page, json);
+                }
+                Err(e) => {
+                    log(&format!("event=captcha-unavailable error={e}"));
+                    return self.unavailable(&page, json);
+                }
+            }
+        }
+
+        let key = parts
+            .headers
+            .get(fields::IDEMPOTENCY_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .or_else(|| raw.get(fields::IDEMPOTENCY_KEY))
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| Outbox::key_id(&k.chars().take(MAX_KEY_CHARS).collect::<String>()));
+
+        if let Some(key_id) = &key {
+            match self.existing(key_id, now).await {
+                Ok(Some(Outcome::Accepted(r))) => {
+                    return answer::accepted(&self.thank_you_url(allowed), &r, json);
+                }
+                Ok(Some(Outcome::Failed)) => return self.unavailable(&page, json),
+                Ok(None) => {}
+                Err(e) => {
+                    log(&format!("event=outbox-error error={e:?}"));
+                    return self.unavailable(&page, json);
+                }
+            }
+        }
+
+        let Ok(route) = route::route(&self.manifest, &sub.topic, now) else {
+            let e = [FieldError {
+                field: fields::TOPIC,
+                message: "Please choose one of the topics in the list.".into(),
+            }];
+            return self.invalid(&e, &page, json);
+        };
+
+        match self.keep_and_send(&sub, &route, key, now).await {
+            Ok(Outcome::Accepted(r)) => answer::accepted(&self.thank_you_url(allowed), &r, json),
+            Ok(Outcome::Failed) => self.unavailable(&page, json),
+            Err(KeepError::BadVisitorAddress) => {
+                let e = [FieldError {
+                    field: fields::EMAIL,
+                    message: "Please enter a valid email address, like name@example.com.".into(),
+                }];
+                self.invalid(&e, &page, json)
+            }
+            Err(KeepError::Other(e)) => {
+                log(&format!("event=keep-failed error={e}"));
+                self.unavailable(&page, json)
+            }
+        }
+    }
+
+    /// What to answer for an idempotency key seen before; `None` if unseen
+    /// (or if its record was discarded after a failure the visitor was told about).
+    async fn existing(
+        &self,
+        key_id: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> std::io::Result<Option<Outcome>> {
+        let Some(reference) = self.outbox.lookup_key(key_id, now)? else {
+            return Ok(None);
+        };
+        log(&format!("event=idempotent-replay ref={reference}"));
+        match self.outbox.load(&reference)? {
+            None => Ok(None),
+            Some((_, State::Sent)) => Ok(Some(Outcome::Accepted(reference))),
+            Some((_, State::Failed)) => Ok(Some(Outcome::Failed)),
+            Some((record, State::Pending)) => match self.config.outbox_mode {
+                OutboxMode::Durable => Ok(Some(Outcome::Accepted(reference))),
+                OutboxMode::Ephemeral => self.deliver(record, now).await.map(Some),
+            },
+        }
+    }
+
+    async fn keep_and_send(
+        &self,
+        sub: &validate::Submission,
+        route: &route::Route,
+        key_id: Option<String>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Outcome, KeepError> {
+        let mut attempts_left = 5;
+        let record = loop {
+            let reference = Outbox::new_reference().map_err(|e| KeepError::Other(e.to_string()))?;
+            let ctx = Context {
+                site_title: &self.manifest.site.title,
+                sender: &self.sender,
+                reference: &reference,
+                received: now,
+            };
+            let mut mails =
+                vec![compose::notification(&ctx, sub, route).map_err(KeepError::from_compose)?];
+            if self.config.acknowledge {
+                mails.push(
+                    compose::acknowledgement(&ctx, sub, route).map_err(KeepError::from_compose)?,
+                );
+            }
+            let mut record = Record::new(reference, key_id.clone(), now, mails);
+            // Keep a retry pass off this record while this request delivers it.
+            record.next_attempt_at = now + outbox::backoff(1);
+            match self.outbox.store_new(&record) {
+                Ok(()) => break record,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts_left > 0 => {
+                    attempts_left -= 1
+                }
+                Err(e) => return Err(KeepError::Other(e.to_string())),
+            }
+        };
+        if let Some(k) = &key_id {
+            match self.outbox.claim_key(k, &record.reference, now) {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => {
+                    // A concurrent request with the same key won: drop ours, answer as it does.
+                    let _ = self.outbox.discard(&Record {
+                        key_id: None,
+                        ..record
+                    });
+                    return match self.existing(k, now).await {
+                        Ok(Some(o)) => Ok(o),
+                        _ => Ok(Outcome::Failed),
+                    };
+                }
+                Err(e) => log(&format!("event=key-claim-failed error={e:?}")),
+            }
+        }
+        log(&format!(
+            "event=kept ref={} topic={} department={} contact={}",
+            record.reference,
+            route.topic_id,
+            route.department_id,
+            route.contact_id.as_deref().unwrap_or("-")
+        ));
+        self.deliver(record, now)
+            .await
+            .map_err(|e| KeepError::Other(e.to_string()))
+    }
+
+    /// Delivers a kept record now and decides what the visitor hears.
+    async fn deliver(
+        &self,
+        record: Record,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> std::io::Result<Outcome> {
+        let reference = record.reference.clone();
+        let Some(_guard) = self.claim(&reference) else {
+            // Another task of this process is delivering it right now.
+            return Ok(Outcome::Accepted(reference));
+        };
+        let keep = record.clone();
+        let result = outbox::attempt(&self.outbox, self.mailer.as_ref(), record, now).await?;
+        log(&format!(
+            "event=delivery ref={reference} backend={} result={result:?}",
+            self.mailer.kind()
+        ));
+        Ok(match (result, self.config.outbox_mode) {
+            (Attempt::Delivered | Attempt::NotificationOnly, _) => Outcome::Accepted(reference),
+            (Attempt::Failed { permanent: false }, OutboxMode::Durable) => {
+                Outcome::Accepted(reference)
+            }
+            (Attempt::Failed { permanent: false }, OutboxMode::Ephemeral) => {
+                // Nothing lasting holds it: forget it, so a retry starts afresh.
+                if let Err(e) = self.outbox.discard(&keep) {
+                    log(&format!("event=discard-failed ref={reference} error={e:?}"));
+                }
+                Outcome::Failed
+            }
+            (Attempt::Failed { permanent: true }, _) => Outcome::Failed,
+        })
+    }
+
+    fn claim(&self, reference: &str) -> Option<InflightGuard<'_>> {
+        let mut set = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+        set.insert(reference.to_string()).then(|| InflightGuard {
+            set: &self.inflight,
+            reference: reference.to_string(),
+        })
+    }
+
+    fn invalid(&self, errors: &[FieldError], page: &FormPage<'_>, json: bool) -> Response<Bytes> {
+        let summary = if errors.len() == 1 {
+            "There is a problem with your message:"
+        } else {
+            "There are problems with your message:"
+        };
+        answer::form_errors(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            summary,
+            errors,
+            page,
+            json,
+        )
+    }
+
+    fn unavailable(&self, page: &FormPage<'_>, json: bool) -> Response<Bytes> {
+        let mut r = answer::form_errors(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Sorry, your message could not be sent just now, and nothing was sent. Please try again in a few minutes; your text is kept below.",
+            &[],
+            page,
+            json,
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+        r
+    }
+}
+
+enum KeepError {
+    BadVisitorAddress,
+    Other(String),
+}
+
+impl KeepError {
+    fn from_compose(e: compose::ComposeError) -> Self {
+        match e {
+            compose::ComposeError::Address("the visitor") => KeepError::BadVisitorAddress,
+            other => KeepError::Other(other.to_string()),
+        }
+    }
+}
+
+struct InflightGuard<'a> {
+    set: &'a Mutex<HashSet<String>>,
+    reference: String,
+}
+
+impl Drop for InflightGuard<'_> {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.reference);
+    }
+}
+
+/// One line per event on stderr (CloudWatch on Lambda). Only references,
+/// ids and outcomes: never a visitor's name, address or message, never a secret.
+fn log(line: &str) {
+    eprintln!("switchboard-router: {line}");
+}

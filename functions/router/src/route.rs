@@ -1,0 +1,299 @@
+//! Routing: topic → department → contact, with the backup when a contact is
+//! away and the department's after-hours rule when it is closed, both judged
+//! in the department's own time zone. Every address comes from the manifest.
+
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono_tz::Tz;
+
+use crate::manifest::{AfterHoursRule, Contact, Department, RoutingManifest, Topic};
+
+/// Where one submission goes, and why (the why is written into the notification).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route {
+    pub topic_id: String,
+    pub topic_label: String,
+    pub department_id: String,
+    pub department_name: String,
+    pub response_time: String,
+    /// The contact it went to; `None` when only the department inbox gets it.
+    pub contact_id: Option<String>,
+    pub to: Vec<Recipient>,
+    pub cc: Vec<Recipient>,
+    /// Human-readable reason, e.g. "Bob Brown covers for Alice Adams, who is away".
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    #[error("unknown topic")]
+    UnknownTopic,
+}
+
+/// Backup chains longer than this are treated as a loop (the manifest check
+/// rejects dangling ids but not cycles, which are legal: A backs up B and B backs up A).
+const MAX_BACKUP_HOPS: usize = 8;
+
+pub fn route(
+    manifest: &RoutingManifest,
+    topic_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Route, RouteError> {
+    let topic: &Topic = manifest.topic(topic_id).ok_or(RouteError::UnknownTopic)?;
+    // The manifest check guarantees these resolve; treat a miss as unknown topic
+    // rather than panic, should a manifest have skipped the check.
+    let dept = manifest
+        .department(&topic.department)
+        .ok_or(RouteError::UnknownTopic)?;
+    let base_id = topic.contact.as_deref().unwrap_or(&dept.primary);
+    let base = manifest.contact(base_id).ok_or(RouteError::UnknownTopic)?;
+
+    let tz: Tz = dept
+        .hours
+        .as_ref()
+        .and_then(|h| h.timezone.parse().ok())
+        .unwrap_or(Tz::UTC);
+    let local = now.with_timezone(&tz);
+    let today = local.date_naive();
+
+    let mut reasons = Vec::new();
+    let mut chosen: Option<&Contact> = Some(base);
+    if is_away(base, today) {
+        chosen = first_available(manifest, base.backup.as_deref(), today);
+        reasons.push(match chosen {
+            Some(c) => format!("{} covers for {}, who is away", c.name, base.name),
+            None => format!(
+                "{} is away and no backup is available: sent to the {} inbox",
+                base.name, dept.name
+            ),
+        });
+    }
+
+    if !is_open(
+        dept,
+        local.date_naive(),
+        local.weekday().num_days_from_monday(),
+        local.hour() * 60 + local.minute(),
+    ) {
+        let when = format!(
+            "outside {}'s business hours ({} local time)",
+            dept.name,
+            local.format("%a %H:%M %Z")
+        );
+        match &dept.after_hours {
+            AfterHoursRule::Primary => reasons.push(format!("{when}: delivered as usual")),
+            AfterHoursRule::Backup => {
+                if let Some(b) = first_available(manifest, base.backup.as_deref(), today) {
+                    reasons.push(format!("{when}: sent to the backup, {}", b.name));
+                    chosen = Some(b);
+                } else {
+                    reasons.push(format!("{when}: no backup available, delivered as usual"));
+                }
+            }
+            AfterHoursRule::Inbox => {
+                reasons.push(format!("{when}: sent to the {} inbox", dept.name));
+                chosen = None;
+            }
+            AfterHoursRule::Contact(id) => {
+                if let Some(c) = first_available(manifest, Some(id), today) {
+                    reasons.push(format!(
+                        "{when}: sent to the after-hours contact, {}",
+                        c.name
+                    ));
+                    chosen = Some(c);
+                } else {
+                    reasons.push(format!(
+                        "{when}: the after-hours contact is away, delivered as usual"
+                    ));
+                }
+            }
+        }
+    }
+    if reasons.is_empty() {
+        reasons.push(match &topic.contact {
+            Some(_) => format!("{} handles this topic", base.name),
+            None => format!(
+                "{} is the {} department's primary contact",
+                base.name, dept.name
+            ),
+        });
+    }
+
+    let inbox = Recipient {
+        name: dept.name.clone(),
+        email: dept.inbox.clone(),
+    };
+    let (to, cc) = match chosen {
+        Some(c) => {
+            let to = vec![Recipient {
+                name: c.name.clone(),
+                email: c.email.clone(),
+            }];
+            let cc = if dept.cc_inbox && !c.email.eq_ignore_ascii_case(&dept.inbox) {
+                vec![inbox]
+            } else {
+                vec![]
+            };
+            (to, cc)
+        }
+        None => (vec![inbox], vec![]),
+    };
+    Ok(Route {
+        topic_id: topic.id.clone(),
+        topic_label: topic.label.clone(),
+        department_id: dept.id.clone(),
+        department_name: dept.name.clone(),
+        response_time: dept.response_time.clone(),
+        contact_id: chosen.map(|c| c.id.clone()),
+        to,
+        cc,
+        rule: reasons.join("; "),
+    })
+}
+
+fn is_away(c: &Contact, day: NaiveDate) -> bool {
+    c.away.iter().any(|r| r.contains(day))
+}
+
+/// Follows a backup chain from `start` to the first contact who is not away.
+fn first_available<'m>(
+    m: &'m RoutingManifest,
+    start: Option<&str>,
+    day: NaiveDate,
+) -> Option<&'m Contact> {
+    let mut next = start;
+    for _ in 0..MAX_BACKUP_HOPS {
+        let c = m.contact(next?)?;
+        if !is_away(c, day) {
+            return Some(c);
+        }
+        next = c.backup.as_deref();
+    }
+    None
+}
+
+/// Whether the department is open at `minute` of local weekday `weekday` (Monday = 0).
+pub fn is_open(dept: &Department, day: NaiveDate, weekday: u32, minute: u32) -> bool {
+    let Some(hours) = &dept.hours else {
+        return true;
+    };
+    if hours.closures.iter().any(|r| r.contains(day)) {
+        return false;
+    }
+    hours.days.get(weekday as usize).is_some_and(|spans| {
+        spans
+            .iter()
+            .any(|s| u32::from(s.open) <= minute && minute < u32::from(s.close))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::manifest;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn emails(r: &[Recipient]) -> Vec<&str> {
+        r.iter().map(|x| x.email.as_str()).collect()
+    }
+
+    #[test]
+    fn primary_in_hours_with_inbox_cc() {
+        // Monday 2026-03-02 10:00 in Berlin (09:00 UTC).
+        let r = route(&manifest(), "sales", at("2026-03-02T09:00:00Z")).unwrap();
+        assert_eq!(emails(&r.to), ["alice@example.org"]);
+        assert_eq!(emails(&r.cc), ["sales@example.org"]);
+        assert!(r.rule.contains("primary contact"), "{}", r.rule);
+    }
+
+    #[test]
+    fn away_primary_goes_to_backup() {
+        // Wednesday 2026-07-08 in hours; Alice is away 07-01..07-14.
+        let r = route(&manifest(), "sales", at("2026-07-08T10:00:00Z")).unwrap();
+        assert_eq!(emails(&r.to), ["bob@example.org"]);
+        assert_eq!(r.contact_id.as_deref(), Some("bob"));
+        assert!(r.rule.contains("covers for Alice Adams"), "{}", r.rule);
+    }
+
+    #[test]
+    fn away_is_judged_in_the_department_time_zone() {
+        // 2026-06-30 22:30 UTC is already 07-01 00:30 in Berlin: Alice is away there.
+        let r = route(&manifest(), "sales", at("2026-06-30T22:30:00Z")).unwrap();
+        assert_eq!(emails(&r.to), ["bob@example.org"]);
+    }
+
+    #[test]
+    fn outside_hours_applies_after_hours_rule() {
+        // Support is in New York, 08:00-18:00; 2026-03-02 23:30 UTC = 18:30 EST: closed.
+        let r = route(&manifest(), "support", at("2026-03-02T23:30:00Z")).unwrap();
+        assert_eq!(emails(&r.to), ["oncall@example.org"]);
+        assert!(
+            r.rule.contains("outside Customer Support's business hours"),
+            "{}",
+            r.rule
+        );
+        // Same instant is 00:30 Tuesday in Berlin: sales closed, rule = backup.
+        let r = route(&manifest(), "sales", at("2026-03-02T23:30:00Z")).unwrap();
+        assert_eq!(emails(&r.to), ["bob@example.org"]);
+        // 17:30 UTC = 12:30 in New York: open, primary.
+        let r = route(&manifest(), "support", at("2026-03-02T17:30:00Z")).unwrap();
+        assert_eq!(emails(&r.to), ["dan@example.org"]);
+        assert!(r.cc.is_empty());
+    }
+
+    #[test]
+    fn closures_and_weekends_are_closed() {
+        let m = manifest();
+        let sales = m.department("sales").unwrap();
+        let xmas = NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
+        assert!(!is_open(sales, xmas, 3, 600));
+        let d = NaiveDate::from_ymd_opt(2026, 3, 7).unwrap();
+        assert!(!is_open(sales, d, 5, 600));
+        assert!(is_open(
+            sales,
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            0,
+            540
+        ));
+        assert!(!is_open(
+            sales,
+            NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(),
+            0,
+            1020
+        ));
+    }
+
+    #[test]
+    fn topic_contact_and_always_open() {
+        let r = route(&manifest(), "press", at("2026-03-08T03:00:00Z")).unwrap();
+        assert_eq!(emails(&r.to), ["carol@example.org"]);
+        assert!(r.rule.contains("handles this topic"));
+    }
+
+    #[test]
+    fn unknown_topic() {
+        assert_eq!(
+            route(&manifest(), "x", Utc::now()),
+            Err(RouteError::UnknownTopic)
+        );
+    }
+
+    #[test]
+    fn nobody_available_falls_back_to_inbox() {
+        let mut m = manifest();
+        let away = m.contacts[0].away.clone();
+        m.contacts.iter_mut().find(|c| c.id == "bob").unwrap().away = away;
+        let r = route(&m, "sales", at("2026-07-08T10:00:00Z")).unwrap();
+        assert_eq!(emails(&r.to), ["sales@example.org"]);
+        assert!(r.cc.is_empty());
+        assert_eq!(r.contact_id, None);
+    }
+}

@@ -1,0 +1,301 @@
+//! Checking the visible fields, with errors per field in words a visitor
+//! understands. One-line fields refuse every control character, which is
+//! what makes header injection impossible before compose even starts.
+
+use crate::fields;
+use crate::manifest::RoutingManifest;
+use crate::parse::RawFields;
+
+pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_PHONE_CHARS: usize = 40;
+pub const MAX_COMPANY_CHARS: usize = 100;
+
+/// A submission whose visible fields passed validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submission {
+    pub name: String,
+    pub email: String,
+    pub topic: String,
+    /// Line endings normalised to `\n`.
+    pub message: String,
+    pub phone: Option<String>,
+    pub company: Option<String>,
+}
+
+/// One problem with one field; `field` is the form field's name (and the
+/// element id the error page links to).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Validates the visible fields. The topic must be one the manifest offers.
+pub fn validate(
+    raw: &RawFields,
+    manifest: &RoutingManifest,
+) -> Result<Submission, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut err = |field: &'static str, message: &str| {
+        errors.push(FieldError {
+            field,
+            message: message.to_string(),
+        })
+    };
+
+    let name = raw.get(fields::NAME).unwrap_or("").trim();
+    if name.is_empty() {
+        err(fields::NAME, "Please enter your name.");
+    } else if name.chars().count() > MAX_NAME_CHARS {
+        err(
+            fields::NAME,
+            &format!("Please shorten your name to at most {MAX_NAME_CHARS} characters."),
+        );
+    } else if has_control(name) {
+        err(
+            fields::NAME,
+            "Your name must be on one line, without special control characters.",
+        );
+    }
+
+    let email = raw.get(fields::EMAIL).unwrap_or("").trim();
+    if email.is_empty() {
+        err(
+            fields::EMAIL,
+            "Please enter your email address, so we can answer you.",
+        );
+    } else if email.chars().count() > MAX_EMAIL_CHARS || !looks_like_email(email) {
+        err(
+            fields::EMAIL,
+            "Please enter a valid email address, like name@example.com.",
+        );
+    }
+
+    let topic = raw.get(fields::TOPIC).unwrap_or("").trim();
+    if topic.is_empty() {
+        err(fields::TOPIC, "Please choose a topic.");
+    } else if manifest.topic(topic).is_none() {
+        err(
+            fields::TOPIC,
+            "Please choose one of the topics in the list.",
+        );
+    }
+
+    let message = raw
+        .get(fields::MESSAGE)
+        .unwrap_or("")
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
+    let message = message.trim();
+    let max = manifest.form.max_message_chars as usize;
+    if message.is_empty() {
+        err(fields::MESSAGE, "Please write your message.");
+    } else if message.chars().count() > max {
+        err(
+            fields::MESSAGE,
+            &format!("Please shorten your message to at most {max} characters."),
+        );
+    } else if message
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        err(
+            fields::MESSAGE,
+            "Your message contains special control characters; please remove them.",
+        );
+    }
+
+    let phone = optional(raw, fields::PHONE);
+    if let Some(p) = phone {
+        let ok_chars = p
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-()./".contains(c));
+        if p.chars().count() > MAX_PHONE_CHARS
+            || !ok_chars
+            || !p.chars().any(|c| c.is_ascii_digit())
+        {
+            err(
+                fields::PHONE,
+                "Please enter a phone number using digits, spaces and + - ( ) only.",
+            );
+        }
+    }
+
+    let company = optional(raw, fields::COMPANY);
+    if let Some(c) = company {
+        if c.chars().count() > MAX_COMPANY_CHARS {
+            err(
+                fields::COMPANY,
+                &format!(
+                    "Please shorten the company name to at most {MAX_COMPANY_CHARS} characters."
+                ),
+            );
+        } else if has_control(c) {
+            err(
+                fields::COMPANY,
+                "The company name must be on one line, without special control characters.",
+            );
+        }
+    }
+
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(Submission {
+        name: name.to_string(),
+        email: email.to_string(),
+        topic: topic.to_string(),
+        message: message.to_string(),
+        phone: phone.map(str::to_string),
+        company: company.map(str::to_string),
+    })
+}
+
+fn optional<'a>(raw: &'a RawFields, field: &str) -> Option<&'a str> {
+    raw.get(field).map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Control characters include CR and LF, and Unicode line/paragraph separators
+/// are refused too: some mail software treats them as line breaks.
+fn has_control(s: &str) -> bool {
+    s.chars()
+        .any(|c| c.is_control() || c == '\u{2028}' || c == '\u{2029}')
+}
+
+/// A deliberately plain address check: one `@`, a non-empty local part of
+/// characters a mailbox can carry without quoting, and a dotted domain of
+/// letters, digits and hyphens (internationalised labels allowed). It refuses
+/// every character that could close a header or start another address.
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    if local.is_empty() || local.len() > 64 || domain.len() > 253 || domain.contains('@') {
+        return false;
+    }
+    let local_ok = local
+        .chars()
+        .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    let labels: Vec<&str> = domain.split('.').collect();
+    let domain_ok = labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        });
+    local_ok && domain_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::manifest;
+
+    fn raw(pairs: &[(&str, &str)]) -> RawFields {
+        let mut r = RawFields::default();
+        for (k, v) in pairs {
+            r.insert(*k, *v);
+        }
+        r
+    }
+
+    fn good() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("name", " Ann Example "),
+            ("email", "ann@example.org"),
+            ("topic", "sales"),
+            ("message", "Hi\r\nthere"),
+        ]
+    }
+
+    #[test]
+    fn accepts_and_normalises() {
+        let s = validate(&raw(&good()), &manifest()).unwrap();
+        assert_eq!(s.name, "Ann Example");
+        assert_eq!(s.message, "Hi\nthere");
+        assert_eq!(s.phone, None);
+    }
+
+    #[test]
+    fn reports_every_missing_field() {
+        let errs = validate(&raw(&[]), &manifest()).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["name", "email", "topic", "message"]);
+    }
+
+    #[test]
+    fn refuses_crlf_in_one_line_fields() {
+        let mut f = good();
+        f[0] = ("name", "Ann\r\nBcc: victim@example.com");
+        f.push(("company", "Acme\nX-Evil: 1"));
+        let errs = validate(&raw(&f), &manifest()).unwrap_err();
+        assert_eq!(
+            errs.iter().map(|e| e.field).collect::<Vec<_>>(),
+            vec!["name", "company"]
+        );
+        f[0] = ("name", "Ann\u{2028}Bcc");
+        assert!(validate(&raw(&f), &manifest()).is_err());
+    }
+
+    #[test]
+    fn unknown_topic_and_long_message() {
+        let mut f = good();
+        f[2] = ("topic", "nope");
+        let long = "x".repeat(5001);
+        f[3] = ("message", &long);
+        let errs = validate(&raw(&f), &manifest()).unwrap_err();
+        assert_eq!(errs[0].field, "topic");
+        assert!(errs[1].message.contains("5000"));
+    }
+
+    #[test]
+    fn email_syntax() {
+        for ok in [
+            "a@b.co",
+            "first.last+tag@sub.example.org",
+            "jürgen@bücher.de",
+        ] {
+            assert!(looks_like_email(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@b.co",
+            "a@@b.co",
+            "a b@c.de",
+            "a@b.co\r\nBcc: x@y.z",
+            "a@b.co>",
+            "<a@b.co",
+            "a,b@c.de",
+            "a@-b.co",
+            "a..b@c.de",
+            "\"a\"@b.co",
+            "a@b.co;c@d.ef",
+        ] {
+            assert!(!looks_like_email(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn phone_rules() {
+        let mut f = good();
+        f.push(("phone", "+49 (30) 123-45"));
+        assert_eq!(
+            validate(&raw(&f), &manifest()).unwrap().phone.as_deref(),
+            Some("+49 (30) 123-45")
+        );
+        f.pop();
+        f.push(("phone", "call me"));
+        assert_eq!(
+            validate(&raw(&f), &manifest()).unwrap_err()[0].field,
+            "phone"
+        );
+    }
+}
