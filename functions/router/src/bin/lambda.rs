@@ -1,1 +1,47 @@
-fn main() {}
+//! The AWS Lambda entry point: a thin adapter from `lambda_http` (Function
+//! URL, API Gateway REST and HTTP APIs, ALB) to [`Router::handle`]. All the
+//! work is in the library, so `switchboard serve` runs the very same code.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use lambda_http::{Body, Error, Request, Response, service_fn};
+use switchboard_router::{Router, RouterConfig};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // Fail the cold start, loudly and without secrets, rather than answer
+    // visitors with a half-configured router.
+    let config = RouterConfig::from_env()?;
+    let router = Arc::new(Router::from_config(config)?);
+    lambda_http::run(service_fn(move |req: Request| {
+        let router = Arc::clone(&router);
+        async move {
+            let resp = router.handle(into_http(req)).await;
+            // Acknowledgements that failed earlier in this warm instance.
+            router.retry_pending().await;
+            Ok::<_, Error>(into_lambda(resp))
+        }
+    }))
+    .await
+}
+
+/// `lambda_http` has already decoded base64 bodies (`isBase64Encoded`).
+fn into_http(req: Request) -> http::Request<Bytes> {
+    let (parts, body) = req.into_parts();
+    http::Request::from_parts(parts, Bytes::copy_from_slice(body.as_ref()))
+}
+
+/// Every answer the router gives is UTF-8 text (HTML or JSON) or empty.
+fn into_lambda(resp: http::Response<Bytes>) -> Response<Body> {
+    let (parts, body) = resp.into_parts();
+    let body = if body.is_empty() {
+        Body::Empty
+    } else {
+        match String::from_utf8(body.to_vec()) {
+            Ok(s) => Body::Text(s),
+            Err(e) => Body::Binary(e.into_bytes()),
+        }
+    };
+    Response::from_parts(parts, body)
+}
