@@ -297,6 +297,11 @@ pub async fn attempt(
             continue;
         }
         let mail = &record.mails[i];
+        // Never acknowledge what the point of contact has not received: the
+        // visitor could be told "received" by email and "failed" on the page.
+        if mail.kind == MailKind::Acknowledgement && !record.notification_delivered() {
+            continue;
+        }
         let raw = STANDARD
             .decode(&mail.raw_base64)
             .map_err(io::Error::other)?;
