@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the test suite's peers from the package registries (idempotent):
-# a Python virtualenv under target/ with the SMTP server.
+# a Python virtualenv under target/ with the SMTP server (aiosmtpd) and a
+# local SES v2 endpoint (moto[server]).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=target/peers-venv

@@ -22,7 +22,7 @@ trap cleanup EXIT
 
 free_port() { "$root/target/peers-venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 300); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
     sleep 0.1
   done
@@ -32,12 +32,20 @@ wait_port() {
 
 # A real SMTP server that files every message it receives into a Maildir.
 smtp_port=$(free_port)
-mkdir -p "$peers/maildir"
+# (aiosmtpd's Mailbox handler needs the Maildir's tmp/new/cur to exist.)
+mkdir -p "$peers/maildir/tmp" "$peers/maildir/new" "$peers/maildir/cur"
 "$root/target/peers-venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:$smtp_port" \
   -c aiosmtpd.handlers.Mailbox "$peers/maildir" >"$peers/smtp.log" 2>&1 &
 pids+=($!)
 wait_port "$smtp_port"
 export SWITCHBOARD_TEST_SMTP="127.0.0.1:$smtp_port"
 export SWITCHBOARD_TEST_MAILDIR="$peers/maildir"
+
+# A local SES v2-compatible endpoint (moto's server) for the router's SES backend.
+ses_port=$(free_port)
+"$root/target/peers-venv/bin/moto_server" -H 127.0.0.1 -p "$ses_port" >"$peers/ses.log" 2>&1 &
+pids+=($!)
+wait_port "$ses_port"
+export SWITCHBOARD_TEST_SES="http://127.0.0.1:$ses_port"
 
 cargo test --workspace -- --include-ignored

@@ -304,4 +304,122 @@ mod tests {
         assert_eq!(c.endpoint(), "https://email.eu-west-1.amazonaws.com");
         assert!(!format!("{c:?}").contains("verysecret"));
     }
+
+    /// Against moto's SES v2 server, started by `scripts/test.sh`
+    /// (`SWITCHBOARD_TEST_SES` is its base URL): a signed request through
+    /// the whole router, then moto's record of what it would have sent.
+    #[tokio::test]
+    #[ignore = "needs an SES-compatible server: run scripts/test.sh"]
+    async fn sends_raw_email_through_an_ses_endpoint() {
+        use crate::{FixedClock, Router, RouterConfig, fields, sign_form_token};
+        use std::sync::Arc;
+
+        let endpoint = std::env::var("SWITCHBOARD_TEST_SES")
+            .expect("SWITCHBOARD_TEST_SES is not set: run scripts/test.sh");
+        let vars = |k: &str| match k {
+            "AWS_REGION" => Some("eu-west-1".to_string()),
+            "AWS_ACCESS_KEY_ID" => Some("AKIDTEST".to_string()),
+            "AWS_SECRET_ACCESS_KEY" => Some("test-secret".to_string()),
+            "AWS_SESSION_TOKEN" => Some("test-session-token".to_string()),
+            "AWS_ENDPOINT_URL_SESV2" => Some(endpoint.clone()),
+            _ => None,
+        };
+        let config = SesConfig::from_vars(&vars).unwrap();
+        let mailer = SesMailer::new(config);
+        // SES only sends from verified identities; verify the sender's domain.
+        let (status, body) = mailer
+            .call(
+                "POST",
+                "/v2/email/identities",
+                br#"{"EmailIdentity":"example.org"}"#,
+                Utc::now(),
+            )
+            .unwrap();
+        assert_eq!(status, 200, "{body}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut rc = RouterConfig::local(dir.path(), b"ses-test-secret-0123".to_vec());
+        rc.sender = "Example Org <forms@example.org>".into();
+        rc.outbox_mode = crate::OutboxMode::Ephemeral;
+        let clock = Arc::new(FixedClock::at("2026-03-02T09:00:00Z"));
+        let router =
+            Router::new(crate::test_support::manifest(), rc, Arc::new(mailer), clock).unwrap();
+        let form = format!(
+            "name=Ann&email=ann%40example.net&topic=sales&message=Quote+please&website=&{}={}&bcc=victim%40example.com",
+            fields::FORM_TOKEN,
+            sign_form_token(b"ses-test-secret-0123", "c0ffee1234")
+        );
+        let req = http::Request::post("/api/contact")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(bytes::Bytes::from(form))
+            .unwrap();
+        let resp = router.handle(req).await;
+        assert_eq!(
+            resp.status(),
+            200,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
+        let v: serde_json::Value = serde_json::from_slice(resp.body()).unwrap();
+        let reference = v["reference"].as_str().unwrap().to_string();
+
+        let data: serde_json::Value = {
+            let text = ureq::get(&format!("{endpoint}/moto-api/data.json"))
+                .call()
+                .unwrap()
+                .into_body()
+                .read_to_string()
+                .unwrap();
+            serde_json::from_str(&text).unwrap()
+        };
+        let sent: Vec<&serde_json::Value> = data["ses"]["RawMessage"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| {
+                m["raw_data"]
+                    .as_str()
+                    .is_some_and(|r| r.contains(&reference))
+            })
+            .collect();
+        assert_eq!(sent.len(), 2, "notification and acknowledgement");
+        let dests = |m: &serde_json::Value| -> Vec<String> {
+            let mut d: Vec<String> = m["destinations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| {
+                    let s = a.as_str().unwrap();
+                    s.rsplit('<')
+                        .next()
+                        .unwrap()
+                        .trim_end_matches('>')
+                        .to_string()
+                })
+                .collect();
+            d.sort();
+            d.dedup();
+            d
+        };
+        let note = sent
+            .iter()
+            .find(|m| m["raw_data"].as_str().unwrap().contains("Reply-To:"))
+            .unwrap();
+        assert_eq!(dests(note), ["alice@example.org", "sales@example.org"]);
+        assert_eq!(note["source"], "forms@example.org");
+        let raw = note["raw_data"].as_str().unwrap();
+        assert!(raw.contains(&format!(
+            "Subject: [Example Org] Buying our products (ref {reference})"
+        )));
+        assert!(raw.contains("Reply-To: Ann <ann@example.net>"), "{raw}");
+        let ack = sent
+            .iter()
+            .find(|m| !m["raw_data"].as_str().unwrap().contains("Reply-To:"))
+            .unwrap();
+        assert_eq!(dests(ack), ["ann@example.net"]);
+        for m in &sent {
+            assert!(!m.to_string().contains("victim"));
+        }
+    }
 }
