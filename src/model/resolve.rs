@@ -2,7 +2,7 @@
 //! resolved, every problem reported with its file and line. Keeps going after
 //! an error so the editor gets the whole list in one run.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
@@ -27,6 +27,12 @@ const RESERVED_SLUGS: [&str; 5] = ["contact", "departments", "vcards", "assets",
 const DEFAULT_RESPONSE_TIME: &str = "within two business days";
 const DEFAULT_MIN_FILL_SECONDS: u32 = 3;
 const DEFAULT_MAX_MESSAGE_CHARS: u32 = 5000;
+
+/// A set of valid ids, sorted so hints list them in a stable order.
+type Ids<'a> = BTreeSet<&'a str>;
+
+/// How many ids a hint lists before it stops.
+const HINT_IDS: usize = 12;
 
 /// Where a value was written: its file and byte range.
 #[derive(Clone)]
@@ -177,15 +183,19 @@ impl Resolver<'_> {
         source: &SourceFile,
         value: &Spanned<String>,
         kind: &str,
-        known: &[&str],
+        known: &Ids,
     ) -> bool {
-        if known.contains(&value.get_ref().as_str()) {
+        if known.contains(value.get_ref().as_str()) {
             return true;
         }
         let hint = match did_you_mean(value.get_ref(), known.iter().copied()) {
             Some(close) => format!("did you mean `{close}`?"),
             None if known.is_empty() => "there are none yet".to_string(),
-            None => format!("the ids to choose from: {}", known.join(", ")),
+            None => {
+                let listed: Vec<&str> = known.iter().take(HINT_IDS).copied().collect();
+                let more = if known.len() > HINT_IDS { ", …" } else { "" };
+                format!("the ids to choose from: {}{more}", listed.join(", "))
+            }
         };
         self.report(
             source,
@@ -226,7 +236,7 @@ pub fn resolve(root: &Path, raw: RawSite, diagnostics: &mut Diagnostics) -> Opti
             resolver.unique(&mut contact_ids, "contact", &file.source, &contact.id);
         }
     }
-    let all_contacts: Vec<&str> = raw
+    let all_contacts: Ids = raw
         .departments
         .iter()
         .flat_map(|file| file.value.contacts.iter().map(|c| c.id.get_ref().as_str()))
@@ -388,7 +398,7 @@ fn resolve_site_file(
 fn resolve_department(
     resolver: &mut Resolver,
     file: &Parsed<DepartmentFile>,
-    all_contacts: &[&str],
+    all_contacts: &Ids,
     default_response_time: &str,
 ) -> Option<Department> {
     let source = &file.source;
@@ -399,7 +409,7 @@ fn resolve_department(
     let inbox = resolver.email(source, &raw.inbox);
     let phone = resolver.phone(source, &raw.phone);
     let languages = resolver.languages(source, &raw.languages);
-    let own_contacts: Vec<&str> = raw
+    let own_contacts: Ids = raw
         .contacts
         .iter()
         .map(|c| c.id.get_ref().as_str())
@@ -426,7 +436,7 @@ fn resolve_department(
             );
             None
         }
-        None => own_contacts.first().map(|id| id.to_string()),
+        None => raw.contacts.first().map(|c| c.id.get_ref().clone()),
     };
     let (hours, after_hours) = match &raw.hours {
         Some(section) => resolve_hours(resolver, source, section, all_contacts)?,
@@ -461,7 +471,7 @@ fn resolve_contact(
     source: &SourceFile,
     department: &str,
     raw: &ContactEntry,
-    all_contacts: &[&str],
+    all_contacts: &Ids,
 ) -> Option<Contact> {
     let id_ok = resolver
         .check(source, &raw.id, |id| fields::check_id(id))
@@ -517,7 +527,7 @@ fn resolve_hours(
     resolver: &mut Resolver,
     source: &SourceFile,
     section: &HoursSection,
-    all_contacts: &[&str],
+    all_contacts: &Ids,
 ) -> Option<(Option<Hours>, AfterHoursRule)> {
     let timezone = section.timezone.get_ref();
     let timezone_ok = timezone.parse::<chrono_tz::Tz>().is_ok();
@@ -562,7 +572,7 @@ fn resolve_hours(
         None => Some(AfterHoursRule::Primary),
     };
     if let (Some(AfterHoursRule::Contact(id)), Some(rule)) = (&after_hours, &section.after_hours) {
-        if !all_contacts.contains(&id.as_str()) {
+        if !all_contacts.contains(id.as_str()) {
             let hint = did_you_mean(id, all_contacts.iter().copied())
                 .map_or("name an existing contact id".to_string(), |c| {
                     format!("did you mean `contact:{c}`?")
@@ -675,7 +685,7 @@ fn resolve_topics(resolver: &mut Resolver, file: &Parsed<TopicsFile>, raw: &RawS
             .with_hint("add [[topic]] entries with an id, a label and a department"),
         );
     }
-    let mut department_ids: Vec<&str> = raw
+    let mut department_ids: Ids = raw
         .departments
         .iter()
         .map(|d| d.value.id.get_ref().as_str())
@@ -683,6 +693,11 @@ fn resolve_topics(resolver: &mut Resolver, file: &Parsed<TopicsFile>, raw: &RawS
     // A department whose file did not parse is already reported; its file
     // name is the likely id, so do not also report every topic naming it.
     department_ids.extend(raw.unparsed_departments.iter().map(String::as_str));
+    let departments_by_id: HashMap<&str, &Parsed<DepartmentFile>> = raw
+        .departments
+        .iter()
+        .map(|d| (d.value.id.get_ref().as_str(), d))
+        .collect();
     let mut seen = HashMap::new();
     let mut topics = Vec::new();
     for topic in &file.value.topic {
@@ -701,11 +716,8 @@ fn resolve_topics(resolver: &mut Resolver, file: &Parsed<TopicsFile>, raw: &RawS
                 false
             }
             (Some(contact), true) => {
-                let department = raw
-                    .departments
-                    .iter()
-                    .find(|d| d.value.id.get_ref() == topic.department.get_ref());
-                let members: Vec<&str> = department
+                let department = departments_by_id.get(topic.department.get_ref().as_str());
+                let members: Ids = department
                     .map(|d| {
                         d.value
                             .contacts
