@@ -12,3 +12,4 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod state;
+pub mod watch;

@@ -4,6 +4,7 @@
 mod build;
 mod check;
 mod init;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,17 @@ enum Command {
         #[arg(long)]
         manifest: Option<PathBuf>,
     },
+    /// Build, then rebuild the output folder whenever the site's files change.
+    Watch {
+        /// Output folder, replaced whole only when a build succeeds.
+        #[arg(long, short, default_value = "public")]
+        output: PathBuf,
+        /// Where to write the routing manifest (keep it out of the output folder).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        #[command(flatten)]
+        watching: watch::WatchArgs,
+    },
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -46,5 +58,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init { dir } => init::run(&dir),
         Command::Check => check::run(&cli.root),
         Command::Build { output, manifest } => build::run(&cli.root, &output, manifest.as_deref()),
+        Command::Watch {
+            output,
+            manifest,
+            watching,
+        } => watch::run(&cli.root, &output, manifest.as_deref(), &watching),
     }
 }

@@ -1,0 +1,190 @@
+//! `switchboard watch`: rebuild `public/` on every change, and the pieces
+//! `serve` shares with it (the watching flags, the one-line reports, Ctrl-C).
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use switchboard::build::{Build, BuildError, BuildOptions, build, write_build};
+use switchboard::state;
+use switchboard::watch::{StopHandle, WatchOptions, Watcher};
+
+/// Flags shared by `watch` and `serve`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WatchArgs {
+    /// Wait this many milliseconds after the last change before rebuilding.
+    #[arg(long, value_name = "MS", default_value_t = 200, value_parser = parse_debounce)]
+    debounce: u64,
+    /// Look for changes by polling every 500 ms instead of OS events (for network
+    /// drives, WSL mounts and containers that deliver no events).
+    #[arg(long)]
+    poll: bool,
+}
+
+impl WatchArgs {
+    pub fn options(&self, ignored: Vec<std::path::PathBuf>) -> WatchOptions {
+        WatchOptions {
+            debounce: Duration::from_millis(self.debounce),
+            poll: self.poll,
+            ignored,
+        }
+    }
+}
+
+/// Refuses 0: a rebuild would start on every half-written file of a save.
+fn parse_debounce(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(0) => Err(
+            "must be at least 1 ms: with 0, every half-saved file would start a rebuild (the default is 200)"
+                .into(),
+        ),
+        Ok(ms) if ms > 60_000 => Err("must be at most 60000 ms (one minute)".into()),
+        Ok(ms) => Ok(ms),
+        Err(_) => Err(format!("`{text}` is not a number of milliseconds")),
+    }
+}
+
+/// Remembers whether the last build failed, so the next good one can say "fixed".
+#[derive(Debug, Default)]
+pub struct Reporter {
+    failing: bool,
+}
+
+impl Reporter {
+    /// Prints the one line for a good build; `what` is what changed, if anything.
+    pub fn built(&mut self, what: Option<&str>, built: &Build, elapsed: Duration, extra: &str) {
+        let files = built.output.files.len();
+        let ms = elapsed.as_millis();
+        let fixed = if std::mem::take(&mut self.failing) {
+            "Fixed: "
+        } else {
+            ""
+        };
+        match what {
+            Some(what) => {
+                println!("{fixed}{what} changed: rebuilt {files} files in {ms} ms{extra}.")
+            }
+            None => println!("{fixed}Built {files} files in {ms} ms{extra}."),
+        }
+    }
+
+    /// Prints the full report (to stderr) and the one line saying what is kept.
+    pub fn failed(
+        &mut self,
+        what: Option<&str>,
+        error: &BuildError,
+        elapsed: Duration,
+        kept: &str,
+    ) {
+        self.failing = true;
+        eprintln!("{error}");
+        let ms = elapsed.as_millis();
+        match what {
+            Some(what) => {
+                println!("{what} changed: the build failed after {ms} ms (report above); {kept}.")
+            }
+            None => println!("The build failed after {ms} ms (report above); {kept}."),
+        }
+    }
+}
+
+/// Stops `handle` on Ctrl-C or SIGTERM; a second signal exits at once, for a
+/// build that hangs. The thread lives as long as the process.
+pub fn stop_on_signal(handle: StopHandle) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .context("setting up the Ctrl-C handler")?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            runtime.block_on(async {
+                shutdown_signal().await;
+                handle.stop();
+                shutdown_signal().await;
+                eprintln!("Stopped without waiting for the build.");
+                std::process::exit(130);
+            })
+        })
+        .context("starting the Ctrl-C handler")?;
+    Ok(())
+}
+
+/// Resolves on the first Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(term) => term,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+pub fn run(
+    root: &Path,
+    output: &Path,
+    manifest: Option<&Path>,
+    args: &WatchArgs,
+) -> anyhow::Result<ExitCode> {
+    let output_dir = root.join(output);
+    let manifest_path = manifest.map_or_else(|| state::manifest_path(root), |m| root.join(m));
+    if manifest_path.starts_with(&output_dir) {
+        anyhow::bail!(
+            "the routing manifest {} would be published inside {}: it may hold unpublished addresses, so write it elsewhere",
+            manifest_path.display(),
+            output_dir.display()
+        );
+    }
+    // The output may sit inside an input folder; its own writes must not trigger builds.
+    let ignored = output.is_relative().then(|| output.to_path_buf());
+    let mut watcher = Watcher::new(root, &args.options(ignored.into_iter().collect()))
+        .with_context(|| format!("watching {}", root.display()))?;
+    stop_on_signal(watcher.stop_handle())?;
+    let kept = format!("{} is unchanged", output_dir.display());
+    let mut reporter = Reporter::default();
+    let rebuild = |what: Option<&str>, reporter: &mut Reporter| -> anyhow::Result<()> {
+        let started = Instant::now();
+        match build(root, &BuildOptions::default()) {
+            Ok(built) => {
+                write_build(&built, &output_dir, &manifest_path)
+                    .with_context(|| format!("writing the site to {}", output_dir.display()))?;
+                reporter.built(what, &built, started.elapsed(), "");
+            }
+            Err(error) => reporter.failed(what, &error, started.elapsed(), &kept),
+        }
+        Ok(())
+    };
+    rebuild(None, &mut reporter)?;
+    println!(
+        "Watching {} for changes to content/, templates/, static/ and themes/ (Ctrl-C to stop).",
+        watcher.root().display()
+    );
+    while let Some(changes) = watcher.next_batch() {
+        for warning in &changes.warnings {
+            eprintln!("warning: {warning}");
+        }
+        if changes.needs_rebuild() {
+            // A write error (disk full, permissions) is reported but does not end the loop:
+            // the editor may fix it, and the previous output is still in place.
+            if let Err(error) = rebuild(Some(&changes.describe()), &mut reporter) {
+                eprintln!("error: {error:#}");
+            }
+        }
+    }
+    println!("Stopped.");
+    Ok(ExitCode::SUCCESS)
+}
