@@ -1,0 +1,82 @@
+'use strict';
+/**
+ * WCAG 2.2 A/AA with axe-core on the pages a visitor meets: the directory,
+ * a department, the form, the form showing its errors, the thank-you page.
+ * Each page is checked in the light and the dark colour scheme, since the
+ * theme's colours (and so its contrast) change with `prefers-color-scheme`.
+ */
+const { test, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const { launchBrowser } = require('./lib/env');
+const { buildExample } = require('./lib/site');
+const { serveStatic } = require('./lib/static-server');
+const { axeViolations, formatViolations } = require('./lib/axe');
+const { waitFor } = require('./lib/poll');
+
+let site, server, browser;
+
+before(async () => {
+  site = buildExample();
+  server = await serveStatic(site.publicDir);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  site?.cleanup();
+});
+
+/** Opens `path` in a fresh page that records Content-Security-Policy violations. */
+async function open(path, colorScheme) {
+  const context = await browser.newContext({ colorScheme });
+  const page = await context.newPage();
+  page.cspErrors = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) page.cspErrors.push(msg.text());
+  });
+  const res = await page.goto(server.url + path);
+  assert.equal(res.status(), 200, `GET ${path}`);
+  return page;
+}
+
+/** Empty submit with JS on: the script must show inline errors and focus the summary. */
+async function showFormErrors(page) {
+  await page.click('form.contact-form button[type=submit]');
+  await waitFor('the error summary to show and take focus', () =>
+    page.evaluate(() => {
+      const s = document.getElementById('form-errors');
+      return s && !s.hidden && document.activeElement === s && s.querySelectorAll('li').length > 0;
+    }),
+  );
+  const invalid = await page.locator('[aria-invalid=true]').count();
+  assert.ok(invalid >= 4, `expected the required fields to be marked aria-invalid, got ${invalid}`);
+}
+
+async function showReference(page) {
+  await waitFor('the reference on the thank-you page', () => page.locator('#reference').isVisible());
+}
+
+const PAGES = [
+  { name: 'home', path: '/' },
+  { name: 'a department page', path: '/departments/support/' },
+  { name: 'the contact form', path: '/contact/' },
+  { name: 'the contact form with errors shown', path: '/contact/', prepare: showFormErrors },
+  { name: 'the thank-you page', path: '/contact/thanks/?ref=HL-TEST-0001', prepare: showReference },
+];
+
+for (const scheme of ['light', 'dark']) {
+  for (const p of PAGES) {
+    test(`axe WCAG 2.2 A/AA: ${p.name} (${scheme})`, async () => {
+      const page = await open(p.path, scheme);
+      try {
+        if (p.prepare) await p.prepare(page);
+        const violations = await axeViolations(page);
+        assert.equal(violations.length, 0, `axe found ${violations.length} violation(s) on ${p.path} (${scheme}):\n${formatViolations(violations)}`);
+        assert.deepEqual(page.cspErrors, [], 'the page broke its own Content-Security-Policy');
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+}

@@ -1,0 +1,59 @@
+'use strict';
+/**
+ * The example organisation (the repo root's content/), built into a fresh
+ * temporary folder, so tests never touch the repo's public/ or .switchboard/
+ * and can run while someone else builds in the repo.
+ */
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { REPO, switchboardBin } = require('./env');
+
+/** The parts of the repo that make up the example site. */
+const SITE_PARTS = ['content', 'static', 'templates', 'themes'];
+
+/** Copies the example site into a new temp folder; returns its path. */
+function copyExample() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-browser-'));
+  for (const part of SITE_PARTS) {
+    const from = path.join(REPO, part);
+    if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, part), { recursive: true });
+  }
+  return dir;
+}
+
+/**
+ * Copies and builds the example site. Returns its folders and a `cleanup`
+ * for an `after` hook (kept when KEEP_BROWSER_TMP is set, for debugging).
+ */
+function buildExample() {
+  const dir = copyExample();
+  execFileSync(switchboardBin(), ['--root', dir, 'build'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    dir,
+    publicDir: path.join(dir, 'public'),
+    manifestPath: path.join(dir, '.switchboard', 'routing.json'),
+    manifest: () => JSON.parse(fs.readFileSync(path.join(dir, '.switchboard', 'routing.json'), 'utf8')),
+    cleanup: () => removeUnlessKept(dir),
+  };
+}
+
+function removeUnlessKept(dir) {
+  if (process.env.KEEP_BROWSER_TMP) {
+    console.log(`# kept ${dir}`);
+    return;
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Every file under `dir` whose name ends with `ext`, as absolute paths, sorted. */
+function filesWithExt(dir, ext) {
+  const out = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && entry.name.endsWith(ext)) out.push(path.join(entry.parentPath ?? entry.path, entry.name));
+  }
+  return out.sort();
+}
+
+module.exports = { copyExample, buildExample, filesWithExt, removeUnlessKept };
