@@ -47,7 +47,7 @@ function check(label, args, files) {
   const messages = vnu(args, files);
   const errors = messages.filter((m) => m.type === 'error' || m.type === 'non-document-error');
   const warnings = messages.filter((m) => !errors.includes(m) && !isFileOriginCspNote(m));
-  console.log(`# vnu: ${files.length} ${label} file(s), ${errors.length} error(s), ${warnings.length} warning(s)`);
+  console.log(`vnu: ${files.length} ${label} file(s), ${errors.length} error(s), ${warnings.length} warning(s)`);
   if (warnings.length) console.log(format(warnings).replace(/^/gm, '# '));
   assert.equal(errors.length, 0, `the Nu Html Checker found ${errors.length} error(s):\n${format(errors)}`);
 }

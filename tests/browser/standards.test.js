@@ -25,7 +25,7 @@ test('vCards, JSON-LD and unpublished addresses match the content (vobject, json
   if (run.error) throw run.error;
   const summary = /^(\d+) passed, (\d+) failed$/m.exec(run.stdout);
   assert.ok(summary, `check_standards.py printed no summary (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
-  console.log(`# check_standards.py: ${summary[0]}`);
+  console.log(`check_standards.py: ${summary[0]}`);
   assert.ok(Number(summary[1]) > 50, `suspiciously few checks ran: ${summary[0]}`);
   assert.equal(run.status, 0, `check_standards.py failed:\n${run.stdout}${run.stderr}`);
 });
