@@ -10,3 +10,19 @@ if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/peers-requirements.txt
+
+# The browser suite (tests/browser): Debian's Chromium (never a browser that a
+# test tool downloads), a Java runtime for the Nu Html Checker, and the npm
+# packages pinned in package-lock.json (--ignore-scripts: vnu-jar's
+# postinstall would fetch a JDK from outside the package registries).
+apt_missing=()
+command -v chromium >/dev/null || apt_missing+=(chromium fonts-dejavu-core fonts-liberation)
+command -v java >/dev/null || apt_missing+=(default-jre-headless)
+command -v npm >/dev/null || apt_missing+=(nodejs npm)
+if [ "${#apt_missing[@]}" -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}"
+fi
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+fi
