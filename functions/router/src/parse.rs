@@ -124,7 +124,7 @@ fn percent_decode(input: &[u8]) -> Result<String, ParseError> {
         match input[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = input.get(i + 1..i + 3).ok_or_else(|| bad_escape())?;
+                let hex = input.get(i + 1..i + 3).ok_or_else(bad_escape)?;
                 let hi = hex_val(hex[0]).ok_or_else(bad_escape)?;
                 let lo = hex_val(hex[1]).ok_or_else(bad_escape)?;
                 out.push(hi << 4 | lo);
