@@ -6,10 +6,10 @@ use crate::fields;
 use crate::manifest::RoutingManifest;
 use crate::parse::RawFields;
 
-pub const MAX_NAME_CHARS: usize = 100;
+pub const MAX_NAME_CHARS: usize = 200;
 pub const MAX_EMAIL_CHARS: usize = 254;
 pub const MAX_PHONE_CHARS: usize = 40;
-pub const MAX_COMPANY_CHARS: usize = 100;
+pub const MAX_COMPANY_CHARS: usize = 200;
 
 /// A submission whose visible fields passed validation.
 #[derive(Debug, Clone, PartialEq, Eq)]
