@@ -333,3 +333,88 @@ impl RoutingManifest {
         all
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURE: &str = include_str!("../tests/fixtures/manifest.json");
+
+    fn edit(f: impl FnOnce(&mut serde_json::Value)) -> Result<RoutingManifest, ManifestError> {
+        let mut v: serde_json::Value = serde_json::from_str(FIXTURE).unwrap();
+        f(&mut v);
+        RoutingManifest::from_json(&v.to_string())
+    }
+
+    #[test]
+    fn fixture_loads_and_round_trips() {
+        let m = RoutingManifest::from_json(FIXTURE).unwrap();
+        let again = RoutingManifest::from_json(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(m, again);
+        assert_eq!(m.routable_addresses().len(), 9);
+    }
+
+    #[test]
+    fn refuses_other_versions_first() {
+        let e = edit(|v| {
+            v["schema_version"] = 2.into();
+            v["new_field"] = true.into();
+        })
+        .unwrap_err();
+        assert!(matches!(e, ManifestError::Version { found: 2 }), "{e}");
+    }
+
+    #[test]
+    fn refuses_dangling_references_and_bad_hours() {
+        let cases: Vec<(Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+            (
+                Box::new(|v| v["topics"][0]["department"] = "nope".into()),
+                "unknown department",
+            ),
+            (
+                Box::new(|v| v["topics"][2]["contact"] = "nope".into()),
+                "unknown contact",
+            ),
+            (
+                Box::new(|v| v["departments"][0]["primary"] = "nope".into()),
+                "unknown primary",
+            ),
+            (
+                Box::new(|v| v["contacts"][0]["backup"] = "nope".into()),
+                "unknown backup",
+            ),
+            (
+                Box::new(|v| v["departments"][1]["after_hours"]["contact"] = "nope".into()),
+                "after-hours",
+            ),
+            (
+                Box::new(|v| v["departments"][0]["hours"]["timezone"] = "Mars/Olympus".into()),
+                "time zone",
+            ),
+            (
+                Box::new(|v| v["departments"][0]["hours"]["days"][0][0]["close"] = 100.into()),
+                "open span",
+            ),
+            (
+                Box::new(|v| v["contacts"][1]["email"] = "bob at example".into()),
+                "invalid email",
+            ),
+            (
+                Box::new(|v| v["topics"][1]["id"] = "sales".into()),
+                "listed twice",
+            ),
+        ];
+        for (f, want) in cases {
+            let e = edit(f).unwrap_err().to_string();
+            assert!(e.contains(want), "{e} should mention {want}");
+        }
+    }
+
+    #[test]
+    fn load_names_the_file() {
+        let e = RoutingManifest::load("/nonexistent/routing.json")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("/nonexistent/routing.json"), "{e}");
+    }
+}

@@ -473,3 +473,103 @@ async fn ephemeral_outbox_answers_a_failed_delivery_as_failure() {
     assert_eq!(read_eml_dir(&dir.path().join("mail")).len(), 2);
     assert_eq!(mailer.calls.load(Ordering::SeqCst), 3);
 }
+
+// ---- captcha ----
+
+struct FakeCaptcha;
+
+impl switchboard_router::captcha::CaptchaVerifier for FakeCaptcha {
+    fn verify<'a>(
+        &'a self,
+        _provider: switchboard_router::manifest::CaptchaProvider,
+        response: &'a str,
+    ) -> switchboard_router::deliver::BoxFuture<
+        'a,
+        Result<bool, switchboard_router::captcha::CaptchaError>,
+    > {
+        Box::pin(async move {
+            match response {
+                "good" => Ok(true),
+                "down" => Err(switchboard_router::captcha::CaptchaError(
+                    "unreachable".into(),
+                )),
+                _ => Ok(false),
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn captcha_is_verified_when_the_manifest_names_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = manifest();
+    m.form.captcha = Some(switchboard_router::manifest::Captcha {
+        provider: switchboard_router::manifest::CaptchaProvider::Turnstile,
+        site_key: "0x4AAA".into(),
+    });
+    let clock = Arc::new(switchboard_router::FixedClock::at(MONDAY_MORNING_BERLIN));
+    let mailer = Arc::new(MaildirMailer::new(dir.path().join("mail")));
+    let router = switchboard_router::Router::new(m, config(dir.path()), mailer, clock)
+        .unwrap()
+        .with_captcha(Arc::new(FakeCaptcha));
+
+    let missing = router.handle(post_json_accept(form_body(&[]))).await;
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(json_of(&missing)["errors"]["captcha"].is_string());
+    let bad = router
+        .handle(post_json_accept(form_body(&[(
+            fields::TURNSTILE_RESPONSE,
+            "bad",
+        )])))
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let down = router
+        .handle(post_json_accept(form_body(&[(
+            fields::TURNSTILE_RESPONSE,
+            "down",
+        )])))
+        .await;
+    assert_eq!(down.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(read_eml_dir(&dir.path().join("mail")).is_empty());
+    let good = router
+        .handle(post_json_accept(form_body(&[(
+            fields::TURNSTILE_RESPONSE,
+            "good",
+        )])))
+        .await;
+    assert_eq!(good.status(), StatusCode::OK);
+    assert_eq!(read_eml_dir(&dir.path().join("mail")).len(), 2);
+    // The error page re-renders the widget for a plain form.
+    let page = router.handle(post_form(form_body(&[]))).await;
+    assert!(body_text(&page).contains("class=\"cf-turnstile\" data-sitekey=\"0x4AAA\""));
+}
+
+#[tokio::test]
+async fn from_config_loads_the_manifest_and_requires_a_captcha_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = manifest();
+    std::fs::write(
+        dir.path().join("routing.json"),
+        serde_json::to_string(&m).unwrap(),
+    )
+    .unwrap();
+    let router = switchboard_router::Router::from_config(config(dir.path())).unwrap();
+    assert_eq!(router.manifest().content_hash, "c0ffee1234");
+
+    m.form.captcha = Some(switchboard_router::manifest::Captcha {
+        provider: switchboard_router::manifest::CaptchaProvider::Hcaptcha,
+        site_key: "k".into(),
+    });
+    std::fs::write(
+        dir.path().join("routing.json"),
+        serde_json::to_string(&m).unwrap(),
+    )
+    .unwrap();
+    let err = switchboard_router::Router::from_config(config(dir.path()))
+        .err()
+        .unwrap();
+    assert!(
+        err.to_string().contains("SWITCHBOARD_CAPTCHA_SECRET"),
+        "{err}"
+    );
+}
