@@ -11,5 +11,6 @@ pub mod manifest;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod serve;
 pub mod state;
 pub mod watch;

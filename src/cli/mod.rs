@@ -4,6 +4,7 @@
 mod build;
 mod check;
 mod init;
+mod serve;
 mod watch;
 
 use std::path::PathBuf;
@@ -51,6 +52,9 @@ enum Command {
         #[command(flatten)]
         watching: watch::WatchArgs,
     },
+    /// Serve the site from memory with live reload and a working contact form,
+    /// rebuilding on every change.
+    Serve(serve::ServeArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -63,5 +67,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             manifest,
             watching,
         } => watch::run(&cli.root, &output, manifest.as_deref(), &watching),
+        Command::Serve(args) => serve::run(&cli.root, &args),
     }
 }

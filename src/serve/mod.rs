@@ -1,0 +1,282 @@
+//! The dev server behind `switchboard serve`: the in-memory site, live
+//! reload, the build-error overlay and the contact form, on one port.
+//!
+//! [`DevSite`] holds the last good build and the last error. The watch loop
+//! (in the CLI) calls [`DevSite::publish`] after every build; the handlers
+//! only ever read a consistent snapshot, so a failing build never blanks the
+//! site and a request never sees half of a new one.
+
+mod contact;
+pub mod files;
+pub mod live;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use axum::Router as App;
+use axum::body::Body;
+use axum::extract::{Request, State, WebSocketUpgrade};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get};
+use switchboard_router::{Mailer, Router, RouterError};
+use tokio::sync::watch;
+
+use crate::build::{Build, BuildError};
+pub use contact::{ContactSettings, OnRouted, Routed};
+use files::{Resolved, content_type, resolve};
+use live::{OVERLAY_CSS_PATH, SCRIPT_PATH, SOCKET_PATH};
+
+/// Where `serve` mounts the router; the pages' form posts here.
+pub const CONTACT_PATH: &str = "/api/contact";
+
+/// The site as served right now.
+#[derive(Default)]
+struct Snapshot {
+    /// The last good build's files; `None` until one succeeds.
+    files: Option<Arc<BTreeMap<String, Vec<u8>>>>,
+    /// The last build's report, while it failed.
+    error: Option<Arc<str>>,
+    /// The router over the last good build's manifest.
+    router: Option<Arc<Router>>,
+    version: String,
+}
+
+/// The dev server's shared state.
+pub struct DevSite {
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// Current version for the live-reload sockets; empty means "shutting down".
+    versions: watch::Sender<String>,
+    contact: ContactSettings,
+    mailer: Arc<dyn Mailer>,
+    /// Distinguishes this process's versions from a previous run's, so tabs
+    /// left open across a restart reload too.
+    instance: String,
+    generation: std::sync::atomic::AtomicU64,
+}
+
+impl DevSite {
+    pub fn new(contact: ContactSettings) -> Result<Arc<Self>, RouterError> {
+        let mailer = contact.mailer()?;
+        let instance = format!(
+            "{:x}",
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or_default()
+        );
+        let (versions, _) = watch::channel(format!("{instance}-0"));
+        Ok(Arc::new(Self {
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            versions,
+            contact,
+            mailer,
+            instance,
+            generation: 0.into(),
+        }))
+    }
+
+    /// Serves `result` from now on: a good build replaces the site and the
+    /// router; a failed one keeps them and shows its report as the overlay.
+    /// Open pages reload either way. An error means the site is served but
+    /// the form cannot work (the outbox folder cannot be created, say).
+    pub fn publish(&self, result: Result<Build, BuildError>) -> Result<(), RouterError> {
+        let generation = 1 + self
+            .generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let version = format!("{}-{generation}", self.instance);
+        let previous = self.current();
+        let mut router_error = None;
+        let next = match result {
+            Ok(build) => {
+                let router = match self
+                    .contact
+                    .router(build.manifest, Arc::clone(&self.mailer))
+                {
+                    Ok(router) => Some(Arc::new(router)),
+                    Err(error) => {
+                        router_error = Some(error);
+                        None
+                    }
+                };
+                Snapshot {
+                    files: Some(Arc::new(build.output.files)),
+                    error: None,
+                    router,
+                    version: version.clone(),
+                }
+            }
+            Err(error) => Snapshot {
+                files: previous.files.clone(),
+                error: Some(error.to_string().into()),
+                router: previous.router.clone(),
+                version: version.clone(),
+            },
+        };
+        *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        self.versions.send_replace(version);
+        router_error.map_or(Ok(()), Err)
+    }
+
+    /// Tells every open live-reload socket to close, so shutdown is not held up.
+    pub fn close_sockets(&self) {
+        self.versions.send_replace(String::new());
+    }
+
+    /// Retries deliveries that failed earlier (SMTP down, say); the outbox keeps them.
+    pub async fn retry_pending(&self) {
+        if let Some(router) = self.current().router.clone() {
+            router.retry_pending().await;
+        }
+    }
+
+    fn current(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.snapshot.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// The axum app: the site, the dev server's own files, the form.
+    pub fn app(self: &Arc<Self>) -> App {
+        App::new()
+            .route(CONTACT_PATH, any(contact_form))
+            .route(SOCKET_PATH, get(socket))
+            .route(
+                SCRIPT_PATH,
+                get(|| async { asset("text/javascript; charset=utf-8", live::SCRIPT) }),
+            )
+            .route(
+                OVERLAY_CSS_PATH,
+                get(|| async { asset("text/css; charset=utf-8", live::OVERLAY_CSS) }),
+            )
+            .fallback(site_file)
+            .with_state(Arc::clone(self))
+    }
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    respond(StatusCode::OK, content_type, Body::from(body))
+}
+
+/// Every answer is `no-store`: an editor must never see a cached old page.
+fn respond(status: StatusCode, content_type: &'static str, body: Body) -> Response {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+async fn socket(State(site): State<Arc<DevSite>>, upgrade: WebSocketUpgrade) -> Response {
+    let versions = site.versions.subscribe();
+    upgrade.on_upgrade(move |socket| live::talk(socket, versions))
+}
+
+async fn site_file(State(site): State<Arc<DevSite>>, request: Request) -> Response {
+    if !matches!(*request.method(), Method::GET | Method::HEAD) {
+        let mut response = respond(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain; charset=utf-8",
+            Body::from("Only GET and HEAD are served here.\n"),
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
+    }
+    let snapshot = site.current();
+    let Some(files) = &snapshot.files else {
+        // No build has succeeded yet: every page is the error, and reloads when fixed.
+        let error = snapshot
+            .error
+            .as_deref()
+            .unwrap_or("The first build is still running.");
+        let page = live::failure_page(&snapshot.version, error);
+        return respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/html; charset=utf-8",
+            Body::from(page),
+        );
+    };
+    let uri = request.uri();
+    match resolve(uri.path(), uri.query(), |key| files.contains_key(key)) {
+        Resolved::File(key) => file(&snapshot, files, &key, StatusCode::OK),
+        Resolved::Redirect(location) => {
+            let mut response = respond(
+                StatusCode::PERMANENT_REDIRECT,
+                "text/plain; charset=utf-8",
+                Body::empty(),
+            );
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
+        Resolved::NotFound if files.contains_key("404.html") => {
+            file(&snapshot, files, "404.html", StatusCode::NOT_FOUND)
+        }
+        Resolved::NotFound => respond(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            Body::from("Not found.\n"),
+        ),
+        Resolved::Refused => respond(
+            StatusCode::BAD_REQUEST,
+            "text/plain; charset=utf-8",
+            Body::from("This path is not allowed.\n"),
+        ),
+    }
+}
+
+fn file(
+    snapshot: &Snapshot,
+    files: &BTreeMap<String, Vec<u8>>,
+    key: &str,
+    status: StatusCode,
+) -> Response {
+    let Some(bytes) = files.get(key) else {
+        return respond(
+            StatusCode::NOT_FOUND,
+            "text/plain; charset=utf-8",
+            Body::empty(),
+        );
+    };
+    let kind = content_type(key);
+    if kind.starts_with("text/html") {
+        let html = String::from_utf8_lossy(bytes);
+        let page = live::decorate(&html, &snapshot.version, snapshot.error.as_deref());
+        return respond(status, kind, Body::from(page));
+    }
+    respond(status, kind, Body::from(bytes.clone()))
+}
+
+async fn contact_form(State(site): State<Arc<DevSite>>, request: Request) -> Response {
+    let Some(router) = site.current().router.clone() else {
+        return respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain; charset=utf-8",
+            Body::from(
+                "The form is not available: the site has not built yet, or its outbox could not be opened (see the terminal).\n",
+            ),
+        );
+    };
+    let (parts, body) = request.into_parts();
+    // The router enforces its own, smaller cap and answers it properly; this
+    // only stops a client from making the server hold an endless body.
+    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
+        return respond(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "text/plain; charset=utf-8",
+            Body::from("The message is too large.\n"),
+        );
+    };
+    let answer = router.handle(http::Request::from_parts(parts, bytes)).await;
+    let (mut parts, body) = answer.into_parts();
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Response::from_parts(parts, Body::from(body)).into_response()
+}
