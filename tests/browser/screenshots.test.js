@@ -46,11 +46,11 @@ for (const scheme of ['light', 'dark']) {
           const wide = [...document.querySelectorAll('body *')]
             .filter((el) => el.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
             .slice(0, 5)
-            .map((el) => `${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${[...el.classList].join('.')}`);
+            .map((el) => el.outerHTML.slice(0, 80));
           return { scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth, wide };
         });
         assert.ok(overflow.scrollWidth <= overflow.clientWidth,
-          `the page scrolls sideways at ${size.viewport.width} px (${overflow.scrollWidth} > ${overflow.clientWidth}); too wide: ${overflow.wide.join(', ')}`);
+          `the page scrolls sideways at ${size.viewport.width} px (${overflow.scrollWidth} > ${overflow.clientWidth}); too wide:\n  ${overflow.wide.join('\n  ')}`);
         const file = path.join(OUT, `home-${size.name}-${scheme}.png`);
         await page.screenshot({ path: file, fullPage: true });
         assert.ok(fs.statSync(file).size > 10000, `${file} is suspiciously small`);
