@@ -6,7 +6,7 @@
 const assert = require('node:assert/strict');
 const path = require('node:path');
 const { waitFor } = require('./poll');
-const { readMailDir, addresses } = require('./mail');
+const { readMailDir, addresses, mentions } = require('./mail');
 
 /**
  * The router refuses a form sent faster than `min_fill_seconds` after the
@@ -28,7 +28,7 @@ async function paceLikeAPerson(manifest, shownAt) {
 async function assertRoutedMail(siteDir, reference, expected, visitorEmail) {
   const dir = path.join(siteDir, '.switchboard', 'mail');
   const mails = await waitFor(`a mail with reference ${reference} in ${dir}`, () => {
-    const found = readMailDir(dir).filter((m) => m.raw.includes(reference));
+    const found = readMailDir(dir).filter((m) => mentions(m, reference));
     return found.some((m) => addresses(m.headers.to).some((a) => expected.to.includes(a))) && found;
   }, { timeoutMs: 15000 });
   const notification = mails.find((m) => addresses(m.headers.to).some((a) => expected.to.includes(a)));

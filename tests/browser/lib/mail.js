@@ -51,4 +51,9 @@ function addresses(header) {
   return [...header.matchAll(/<([^<>\s]+@[^<>\s]+)>|([^\s<>",;:]+@[^\s<>",;]+)/g)].map((m) => (m[1] || m[2]).toLowerCase());
 }
 
-module.exports = { readMailDir, parseEml, decodeWords, addresses };
+/** Whether a parsed mail carries `text` in its raw form or in a decoded header. */
+function mentions(mail, text) {
+  return mail.raw.includes(text) || Object.values(mail.headers).some((v) => v.includes(text));
+}
+
+module.exports = { readMailDir, parseEml, decodeWords, addresses, mentions };
