@@ -17,6 +17,7 @@ mod durable;
 pub mod fields;
 pub mod handler;
 mod html;
+mod keep;
 pub mod manifest;
 pub mod outbox;
 pub mod parse;

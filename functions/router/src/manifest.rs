@@ -366,7 +366,8 @@ mod tests {
 
     #[test]
     fn refuses_dangling_references_and_bad_hours() {
-        let cases: Vec<(Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+        type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+        let cases: Vec<(Edit, &str)> = vec![
             (
                 Box::new(|v| v["topics"][0]["department"] = "nope".into()),
                 "unknown department",
