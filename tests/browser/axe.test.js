@@ -60,6 +60,7 @@ async function showReference(page) {
 const PAGES = [
   { name: 'home', path: '/' },
   { name: 'a department page', path: '/departments/support/' },
+  { name: 'a Markdown page', path: '/faq/' },
   { name: 'the contact form', path: '/contact/' },
   { name: 'the contact form with errors shown', path: '/contact/', prepare: showFormErrors },
   { name: 'the thank-you page', path: '/contact/thanks/?ref=HL-TEST-0001', prepare: showReference },
