@@ -421,5 +421,44 @@ mod tests {
         for m in &sent {
             assert!(!m.to_string().contains("victim"));
         }
+
+        // A sender SES refuses (unverified identity) is a permanent failure:
+        // the visitor is told, and the record is kept in `failed/` for the operator.
+        let dir = tempfile::tempdir().unwrap();
+        let mut rc = RouterConfig::local(dir.path(), b"ses-test-secret-0123".to_vec());
+        rc.sender = "forms@unverified.example".into();
+        let clock = Arc::new(FixedClock::at("2026-03-02T09:00:00Z"));
+        let mailer = SesMailer::new(SesConfig::from_vars(&vars).unwrap());
+        let router =
+            Router::new(crate::test_support::manifest(), rc, Arc::new(mailer), clock).unwrap();
+        let form = format!(
+            "name=Ann&email=ann%40example.net&topic=sales&message=Quote+please&website=&{}={}",
+            fields::FORM_TOKEN,
+            sign_form_token(b"ses-test-secret-0123", "c0ffee1234")
+        );
+        let req = http::Request::post("/api/contact")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(bytes::Bytes::from(form))
+            .unwrap();
+        let resp = router.handle(req).await;
+        assert_eq!(
+            resp.status(),
+            503,
+            "{}",
+            String::from_utf8_lossy(resp.body())
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("outbox/failed"))
+                .unwrap()
+                .count(),
+            1
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("outbox/pending"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 }
