@@ -573,3 +573,16 @@ async fn from_config_loads_the_manifest_and_requires_a_captcha_secret() {
         "{err}"
     );
 }
+
+/// `serve` runs the handler on a multi-threaded runtime behind axum.
+#[test]
+fn router_and_its_futures_are_send_and_sync() {
+    fn send<T: Send>(_: &T) {}
+    fn sync<T: Sync>(_: &T) {}
+    let h = harness();
+    sync(&h.router);
+    let fut = h.router.handle(post_form(form_body(&[])));
+    send(&fut);
+    let retry = h.router.retry_pending();
+    send(&retry);
+}
