@@ -1,7 +1,7 @@
 //! Writing a finished build to disk without ever leaving a half-written site:
 //! the new site is written beside the old one, then swapped in by rename.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
@@ -24,10 +24,21 @@ pub fn replace_dir(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> io::Result<
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}.new-"))
         .tempdir_in(&parent)?;
+    let mut folders_made = HashSet::new();
     for (relative, bytes) in files {
-        let path = staging.path().join(safe_relative(relative)?);
+        let relative = safe_relative(relative)?;
+        let path = staging.path().join(relative);
         if let Some(folder) = path.parent() {
-            fs::create_dir_all(folder)?;
+            if folders_made.insert(folder.to_path_buf()) {
+                fs::create_dir_all(folder)?;
+            }
+        }
+        // An unchanged file is linked from the previous build, not written
+        // again: far cheaper than creating a file, and its mtime stays, so
+        // deploy tools and caches see what really changed.
+        let previous = dir.join(relative);
+        if unchanged(&previous, bytes) && fs::hard_link(&previous, &path).is_ok() {
+            continue;
         }
         fs::write(&path, bytes)?;
     }
@@ -48,6 +59,16 @@ pub fn replace_dir(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> io::Result<
         fs::remove_dir_all(&old)?;
     }
     Ok(())
+}
+
+/// Whether `path` is a regular file holding exactly `bytes`.
+fn unchanged(path: &Path, bytes: &[u8]) -> bool {
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
+            fs::read(path).is_ok_and(|old| old == bytes)
+        }
+        _ => false,
+    }
 }
 
 /// Writes one file atomically: temp file, fsync, rename.
@@ -109,6 +130,28 @@ mod tests {
         assert!(!out.join("old.html").exists());
         let leftovers: Vec<_> = fs::read_dir(temp.path()).expect("list").collect();
         assert_eq!(leftovers.len(), 1, "no staging or old folders left behind");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unchanged_files_are_linked_and_changed_ones_rewritten() {
+        use std::os::unix::fs::MetadataExt;
+        let temp = tempfile::tempdir().expect("tempdir");
+        let out = temp.path().join("public");
+        replace_dir(&out, &files(&[("same.html", "same"), ("edit.html", "old")])).expect("first");
+        let inode = |name: &str| fs::metadata(out.join(name)).expect("meta").ino();
+        let (same_before, edit_before) = (inode("same.html"), inode("edit.html"));
+        replace_dir(
+            &out,
+            &files(&[("same.html", "same"), ("edit.html", "new!")]),
+        )
+        .expect("second");
+        assert_eq!(inode("same.html"), same_before, "unchanged file kept");
+        assert_ne!(inode("edit.html"), edit_before, "changed file rewritten");
+        assert_eq!(
+            fs::read_to_string(out.join("edit.html")).expect("read"),
+            "new!"
+        );
     }
 
     #[test]
