@@ -17,6 +17,8 @@ fi
 # postinstall would fetch a JDK from outside the package registries).
 apt_missing=()
 command -v chromium >/dev/null || apt_missing+=(chromium fonts-dejavu-core fonts-liberation)
+# A Japanese font, so screenshots show the example's 渡辺 健二 and not boxes.
+fc-list :lang=ja 2>/dev/null | grep -q . || apt_missing+=(fonts-ipafont-gothic)
 command -v java >/dev/null || apt_missing+=(default-jre-headless)
 command -v npm >/dev/null || apt_missing+=(nodejs npm)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
