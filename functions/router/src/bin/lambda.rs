@@ -6,14 +6,22 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use lambda_http::{Body, Error, Request, Response, service_fn};
-use switchboard_router::{Router, RouterConfig};
+use switchboard_router::{Router, RouterConfig, RouterError};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     // Fail the cold start, loudly and without secrets, rather than answer
     // visitors with a half-configured router.
-    let config = RouterConfig::from_env()?;
-    let router = Arc::new(Router::from_config(config)?);
+    let router = match RouterConfig::from_env()
+        .map_err(RouterError::from)
+        .and_then(Router::from_config)
+    {
+        Ok(r) => Arc::new(r),
+        Err(e) => {
+            eprintln!("switchboard-router: cannot start: {e}");
+            return Err(e.into());
+        }
+    };
     lambda_http::run(service_fn(move |req: Request| {
         let router = Arc::clone(&router);
         async move {
