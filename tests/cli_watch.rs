@@ -107,10 +107,18 @@ fn zero_debounce_is_refused_with_a_reason() {
 }
 
 #[test]
-fn watch_starts_even_when_the_first_build_fails() {
+fn watch_with_poll_starts_on_a_broken_site_and_builds_once_fixed() {
     let site = site_with(Some("invalid/missing-key"));
     let mut watch = Running::start(BIN, site.path(), &["watch", "--poll"]);
     watch.wait_for_line("build failed");
     watch.wait_for_line("Watching");
     assert!(!site.path().join("public").exists());
+    // Polling sees the fix as events would.
+    fs::copy(
+        common::fixtures().join("base/content/departments/help.toml"),
+        site.path().join("content/departments/help.toml"),
+    )
+    .expect("fix");
+    watch.wait_for_line("Fixed:");
+    assert!(page(site.path()).contains("Help desk"));
 }

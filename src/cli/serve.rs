@@ -179,17 +179,22 @@ fn rebuild(
     let started = Instant::now();
     match build(root, options) {
         Ok(built) => {
-            // The manifest the mounted router uses, on disk too, for anyone
-            // inspecting routing (or testing it) while serving.
-            let manifest = serde_json::to_vec_pretty(&built.manifest).map_err(io::Error::other);
-            let path = state::manifest_path(root);
-            if let Err(error) = manifest.and_then(|json| write_file_atomic(&path, &json)) {
-                eprintln!("warning: cannot write {}: {error}", path.display());
-            }
-            let elapsed = started.elapsed();
-            reporter.built(what, &built, elapsed, "");
-            if let Err(error) = site.publish(Ok(built)) {
+            let files = built.output.files.len();
+            let manifest = serde_json::to_vec_pretty(&built.manifest);
+            let router = site.publish(Ok(built));
+            // The time until the new pages were served, which is what the editor waits for.
+            reporter.built(what, files, started.elapsed());
+            if let Err(error) = router.apply() {
                 eprintln!("warning: the contact form cannot work: {error}");
+            }
+            // The manifest the mounted router uses goes on disk too, for anyone
+            // inspecting routing (or testing it) while serving.
+            let path = state::manifest_path(root);
+            let written = manifest
+                .map_err(io::Error::other)
+                .and_then(|json| write_file_atomic(&path, &json));
+            if let Err(error) = written {
+                eprintln!("warning: cannot write {}: {error}", path.display());
             }
         }
         Err(error) => {
@@ -199,8 +204,8 @@ fn rebuild(
                 started.elapsed(),
                 "still serving the last good build",
             );
-            // The router cannot fail here: a failed build keeps the previous one.
-            let _ = site.publish(Err(error));
+            // Nothing to apply: a failed build keeps the previous router.
+            let _ = site.publish(Err(error)).apply();
         }
     }
 }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use switchboard::build::{Build, BuildError, BuildOptions, build, write_build};
+use switchboard::build::{BuildError, BuildOptions, build, write_build};
 use switchboard::state;
 use switchboard::watch::{StopHandle, WatchOptions, Watcher};
 
@@ -52,9 +52,8 @@ pub struct Reporter {
 }
 
 impl Reporter {
-    /// Prints the one line for a good build; `what` is what changed, if anything.
-    pub fn built(&mut self, what: Option<&str>, built: &Build, elapsed: Duration, extra: &str) {
-        let files = built.output.files.len();
+    /// Prints the one line for a good build of `files` files; `what` is what changed, if anything.
+    pub fn built(&mut self, what: Option<&str>, files: usize, elapsed: Duration) {
         let ms = elapsed.as_millis();
         let fixed = if std::mem::take(&mut self.failing) {
             "Fixed: "
@@ -63,9 +62,9 @@ impl Reporter {
         };
         match what {
             Some(what) => {
-                println!("{fixed}{what} changed: rebuilt {files} files in {ms} ms{extra}.")
+                println!("{fixed}{what} changed: rebuilt {files} files in {ms} ms.")
             }
-            None => println!("{fixed}Built {files} files in {ms} ms{extra}."),
+            None => println!("{fixed}Built {files} files in {ms} ms."),
         }
     }
 
@@ -162,7 +161,7 @@ pub fn run(
             Ok(built) => {
                 write_build(&built, &output_dir, &manifest_path)
                     .with_context(|| format!("writing the site to {}", output_dir.display()))?;
-                reporter.built(what, &built, started.elapsed(), "");
+                reporter.built(what, built.output.files.len(), started.elapsed());
             }
             Err(error) => reporter.failed(what, &error, started.elapsed(), &kept),
         }

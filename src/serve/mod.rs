@@ -11,6 +11,7 @@ pub mod files;
 pub mod live;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use axum::Router as App;
@@ -31,7 +32,7 @@ use live::{OVERLAY_CSS_PATH, SCRIPT_PATH, SOCKET_PATH};
 pub const CONTACT_PATH: &str = "/api/contact";
 
 /// The site as served right now.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Snapshot {
     /// The last good build's files; `None` until one succeeds.
     files: Option<Arc<BTreeMap<String, Vec<u8>>>>,
@@ -40,6 +41,36 @@ struct Snapshot {
     /// The router over the last good build's manifest.
     router: Option<Arc<Router>>,
     version: String,
+}
+
+/// The router for a newly published build, still to be set up.
+#[must_use = "the new build's form keeps the old routing until `apply` is called"]
+pub struct RouterUpdate<'a> {
+    site: &'a DevSite,
+    /// `None` when the routing did not change (or the build failed).
+    manifest: Option<switchboard_router::RoutingManifest>,
+}
+
+impl RouterUpdate<'_> {
+    /// Puts the new router in place. An error means the site is served but
+    /// the form cannot work (the outbox folder cannot be created, say).
+    pub fn apply(self) -> Result<(), RouterError> {
+        let Some(manifest) = self.manifest else {
+            return Ok(());
+        };
+        let site = self.site;
+        let router = site.contact.router(manifest, Arc::clone(&site.mailer));
+        let current = site.current();
+        let (router, outcome) = match router {
+            Ok(router) => (Some(Arc::new(router)), Ok(())),
+            Err(error) => (None, Err(error)),
+        };
+        site.swap_quietly(Snapshot {
+            router,
+            ..Snapshot::clone(&current)
+        });
+        outcome
+    }
 }
 
 /// The dev server's shared state.
@@ -52,7 +83,7 @@ pub struct DevSite {
     /// Distinguishes this process's versions from a previous run's, so tabs
     /// left open across a restart reload too.
     instance: String,
-    generation: std::sync::atomic::AtomicU64,
+    generation: AtomicU64,
 }
 
 impl DevSite {
@@ -76,46 +107,62 @@ impl DevSite {
         }))
     }
 
-    /// Serves `result` from now on: a good build replaces the site and the
-    /// router; a failed one keeps them and shows its report as the overlay.
-    /// Open pages reload either way. An error means the site is served but
-    /// the form cannot work (the outbox folder cannot be created, say).
-    pub fn publish(&self, result: Result<Build, BuildError>) -> Result<(), RouterError> {
-        let generation = 1 + self
-            .generation
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        let version = format!("{}-{generation}", self.instance);
+    /// Serves `result` from now on: a good build replaces the site; a failed
+    /// one keeps it and shows its report as the overlay. Open pages reload
+    /// either way.
+    ///
+    /// A good build's router is set up by the returned [`RouterUpdate`], once
+    /// the pages are out: setting up a router checks the whole manifest,
+    /// which takes a noticeable time on a large organisation, and the editor
+    /// is waiting for the page. A form sent in between reaches the previous
+    /// router, which treats it as coming from a page of an older build: it is
+    /// still routed.
+    pub fn publish(&self, result: Result<Build, BuildError>) -> RouterUpdate<'_> {
         let previous = self.current();
-        let mut router_error = None;
-        let next = match result {
-            Ok(build) => {
-                let router = match self
-                    .contact
-                    .router(build.manifest, Arc::clone(&self.mailer))
-                {
-                    Ok(router) => Some(Arc::new(router)),
-                    Err(error) => {
-                        router_error = Some(error);
-                        None
-                    }
+        let build = match result {
+            Ok(build) => build,
+            Err(error) => {
+                self.swap(Snapshot {
+                    error: Some(error.to_string().into()),
+                    version: self.next_version(),
+                    ..Snapshot::clone(&previous)
+                });
+                return RouterUpdate {
+                    site: self,
+                    manifest: None,
                 };
-                Snapshot {
-                    files: Some(Arc::new(build.output.files)),
-                    error: None,
-                    router,
-                    version: version.clone(),
-                }
             }
-            Err(error) => Snapshot {
-                files: previous.files.clone(),
-                error: Some(error.to_string().into()),
-                router: previous.router.clone(),
-                version: version.clone(),
-            },
         };
-        *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
+        let unchanged = previous
+            .router
+            .as_ref()
+            .is_some_and(|router| router.manifest() == &build.manifest);
+        self.swap(Snapshot {
+            files: Some(Arc::new(build.output.files)),
+            error: None,
+            router: previous.router.clone(),
+            version: self.next_version(),
+        });
+        RouterUpdate {
+            site: self,
+            manifest: (!unchanged).then_some(build.manifest),
+        }
+    }
+
+    fn next_version(&self) -> String {
+        let generation = 1 + self.generation.fetch_add(1, Ordering::SeqCst);
+        format!("{}-{generation}", self.instance)
+    }
+
+    /// Makes `next` the served snapshot and tells open pages to reload.
+    fn swap(&self, next: Snapshot) {
+        let version = next.version.clone();
+        self.swap_quietly(next);
         self.versions.send_replace(version);
-        router_error.map_or(Ok(()), Err)
+    }
+
+    fn swap_quietly(&self, next: Snapshot) {
+        *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(next);
     }
 
     /// Tells every open live-reload socket to close, so shutdown is not held up.

@@ -127,7 +127,13 @@ impl Watcher {
             let _ = handler_tx.send(Signal::Event(event));
         };
         let backend: Box<dyn notify::Watcher + Send> = if options.poll {
-            let config = notify::Config::default().with_poll_interval(POLL_INTERVAL);
+            // notify's poller keeps modification times in whole seconds, so a
+            // second save within the same second would go unseen; comparing
+            // contents too costs a read of every watched file per poll, which
+            // an editor who needs polling will take over a missed save.
+            let config = notify::Config::default()
+                .with_poll_interval(POLL_INTERVAL)
+                .with_compare_contents(true);
             Box::new(
                 PollWatcher::new(handler, config).map_err(|e| WatchError::from_notify(&root, e))?,
             )
