@@ -12,7 +12,10 @@ pub fn site() -> Site {
     fn phone(display: &str) -> Option<Phone> {
         Some(Phone {
             display: display.to_string(),
-            e164: display.chars().filter(|c| *c == '+' || c.is_ascii_digit()).collect(),
+            e164: display
+                .chars()
+                .filter(|c| *c == '+' || c.is_ascii_digit())
+                .collect(),
         })
     }
     fn spans(open: u16, close: u16) -> Vec<OpenSpan> {
@@ -67,9 +70,21 @@ pub fn site() -> Site {
             Contact {
                 photo: Some("photos/ana.jpg".into()),
                 bio_html: Some("<p>Ten years in <em>B2B</em> sales.</p>\n".into()),
-                ..contact("ana", "sales", "Ana Souza, Jr.", "Head of Sales; EMEA", true)
+                ..contact(
+                    "ana",
+                    "sales",
+                    "Ana Souza, Jr.",
+                    "Head of Sales; EMEA",
+                    true,
+                )
             },
-            contact("zoe", "sales", "Zoë Ødegård-Łukasiewicz", "Account manager", false),
+            contact(
+                "zoe",
+                "sales",
+                "Zoë Ødegård-Łukasiewicz",
+                "Account manager",
+                false,
+            ),
         ],
         source: "content/departments/sales.toml".into(),
     };

@@ -2,8 +2,9 @@
 //!
 //! Field names are defined once, here, and handed to templates as
 //! `form.fields.*`, so a theme never hard-codes a name the router would not
-//! recognise. They mirror the router's own constants (the router parses what
-//! this form sends).
+//! recognise. They mirror `switchboard_router::fields` (the router parses
+//! what this form sends); the honeypot's name is the manifest's
+//! `form.honeypot_field`.
 
 use serde::Serialize;
 
@@ -22,7 +23,12 @@ pub struct FormFields {
     pub message: &'static str,
     /// Must be present and empty; bots fill it.
     pub honeypot: &'static str,
+    /// The build-time signed token (proves the page is ours).
     pub token: &'static str,
+    /// Filled by the script with the time token fetched from the endpoint
+    /// when the page is shown (proves a minimum fill time). Empty without JS.
+    pub time_token: &'static str,
+    /// Informational: the router reads the hash from the signed token.
     pub content_hash: &'static str,
     /// Filled by the script with a random value kept across retries, so a
     /// re-sent POST is not mailed twice. Empty without JavaScript.
@@ -38,9 +44,10 @@ pub const FIELDS: FormFields = FormFields {
     topic: "topic",
     message: "message",
     honeypot: "website",
-    token: "token",
-    content_hash: "content_hash",
-    idempotency_key: "idempotency_key",
+    token: "sb_form_token",
+    time_token: "sb_time_token",
+    content_hash: "sb_content_hash",
+    idempotency_key: "sb_idempotency_key",
 };
 
 /// A department's topics, rendered as one `<optgroup>`.

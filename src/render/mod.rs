@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use pages::render_site;
-pub use theme::{Theme, BUILTIN_THEME};
+pub use theme::{BUILTIN_THEME, Theme};
 
 /// Per-build settings that do not come from the content.
 #[derive(Debug, Clone)]

@@ -16,9 +16,14 @@ use super::view::{DepartmentView, SiteView, vcard_path};
 use super::{RenderError, RenderOptions, SiteOutput, Theme, csp, jsonld, sitemap, vcard};
 use crate::model::Site;
 
-/// One HTML page to render.
+/// One unit of work for the rendering threads.
 enum Job {
-    Home,
+    /// A department's entry in the home page directory (`directory_html`).
+    Card(usize),
+    /// The home page's JSON-LD.
+    JsonLd,
+    /// A department's vCards.
+    VCards(usize),
     Department(usize),
     Contact,
     Thanks,
@@ -26,23 +31,35 @@ enum Job {
     NotFound,
 }
 
+/// What a [`Job`] produced.
+enum Done {
+    Card(usize, String),
+    JsonLd(String),
+    /// Output files: (path, bytes, origin for collision messages).
+    Files(Vec<(String, Vec<u8>, String)>),
+}
+
 /// Renders the whole site in memory. See the module docs of [`super`] for the
 /// layout; every HTML page gets `lang`, the CSP `<meta>` and the content hash.
+///
+/// Two phases: first everything independent runs on the threads (department
+/// pages, each department's directory entry, vCards, JSON-LD); then the home
+/// page is filled with the pre-rendered directory entries. So the home page
+/// of a thousand-department directory is not one long single-threaded render.
 pub fn render_site(
     site: &Site,
     theme: &Theme,
     opts: &RenderOptions,
 ) -> Result<SiteOutput, RenderError> {
-    let departments: Vec<DepartmentView> = site
-        .departments
-        .iter()
-        .map(|d| DepartmentView::new(site, d))
-        .collect();
+    let departments = DepartmentView::all(site);
     let dept_values: Vec<Value> = departments.iter().map(Value::from_serializable).collect();
 
     let mut base = Context::new();
     base.insert("site", &SiteView::new(site));
-    base.insert("csp", &csp::policy(&opts.form_endpoint));
+    // Built by us from a sanitized origin (no quotes, `<` or `&`), so it can
+    // go into the attribute as is; escaping would turn every `'self'` into
+    // `&#39;self&#39;`, valid but unreadable for anyone checking the policy.
+    base.insert_value("csp", Value::safe_string(&csp::policy(&opts.form_endpoint)));
     base.insert("content_hash", &opts.content_hash);
     base.insert("live_reload", &opts.live_reload);
     base.insert("contact_path", CONTACT_PATH);
@@ -57,58 +74,42 @@ pub fn render_site(
         dept_values: &dept_values,
     };
 
-    let mut jobs = vec![Job::Home, Job::Contact, Job::Thanks, Job::NotFound];
-    jobs.extend((0..site.departments.len()).map(Job::Department));
+    let n = site.departments.len();
+    let mut jobs = vec![Job::JsonLd, Job::Contact, Job::Thanks, Job::NotFound];
+    jobs.extend((0..n).map(Job::Card));
+    jobs.extend((0..n).map(Job::Department));
+    jobs.extend((0..n).map(Job::VCards));
     jobs.extend((0..site.pages.len()).map(Job::Page));
-
-    let threads = std::thread::available_parallelism()
-        .map(NonZeroUsize::get)
-        .unwrap_or(1)
-        .clamp(1, 4)
-        .min(jobs.len().max(1));
-    let rendered: Vec<Result<Vec<(String, String)>, RenderError>> = if threads == 1 {
-        vec![jobs.iter().map(|j| shared.render(j)).collect()]
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let shared = &shared;
-                    let jobs = &jobs;
-                    s.spawn(move || {
-                        jobs.iter()
-                            .skip(t)
-                            .step_by(threads)
-                            .map(|j| shared.render(j))
-                            .collect::<Result<Vec<_>, _>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-                .collect()
-        })
-    };
 
     let mut out = Output::default();
     for (path, file) in &theme.static_files {
         out.add(path.clone(), file.clone(), "a static file")?;
     }
-    for batch in rendered {
-        for (path, html) in batch? {
-            let origin = page_origin(site, &path);
-            out.add(path, html.into_bytes(), &origin)?;
+    let mut cards = vec![String::new(); n];
+    let mut jsonld = String::new();
+    for done in parallel(&jobs, |j| shared.run(j)) {
+        match done? {
+            Done::Card(i, html) => cards[i] = html,
+            Done::JsonLd(text) => jsonld = text,
+            Done::Files(files) => {
+                for (path, bytes, origin) in files {
+                    out.add(path, bytes, &origin)?;
+                }
+            }
         }
     }
-    for d in &site.departments {
-        for c in &d.contacts {
-            out.add(
-                vcard_path(&c.id),
-                vcard::contact_vcard(site, d, c).into_bytes(),
-                &format!("the vCard of contact `{}`", c.id),
-            )?;
-        }
-    }
+
+    let mut home = base.clone();
+    home.insert_value("departments", Value::from(dept_values.clone()));
+    home.insert_value("directory_html", Value::safe_string(&cards.concat()));
+    home.insert_value("jsonld", Value::safe_string(&jsonld));
+    home.insert("title", &site.config.title);
+    home.insert("root", "./");
+    home.insert("path", "");
+    let capacity = 64 * 1024 + cards.iter().map(String::len).sum::<usize>() + jsonld.len();
+    let html = theme.render_sized("index.html", &home, capacity)?;
+    out.add("index.html".into(), html.into_bytes(), "the home page")?;
+
     let mut urls = vec![String::new(), CONTACT_PATH.to_string()];
     urls.extend(departments.iter().map(|d| d.path.clone()));
     urls.extend(site.pages.iter().map(|p| format!("{}/", p.slug)));
@@ -125,6 +126,38 @@ pub fn render_site(
     Ok(SiteOutput { files: out.files })
 }
 
+/// Runs `f` over `items` on up to four threads (interleaved, so the big and
+/// small jobs spread evenly) and returns the results in any order.
+fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(NonZeroUsize::get)
+        .unwrap_or(1)
+        .clamp(1, 4)
+        .min(items.len().max(1));
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let f = &f;
+                s.spawn(move || {
+                    items
+                        .iter()
+                        .skip(t)
+                        .step_by(threads)
+                        .map(f)
+                        .collect::<Vec<R>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
+}
+
 /// Read-only state shared by the rendering threads.
 struct Shared<'a> {
     site: &'a Site,
@@ -136,39 +169,70 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    fn render(&self, job: &Job) -> Result<(String, String), RenderError> {
+    fn run(&self, job: &Job) -> Result<Done, RenderError> {
+        let page = |path: String, template: &str, mut ctx: Context| {
+            ctx.insert("root", &root_for(&path));
+            ctx.insert("path", &path);
+            let html = self.theme.render(template, &ctx)?;
+            let origin = page_origin(self.site, &path);
+            Ok(Done::Files(vec![(
+                format!("{path}index.html"),
+                html.into_bytes(),
+                origin,
+            )]))
+        };
         let mut ctx = self.base.clone();
-        let (path, template) = match job {
-            Job::Home => {
-                ctx.insert_value("departments", Value::from(self.dept_values.to_vec()));
-                ctx.insert_value(
-                    "jsonld",
-                    Value::safe_string(&jsonld::script_safe(&jsonld::organization(self.site))),
-                );
-                ctx.insert("title", &self.site.config.title);
-                (String::new(), "index.html")
+        match job {
+            Job::Card(i) => {
+                ctx.insert_value("department", self.dept_values[*i].clone());
+                ctx.insert("heading_level", &2);
+                ctx.insert("root", "./");
+                ctx.insert("path", "");
+                let html = self.theme.render("partials/department_card.html", &ctx)?;
+                Ok(Done::Card(*i, html))
+            }
+            Job::JsonLd => Ok(Done::JsonLd(jsonld::script_safe(&jsonld::organization(
+                self.site,
+            )))),
+            Job::VCards(i) => {
+                let d = &self.site.departments[*i];
+                Ok(Done::Files(
+                    d.contacts
+                        .iter()
+                        .map(|c| {
+                            (
+                                vcard_path(&c.id),
+                                vcard::contact_vcard(self.site, d, c).into_bytes(),
+                                format!("the vCard of contact `{}`", c.id),
+                            )
+                        })
+                        .collect(),
+                ))
             }
             Job::Department(i) => {
                 let d = &self.departments[*i];
                 ctx.insert_value("department", self.dept_values[*i].clone());
                 ctx.insert("form", &FormView::department(self.site, d, self.opts));
                 ctx.insert("title", &d.name);
-                (d.path.clone(), "department.html")
+                page(d.path.clone(), "department.html", ctx)
             }
             Job::Contact => {
-                ctx.insert("form", &FormView::all(self.site, self.departments, self.opts));
+                ctx.insert(
+                    "form",
+                    &FormView::all(self.site, self.departments, self.opts),
+                );
                 ctx.insert("title", "Contact us");
-                (CONTACT_PATH.to_string(), "contact.html")
+                page(CONTACT_PATH.to_string(), "contact.html", ctx)
             }
             Job::Thanks => {
                 ctx.insert("title", "Thank you");
-                (THANKS_PATH.to_string(), "thanks.html")
+                page(THANKS_PATH.to_string(), "thanks.html", ctx)
             }
             Job::Page(i) => {
                 let p = &self.site.pages[*i];
                 ctx.insert("page", p);
                 ctx.insert("title", &p.title);
-                (format!("{}/", p.slug), "page.html")
+                page(format!("{}/", p.slug), "page.html", ctx)
             }
             Job::NotFound => {
                 ctx.insert("title", "Page not found");
@@ -176,13 +240,13 @@ impl Shared<'_> {
                 ctx.insert("root", &base_path(&self.site.config.base_url));
                 ctx.insert("path", "404.html");
                 let html = self.theme.render("404.html", &ctx)?;
-                return Ok(("404.html".to_string(), html));
+                Ok(Done::Files(vec![(
+                    "404.html".to_string(),
+                    html.into_bytes(),
+                    "the 404 page".to_string(),
+                )]))
             }
-        };
-        ctx.insert("root", &root_for(&path));
-        ctx.insert("path", &path);
-        let html = self.theme.render(template, &ctx)?;
-        Ok((format!("{path}index.html"), html))
+        }
     }
 }
 

@@ -68,7 +68,10 @@ impl std::fmt::Debug for Theme {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Theme")
             .field("templates", &self.origins.keys().collect::<Vec<_>>())
-            .field("static_files", &self.static_files.keys().collect::<Vec<_>>())
+            .field(
+                "static_files",
+                &self.static_files.keys().collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -153,10 +156,33 @@ impl Theme {
     }
 
     /// Renders `template` with `ctx`, mapping errors to the template's file.
-    pub(crate) fn render(&self, template: &str, ctx: &tera::Context) -> Result<String, RenderError> {
+    pub(crate) fn render(
+        &self,
+        template: &str,
+        ctx: &tera::Context,
+    ) -> Result<String, RenderError> {
+        self.render_sized(template, ctx, 16 * 1024)
+    }
+
+    /// Like [`Theme::render`], into a buffer of `capacity` bytes: the home page
+    /// of a large directory is megabytes, and growing a buffer that size by
+    /// doubling costs more than filling it.
+    pub(crate) fn render_sized(
+        &self,
+        template: &str,
+        ctx: &tera::Context,
+        capacity: usize,
+    ) -> Result<String, RenderError> {
+        let mut buf = Vec::with_capacity(capacity);
         self.tera
-            .render(template, ctx)
-            .map_err(|e| self.error(template, e))
+            .render_to(template, ctx, &mut buf)
+            .map_err(|e| self.error(template, e))?;
+        // Valid UTF-8 templates and values render to valid UTF-8.
+        String::from_utf8(buf).map_err(|e| RenderError::Template {
+            file: template.to_string(),
+            line: 0,
+            message: e.to_string(),
+        })
     }
 
     /// A tera error as a [`RenderError`] naming the file the template came from.
@@ -225,7 +251,11 @@ fn register_filters(tera: &mut Tera) {
     tera.register_filter("tel_href", |v: Value, _: Kwargs, _: &State| {
         let raw = v
             .as_map()
-            .and_then(|m| m.get(&"e164".into()).and_then(|x| x.as_str()).map(str::to_string))
+            .and_then(|m| {
+                m.get(&"e164".into())
+                    .and_then(|x| x.as_str())
+                    .map(str::to_string)
+            })
             .or_else(|| v.as_str().map(str::to_string))
             .unwrap_or_default();
         let clean: String = raw

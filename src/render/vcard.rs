@@ -49,7 +49,10 @@ pub fn contact_vcard(site: &Site, department: &Department, contact: &Contact) ->
         );
     }
     for (i, lang) in contact.languages.iter().enumerate() {
-        line(&mut out, &format!("LANG;PREF={}:{}", i + 1, escape_text(lang)));
+        line(
+            &mut out,
+            &format!("LANG;PREF={}:{}", i + 1, escape_text(lang)),
+        );
     }
     if let Some(photo) = &contact.photo {
         line(
@@ -61,10 +64,7 @@ pub fn contact_vcard(site: &Site, department: &Department, contact: &Contact) ->
         &mut out,
         &format!("URL:{}/departments/{}/", base, department.id),
     );
-    line(
-        &mut out,
-        &format!("UID:{}/vcards/{}.vcf", base, contact.id),
-    );
+    line(&mut out, &format!("UID:{}/vcards/{}.vcf", base, contact.id));
     line(&mut out, "END:VCARD");
     out
 }
@@ -196,7 +196,10 @@ mod tests {
         let card = contact_vcard(&site, dept, hidden);
         assert!(card.starts_with("BEGIN:VCARD\r\nVERSION:4.0\r\n"));
         assert!(card.ends_with("END:VCARD\r\n"));
-        assert!(!card.replace("\r\n", "").contains('\n'), "bare LF in {card:?}");
+        assert!(
+            !card.replace("\r\n", "").contains('\n'),
+            "bare LF in {card:?}"
+        );
         assert!(!card.contains(&hidden.email));
         assert!(!card.contains("EMAIL"));
         assert!(card.contains("KIND:individual\r\n"));

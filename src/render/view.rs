@@ -8,10 +8,12 @@
 //! relative to the page being rendered, so the output works from any folder
 //! of any host.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::hours::{self, HoursRow};
-use crate::model::{Contact, Department, Organization, Phone, PostalAddress, SocialLink, Site};
+use crate::model::{Contact, Department, Organization, Phone, PostalAddress, Site, SocialLink};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteView {
@@ -154,7 +156,10 @@ impl SiteView {
 fn organization(org: &Organization) -> OrganizationView {
     OrganizationView {
         name: org.name.clone(),
-        logo: org.logo.as_ref().map(|l| l.trim_start_matches('/').to_string()),
+        logo: org
+            .logo
+            .as_ref()
+            .map(|l| l.trim_start_matches('/').to_string()),
         address: org.address.clone(),
         phone: org.phone.clone(),
         email: org.email.clone(),
@@ -163,18 +168,26 @@ fn organization(org: &Organization) -> OrganizationView {
 }
 
 impl DepartmentView {
-    pub fn new(site: &Site, dept: &Department) -> DepartmentView {
-        let topics: Vec<TopicView> = site
-            .topics
-            .iter()
-            .filter(|t| t.department == dept.id)
-            .map(|t| TopicView {
+    /// Views of every department, in order. Topics are grouped in one pass so
+    /// a thousand departments do not each scan every topic.
+    pub fn all(site: &Site) -> Vec<DepartmentView> {
+        let mut by_dept: HashMap<&str, Vec<TopicView>> = HashMap::new();
+        for t in &site.topics {
+            by_dept.entry(&t.department).or_default().push(TopicView {
                 id: t.id.clone(),
                 label: t.label.clone(),
                 description: t.description.clone(),
                 department: t.department.clone(),
-            })
-            .collect();
+            });
+        }
+        site.departments
+            .iter()
+            .map(|d| DepartmentView::new(d, by_dept.remove(d.id.as_str()).unwrap_or_default()))
+            .collect()
+    }
+
+    /// The view of `dept`, given the topics routed to it.
+    pub fn new(dept: &Department, topics: Vec<TopicView>) -> DepartmentView {
         DepartmentView {
             id: dept.id.clone(),
             name: dept.name.clone(),
@@ -183,9 +196,11 @@ impl DepartmentView {
             phone: dept.phone.clone(),
             email: dept.publish_inbox.then(|| dept.inbox.clone()),
             languages: dept.languages.iter().map(|l| language(l)).collect(),
-            language_codes: codes(dept.languages.iter().chain(
-                dept.contacts.iter().flat_map(|c| c.languages.iter()),
-            )),
+            language_codes: codes(
+                dept.languages
+                    .iter()
+                    .chain(dept.contacts.iter().flat_map(|c| c.languages.iter())),
+            ),
             response_time: dept.response_time.clone(),
             hours: dept.hours.as_ref().map(|h| HoursView {
                 timezone: h.timezone.clone(),
@@ -231,7 +246,10 @@ fn contact(c: &Contact) -> ContactView {
         phone: c.phone.clone(),
         languages: c.languages.iter().map(|l| language(l)).collect(),
         language_codes: codes(c.languages.iter()),
-        photo: c.photo.as_ref().map(|p| p.trim_start_matches('/').to_string()),
+        photo: c
+            .photo
+            .as_ref()
+            .map(|p| p.trim_start_matches('/').to_string()),
         bio_html: c.bio_html.clone(),
         vcard: vcard_path(&c.id),
     }
@@ -328,8 +346,7 @@ mod tests {
     #[test]
     fn unpublished_addresses_are_not_in_the_view() {
         let site = crate::render::testsite::site();
-        for d in &site.departments {
-            let v = DepartmentView::new(&site, d);
+        for (d, v) in site.departments.iter().zip(DepartmentView::all(&site)) {
             assert_eq!(v.email.is_some(), d.publish_inbox);
             for (c, cv) in d.contacts.iter().zip(&v.contacts) {
                 assert_eq!(cv.email.is_some(), c.publish_email);

@@ -1,1 +1,343 @@
-// placeholder
+/* Switchboard default theme: enhancements only. Every page works without
+   this file; with it, the directory filters, departments say whether they
+   are open now, and the form validates inline and sends with fetch. */
+(function () {
+  "use strict";
+
+  var norm = function (s) {
+    return (s || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().trim();
+  };
+  var words = function (s) { return (s || "").split(" ").filter(Boolean); };
+
+  /* ---------- Directory filter ---------- */
+  function initFilter() {
+    var form = document.getElementById("directory-filter");
+    var dir = document.getElementById("directory");
+    if (!form || !dir) return;
+    var q = form.elements.q, dept = form.elements.department,
+      lang = form.elements.language, topic = form.elements.topic;
+    var status = document.getElementById("filter-status");
+    var empty = document.getElementById("filter-empty");
+    var sections = Array.prototype.slice.call(dir.querySelectorAll(".department"));
+    var total = dir.querySelectorAll(".contact").length;
+    var timer = null;
+
+    function apply() {
+      var text = norm(q.value), d = dept.value, l = lang.value, t = topic.value, shown = 0;
+      sections.forEach(function (sec) {
+        var ds = sec.dataset;
+        var deptOk = (!d || ds.department === d) && (!t || words(ds.topics).indexOf(t) >= 0);
+        var heading = sec.querySelector("h2, h1");
+        var deptText = norm(heading ? heading.textContent : "");
+        var any = false;
+        sec.querySelectorAll(".contact").forEach(function (c) {
+          var ok = deptOk && (!l || words(c.dataset.languages).indexOf(l) >= 0) &&
+            (!text || norm(c.dataset.name).indexOf(text) >= 0 || deptText.indexOf(text) >= 0);
+          c.hidden = !ok;
+          if (ok) { any = true; shown++; }
+        });
+        var hasContacts = sec.querySelector(".contact") !== null;
+        sec.hidden = !(any || (!hasContacts && deptOk && (!text || deptText.indexOf(text) >= 0)));
+      });
+      var filtering = text || d || l || t;
+      status.textContent = filtering ? "Showing " + shown + " of " + total + " people." : "";
+      empty.hidden = !(filtering && shown === 0);
+    }
+    form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(apply, 120); });
+    form.addEventListener("change", apply);
+    form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
+    form.hidden = false;
+  }
+
+  /* ---------- Open now ---------- */
+  var WD = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
+  var zoned = {};
+  function partsIn(tz, date) {
+    var f = zoned[tz] || (zoned[tz] = new Intl.DateTimeFormat("en-US", {
+      timeZone: tz, hourCycle: "h23", weekday: "short", year: "numeric",
+      month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"
+    }));
+    var p = {};
+    f.formatToParts(date).forEach(function (x) { p[x.type] = x.value; });
+    return { wd: WD[p.weekday], ymd: p.year + "-" + p.month + "-" + p.day, min: (+p.hour % 24) * 60 + +p.minute };
+  }
+  function addDays(ymd, n) {
+    var d = new Date(ymd + "T12:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+  var pad = function (n) { return (n < 10 ? "0" : "") + n; };
+  var hhmm = function (m) { return pad(Math.floor(m / 60)) + ":" + pad(m % 60); };
+  var DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+  /* Spans of the day `k` days after today (department time), [] on a closure. */
+  function spansOn(h, now, k) {
+    var ymd = addDays(now.ymd, k);
+    for (var i = 0; i < h.closed.length; i++) {
+      if (ymd >= h.closed[i][0] && ymd <= h.closed[i][1]) return [];
+    }
+    return h.days[(now.wd + k) % 7] || [];
+  }
+
+  /* {open, minutes until the next change} in department wall-clock minutes. */
+  function status(h, now) {
+    var today = spansOn(h, now, 0);
+    for (var i = 0; i < today.length; i++) {
+      var s = today[i];
+      if (s[0] <= now.min && now.min < s[1]) {
+        var end = s[1], k = 0;
+        /* A span to midnight that continues into the next day is one opening. */
+        while (end === 1440 && k < 7) {
+          var next = spansOn(h, now, k + 1);
+          if (!next.length || next[0][0] !== 0) break;
+          k++; end = next[0][1];
+        }
+        return { open: true, k: k, at: end, until: k * 1440 + end - now.min };
+      }
+    }
+    for (var d = 0; d < 14; d++) {
+      var spans = spansOn(h, now, d);
+      for (var j = 0; j < spans.length; j++) {
+        if (d > 0 || spans[j][0] > now.min) {
+          return { open: false, k: d, at: spans[j][0], until: d * 1440 + spans[j][0] - now.min };
+        }
+      }
+    }
+    return null;
+  }
+
+  var localFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  var localTime = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+
+  function renderHours(box, h) {
+    var out = box.querySelector(".open-status");
+    if (!out) return;
+    var nowDate = new Date();
+    var now = partsIn(h.tz, nowDate);
+    var st = status(h, now);
+    if (!st) { out.textContent = "Closed until further notice"; out.className = "open-status is-closed"; out.hidden = false; return; }
+    var when = (st.k === 0 ? "" : st.k === 1 ? "tomorrow " : DAYS[(now.wd + st.k) % 7] + " ") + hhmm(st.at);
+    out.textContent = st.open ? "Open now · closes " + (st.k ? when : "at " + when) : "Closed now · opens " + (st.k ? when : "at " + when);
+    out.className = "open-status " + (st.open ? "is-open" : "is-closed");
+    /* The same moment in the visitor's own zone, when it differs.
+       (Wall-clock arithmetic: off by the shift if a DST change falls in between.) */
+    var instant = new Date(nowDate.getTime() + st.until * 60000);
+    var visitorNow = partsIn(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC", nowDate);
+    if (visitorNow.min !== now.min || visitorNow.ymd !== now.ymd) {
+      var local = document.createElement("span");
+      local.className = "local";
+      local.textContent = "(" + (st.k === 0 && partsIn(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC", instant).ymd === visitorNow.ymd
+        ? localTime.format(instant) : localFmt.format(instant)) + " your time)";
+      out.appendChild(local);
+    }
+    out.hidden = false;
+  }
+
+  function initHours() {
+    var boxes = Array.prototype.slice.call(document.querySelectorAll(".hours[data-hours]"));
+    var today = new Date().toISOString().slice(0, 10);
+    var all = boxes.map(function (box) {
+      var h;
+      try { h = JSON.parse(box.dataset.hours); } catch (e) { return null; }
+      box.querySelectorAll(".closures li[data-until]").forEach(function (li) {
+        if (li.dataset.until < today) li.hidden = true;
+      });
+      var list = box.querySelector(".closures");
+      if (list && !list.querySelector("li:not([hidden])")) {
+        list.hidden = true;
+        var t = box.querySelector(".closures-title");
+        if (t) t.hidden = true;
+      }
+      return [box, h];
+    }).filter(Boolean);
+    var tick = function () {
+      all.forEach(function (x) { try { renderHours(x[0], x[1]); } catch (e) { /* unknown zone: keep the static hours */ } });
+    };
+    tick();
+    if (all.length) setInterval(tick, 60000);
+  }
+
+  /* ---------- The contact form ---------- */
+  var MESSAGES = {
+    "f-name": { valueMissing: "Enter your name." },
+    "f-email": { valueMissing: "Enter your email address, so we can reply.", typeMismatch: "Enter an email address like name@example.com." },
+    "f-phone": { patternMismatch: "Enter the number in international form, starting with +." },
+    "f-topic": { valueMissing: "Choose the topic of your message." },
+    "f-message": { valueMissing: "Write your message.", tooLong: "Your message is too long." }
+  };
+
+  function randomKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var a = new Uint8Array(16);
+    crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+
+  function initForm(form) {
+    form.noValidate = true;
+    var status = form.querySelector(".form-status");
+    var summary = form.querySelector(".error-summary");
+    var button = form.querySelector("button[type=submit]");
+    var keyField = form.querySelector("[data-role=idempotency-key]");
+    var timeField = form.querySelector("[data-role=time-token]");
+    var fields = Array.prototype.slice.call(form.querySelectorAll(".field input, .field select, .field textarea"));
+    if (keyField) keyField.value = randomKey();
+
+    /* A time token proves when the page was shown; fetched once, on first use. */
+    var timePromise = null;
+    function fetchTimeToken() {
+      if (timePromise || !timeField) return timePromise;
+      timePromise = fetch(form.action, { method: "GET", headers: { Accept: "application/json" }, credentials: "omit" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (body) {
+          var tok = "";
+          try { var j = JSON.parse(body); tok = j.time_token || j.token || ""; } catch (e) { tok = /^t1\.[\w.-]+$/.test(body.trim()) ? body.trim() : ""; }
+          if (typeof tok === "string") timeField.value = tok;
+        })
+        .catch(function () { /* the router accepts a submission without it */ });
+      return timePromise;
+    }
+    form.addEventListener("focusin", fetchTimeToken, { once: true });
+
+    function errorFor(el) {
+      if (el.validity.valid) return "";
+      var m = MESSAGES[el.id] || {};
+      for (var k in el.validity) {
+        if (el.validity[k] && m[k]) return m[k];
+      }
+      return el.validationMessage || "Check this field.";
+    }
+    function show(el, msg) {
+      var box = document.getElementById(el.id + "-error");
+      if (msg) { el.setAttribute("aria-invalid", "true"); } else { el.removeAttribute("aria-invalid"); }
+      if (box) { box.textContent = msg; box.hidden = !msg; }
+    }
+    function labelOf(el) {
+      var l = form.querySelector("label[for='" + el.id + "']");
+      return l ? l.firstChild.textContent.trim() : el.name;
+    }
+    function showSummary(errors) {
+      var ul = summary.querySelector("ul");
+      ul.textContent = "";
+      errors.forEach(function (e) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = "#" + e.el.id;
+        a.textContent = labelOf(e.el) + ": " + e.msg;
+        a.addEventListener("click", function (ev) { ev.preventDefault(); e.el.focus(); });
+        li.appendChild(a); ul.appendChild(li);
+      });
+      summary.hidden = errors.length === 0;
+      if (errors.length) summary.focus();
+    }
+    function validate() {
+      var errors = [];
+      fields.forEach(function (el) {
+        var msg = errorFor(el);
+        show(el, msg);
+        if (msg) errors.push({ el: el, msg: msg });
+      });
+      return errors;
+    }
+    fields.forEach(function (el) {
+      var recheck = function () { if (el.getAttribute("aria-invalid") === "true") show(el, errorFor(el)); };
+      el.addEventListener("input", recheck);
+      el.addEventListener("change", recheck);
+      el.addEventListener("blur", function () { if (el.value) show(el, errorFor(el)); });
+    });
+
+    function say(kind, parts) {
+      status.className = "form-status " + kind;
+      status.textContent = "";
+      parts.forEach(function (p) { status.appendChild(typeof p === "string" ? document.createTextNode(p) : p); });
+    }
+    function failed(text) {
+      var retry = document.createElement("button");
+      retry.type = "button"; retry.className = "secondary"; retry.textContent = "Try again";
+      retry.addEventListener("click", send);
+      var plain = document.createElement("button");
+      plain.type = "button"; plain.className = "secondary"; plain.textContent = "Send without JavaScript";
+      plain.addEventListener("click", function () { HTMLFormElement.prototype.submit.call(form); });
+      say("error", [text + " Nothing you typed has been lost. ", retry, " ", plain]);
+      button.disabled = false;
+    }
+    function serverErrors(body) {
+      var errs = body && (body.errors || body.fields);
+      if (!errs) return [];
+      var list = Array.isArray(errs) ? errs : Object.keys(errs).map(function (k) { return { field: k, message: errs[k] }; });
+      var out = [];
+      list.forEach(function (e) {
+        var el = form.elements[e.field || e.name];
+        if (el && el.id) { show(el, String(e.message || e.msg)); out.push({ el: el, msg: String(e.message || e.msg) }); }
+      });
+      return out;
+    }
+
+    function send() {
+      button.disabled = true;
+      say("", ["Sending your message…"]);
+      var wait = fetchTimeToken() || Promise.resolve();
+      var timeout = new Promise(function (r) { setTimeout(r, 3000); });
+      Promise.race([wait, timeout]).then(function () {
+        return fetch(form.action, {
+          method: "POST",
+          headers: { Accept: "application/json" },
+          body: new URLSearchParams(new FormData(form)),
+          credentials: "omit"
+        });
+      }).then(function (res) {
+        return res.text().then(function (t) {
+          var body = null;
+          try { body = JSON.parse(t); } catch (e) { /* not JSON */ }
+          return { res: res, body: body };
+        });
+      }).then(function (r) {
+        if (r.res.ok) {
+          var ref = r.body && (r.body.reference || r.body.ref);
+          var strong = document.createElement("strong");
+          strong.textContent = ref || "";
+          say("ok", ref ? ["Thank you, your message was sent. Your reference is ", strong, ". We have emailed you a copy."]
+            : ["Thank you, your message was sent. We have emailed you a copy."]);
+          form.reset();
+          if (keyField) keyField.value = randomKey();
+          button.disabled = false;
+          status.setAttribute("tabindex", "-1");
+          status.focus();
+          return;
+        }
+        var errs = serverErrors(r.body);
+        if (errs.length) { button.disabled = false; say("", []); showSummary(errs); return; }
+        var msg = r.body && (r.body.message || r.body.error);
+        failed(typeof msg === "string" && msg ? msg : "Sorry, your message could not be sent (error " + r.res.status + ").");
+      }).catch(function () {
+        failed("Sorry, your message could not be sent: the connection failed.");
+      });
+    }
+
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var errors = validate();
+      showSummary(errors);
+      if (!errors.length) send();
+    });
+  }
+
+  /* ---------- Thank-you page ---------- */
+  function initThanks() {
+    var box = document.getElementById("reference");
+    if (!box) return;
+    var ref = new URLSearchParams(location.search).get("ref");
+    if (ref && /^[A-Za-z0-9._-]{1,64}$/.test(ref)) {
+      document.getElementById("reference-value").textContent = ref;
+      box.hidden = false;
+    }
+  }
+
+  function init() {
+    initFilter();
+    initHours();
+    document.querySelectorAll("form.contact-form").forEach(initForm);
+    initThanks();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+  else init();
+})();
