@@ -171,13 +171,9 @@ fn attribute(tag: &str, name: &str) -> Option<String> {
     )
 }
 
-#[test]
-fn the_sites_own_form_reaches_the_right_contact_as_an_eml_file() {
-    let site = site_with(None);
-    let (mut server, port) = serve(site.path(), &[]);
-    let mail_line = server.wait_for_line("Form messages land");
-    assert!(mail_line.contains(".switchboard/mail"), "{mail_line}");
-
+/// Fills in the form on the served contact page as a visitor would, posts it
+/// (with the page's origin, as a browser does) and returns the answer.
+fn send_the_form(port: u16, topic: &str, message: &str) -> devloop::Response {
     let contact = get(port, "/contact/").expect("contact page");
     assert_eq!(contact.status, 200);
     let (action, mut fields) = form_fields(&contact.text());
@@ -185,16 +181,12 @@ fn the_sites_own_form_reaches_the_right_contact_as_an_eml_file() {
     for (name, value) in [
         ("name", "Vera Visitor"),
         ("email", "vera@visitor.example"),
-        ("topic", "help"),
-        ("message", "My widget squeaks; please advise. Token 4711."),
+        ("topic", topic),
+        ("message", message),
     ] {
         fields.retain(|(n, _)| n != name);
         fields.push((name.into(), value.into()));
     }
-    assert!(
-        site.path().join(".switchboard/routing.json").is_file(),
-        "serve writes the manifest its router uses"
-    );
     let body: Vec<String> = fields
         .iter()
         .map(|(n, v)| {
@@ -206,7 +198,7 @@ fn the_sites_own_form_reaches_the_right_contact_as_an_eml_file() {
         })
         .collect();
     let origin = format!("http://127.0.0.1:{port}");
-    let answer = request(
+    request(
         port,
         "POST",
         &action,
@@ -216,24 +208,75 @@ fn the_sites_own_form_reaches_the_right_contact_as_an_eml_file() {
         ],
         body.join("&").as_bytes(),
     )
-    .expect("post");
+    .expect("post")
+}
+
+/// The first file under `dir` (not recursive) whose text satisfies `ok`.
+fn find_mail(dir: &Path, ok: impl Fn(&str) -> bool) -> Option<String> {
+    fs::read_dir(dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| fs::read_to_string(e.path()).ok())
+        .find(|text| ok(text))
+}
+
+#[test]
+fn the_sites_own_form_reaches_the_right_contact_as_an_eml_file() {
+    let site = site_with(None);
+    let (mut server, port) = serve(site.path(), &[]);
+    let mail_line = server.wait_for_line("Form messages land");
+    assert!(mail_line.contains(".switchboard/mail"), "{mail_line}");
+
+    let answer = send_the_form(
+        port,
+        "help",
+        "My widget squeaks; please advise. Token 4711.",
+    );
     assert_eq!(answer.status, 303, "{}\n{}", answer.text(), server.output());
     let thanks = answer.header("location").expect("a thank-you page");
-    assert!(thanks.starts_with(&origin), "{thanks}");
+    assert!(
+        thanks.starts_with(&format!("http://127.0.0.1:{port}/")),
+        "{thanks}"
+    );
+    assert!(
+        site.path().join(".switchboard/routing.json").is_file(),
+        "serve writes the manifest its router uses"
+    );
 
     let mail_dir = site.path().join(".switchboard/mail");
     let eml = poll("the routed .eml", || {
-        fs::read_dir(&mail_dir)
-            .ok()?
-            .filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
-            .filter_map(|e| fs::read_to_string(e.path()).ok())
-            .find(|text| text.contains("X-Envelope-To: <bea@fixture.example>"))
+        find_mail(&mail_dir, |text| {
+            text.contains("X-Envelope-To: <bea@fixture.example>")
+        })
     });
     assert!(eml.contains("Token 4711"), "{eml}");
     assert!(eml.contains("Reply-To:"), "{eml}");
     let summary = server.wait_for_line("→ bea@fixture.example");
     assert!(summary.contains("Getting help"), "{summary}");
+}
+
+#[test]
+#[ignore = "needs an SMTP server: run scripts/test.sh"]
+fn with_smtp_the_form_is_delivered_by_a_real_mail_server() {
+    let address = std::env::var("SWITCHBOARD_TEST_SMTP").expect("SWITCHBOARD_TEST_SMTP");
+    let maildir = std::env::var("SWITCHBOARD_TEST_MAILDIR").expect("SWITCHBOARD_TEST_MAILDIR");
+    let site = site_with(None);
+    let url = format!("smtp://{address}");
+    let (mut server, port) = serve(site.path(), &["--smtp", &url]);
+    server.wait_for_line("SMTP server");
+    let marker = format!("Sent through SMTP, marker {}.", std::process::id());
+    let answer = send_the_form(port, "help", &marker);
+    assert_eq!(answer.status, 303, "{}\n{}", answer.text(), server.output());
+    let new = Path::new(&maildir).join("new");
+    let mail = poll("the message at the SMTP server", || {
+        find_mail(&new, |text| text.contains(&marker))
+    });
+    assert!(mail.contains("bea@fixture.example"), "{mail}");
+    server.wait_for_line("(via smtp)");
+    assert!(
+        !site.path().join(".switchboard/mail").exists(),
+        "nothing written locally"
+    );
 }
 
 /// Opens the live-reload WebSocket and returns the stream after the handshake.
