@@ -117,6 +117,8 @@ impl DevSite {
     /// is waiting for the page. A form sent in between reaches the previous
     /// router, which treats it as coming from a page of an older build: it is
     /// still routed.
+    ///
+    /// Meant for one caller at a time (the rebuild loop), like the builds themselves.
     pub fn publish(&self, result: Result<Build, BuildError>) -> RouterUpdate<'_> {
         let previous = self.current();
         let build = match result {
