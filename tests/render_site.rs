@@ -265,3 +265,48 @@ fn a_page_slug_cannot_shadow_a_built_in_page() {
     let err = render_site(&site, &theme, &options()).unwrap_err();
     assert!(err.to_string().contains("contact/index.html"), "{err}");
 }
+
+/// The repository's example organisation, loaded by the real loader and
+/// rendered with the real theme folder: every contact and department
+/// gets its pages and vCards, and no unpublished address leaks into any file.
+#[test]
+fn example_organisation_renders_without_leaks() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let site = switchboard::model::load_site(root).expect("example content is valid");
+    let theme = Theme::load(root, &site.config.theme).expect("theme");
+    let out = render_site(&site, &theme, &options()).expect("render");
+    let mut secrets: Vec<&str> = site
+        .contacts()
+        .filter(|c| !c.publish_email)
+        .map(|c| c.email.as_str())
+        .collect();
+    secrets.extend(
+        site.departments
+            .iter()
+            .filter(|d| !d.publish_inbox)
+            .map(|d| d.inbox.as_str()),
+    );
+    for (path, bytes) in &out.files {
+        let text = String::from_utf8_lossy(bytes);
+        for s in &secrets {
+            assert!(!text.contains(s), "{path} leaks {s}");
+        }
+    }
+    for d in &site.departments {
+        assert!(
+            out.files
+                .contains_key(&format!("departments/{}/index.html", d.id))
+        );
+    }
+    for c in site.contacts() {
+        assert!(out.files.contains_key(&format!("vcards/{}.vcf", c.id)));
+    }
+    let form = out.text("contact/index.html").unwrap();
+    for t in &site.topics {
+        assert!(
+            form.contains(&format!("<option value=\"{}\"", t.id)),
+            "{}",
+            t.id
+        );
+    }
+}

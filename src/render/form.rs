@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use super::RenderOptions;
 use super::view::{DepartmentView, TopicView};
+use crate::manifest::HONEYPOT_FIELD;
 use crate::model::Site;
+use switchboard_router::fields;
 
 /// Names of the form fields, as the router reads them.
 #[derive(Debug, Clone, Serialize)]
@@ -28,26 +30,27 @@ pub struct FormFields {
     /// Filled by the script with the time token fetched from the endpoint
     /// when the page is shown (proves a minimum fill time). Empty without JS.
     pub time_token: &'static str,
-    /// Informational: the router reads the hash from the signed token.
+    /// Informational (the router reads the hash from the signed token); not
+    /// a router field, and the router ignores fields it does not know.
     pub content_hash: &'static str,
     /// Filled by the script with a random value kept across retries, so a
     /// re-sent POST is not mailed twice. Empty without JavaScript.
     pub idempotency_key: &'static str,
 }
 
-/// The field names the router expects.
+/// The field names the router expects, taken from the router itself.
 pub const FIELDS: FormFields = FormFields {
-    name: "name",
-    email: "email",
-    phone: "phone",
-    company: "company",
-    topic: "topic",
-    message: "message",
-    honeypot: "website",
-    token: "sb_form_token",
-    time_token: "sb_time_token",
+    name: fields::NAME,
+    email: fields::EMAIL,
+    phone: fields::PHONE,
+    company: fields::COMPANY,
+    topic: fields::TOPIC,
+    message: fields::MESSAGE,
+    honeypot: HONEYPOT_FIELD,
+    token: fields::FORM_TOKEN,
+    time_token: fields::TIME_TOKEN,
     content_hash: "sb_content_hash",
-    idempotency_key: "sb_idempotency_key",
+    idempotency_key: fields::IDEMPOTENCY_KEY,
 };
 
 /// A department's topics, rendered as one `<optgroup>`.
