@@ -20,12 +20,21 @@ fn base_fixture_resolves_every_value() {
     assert_eq!(ids, ["help", "sales"]);
 
     let sales = site.department("sales").expect("sales");
-    assert_eq!(sales.primary, "ann", "the first contact is the primary by default");
+    assert_eq!(
+        sales.primary, "ann",
+        "the first contact is the primary by default"
+    );
     assert_eq!(sales.after_hours, AfterHoursRule::Backup);
-    assert_eq!(sales.phone.as_ref().map(|p| p.e164.as_str()), Some("+442079460001"));
+    assert_eq!(
+        sales.phone.as_ref().map(|p| p.e164.as_str()),
+        Some("+442079460001")
+    );
     let hours = sales.hours.as_ref().expect("hours");
     assert_eq!(hours.timezone, "Europe/London");
-    let nine_to_five = vec![OpenSpan { open: 540, close: 1020 }];
+    let nine_to_five = vec![OpenSpan {
+        open: 540,
+        close: 1020,
+    }];
     assert_eq!(hours.days[..5], vec![nine_to_five; 5][..]);
     assert!(hours.days[5].is_empty() && hours.days[6].is_empty());
 
@@ -33,13 +42,23 @@ fn base_fixture_resolves_every_value() {
     assert_eq!(help.after_hours, AfterHoursRule::Primary);
     let help_hours = help.hours.as_ref().expect("hours");
     assert_eq!(help_hours.days[0].len(), 2, "split weekday");
-    assert_eq!(help_hours.days[5], vec![OpenSpan { open: 600, close: 840 }], "saturday");
+    assert_eq!(
+        help_hours.days[5],
+        vec![OpenSpan {
+            open: 600,
+            close: 840
+        }],
+        "saturday"
+    );
 
     let ann = site.contacts().find(|c| c.id == "ann").expect("ann");
     assert!(ann.publish_email);
     assert_eq!(ann.backup.as_deref(), Some("bob"));
     let bob = site.contacts().find(|c| c.id == "bob").expect("bob");
-    assert!(!bob.publish_email, "addresses are unpublished unless the editor says so");
+    assert!(
+        !bob.publish_email,
+        "addresses are unpublished unless the editor says so"
+    );
 
     assert_eq!(site.topics.len(), 2);
     assert_eq!(site.topics[1].contact.as_deref(), Some("bea"));
@@ -59,8 +78,21 @@ fn example_organisation_shows_every_feature() {
         .filter_map(|d| d.hours.as_ref().map(|h| h.timezone.as_str()))
         .collect();
     assert!(zones.len() >= 2, "hours in at least two time zones");
-    assert!(site.departments.iter().any(|d| d.hours.as_ref().is_some_and(|h| !h.closures.is_empty())));
-    assert!(site.contacts().any(|c| !c.publish_email), "a contact reachable only through the form");
-    assert!(site.contacts().any(|c| !c.name.is_ascii()), "names with non-ASCII letters");
-    assert!(site.contacts().any(|c| !c.away.is_empty()), "an away period");
+    assert!(
+        site.departments
+            .iter()
+            .any(|d| d.hours.as_ref().is_some_and(|h| !h.closures.is_empty()))
+    );
+    assert!(
+        site.contacts().any(|c| !c.publish_email),
+        "a contact reachable only through the form"
+    );
+    assert!(
+        site.contacts().any(|c| !c.name.is_ascii()),
+        "names with non-ASCII letters"
+    );
+    assert!(
+        site.contacts().any(|c| !c.away.is_empty()),
+        "an away period"
+    );
 }

@@ -16,7 +16,6 @@ mod csp;
 pub mod form;
 pub mod hours;
 pub mod jsonld;
-pub mod markdown;
 mod pages;
 pub mod sitemap;
 mod theme;
