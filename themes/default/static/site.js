@@ -295,8 +295,8 @@
           var ref = r.body && (r.body.reference || r.body.ref);
           var strong = document.createElement("strong");
           strong.textContent = ref || "";
-          say("ok", ref ? ["Thank you, your message was sent. Your reference is ", strong, ". We have emailed you a copy."]
-            : ["Thank you, your message was sent. We have emailed you a copy."]);
+          say("ok", ref ? ["Thank you, your message was sent. Your reference is ", strong, ". We have emailed you a confirmation."]
+            : ["Thank you, your message was sent. We have emailed you a confirmation."]);
           form.reset();
           if (keyField) keyField.value = randomKey();
           button.disabled = false;
