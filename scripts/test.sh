@@ -49,3 +49,11 @@ wait_port "$ses_port"
 export SWITCHBOARD_TEST_SES="http://127.0.0.1:$ses_port"
 
 cargo test --workspace -- --include-ignored
+
+# The visitor's side in a real browser (tests/browser/README.md): axe-core,
+# the Nu Html Checker, vobject, screenshots under target/screenshots/, and the
+# form end to end against `switchboard serve`. Debian's Chromium, no download.
+cargo build --bin switchboard
+SWITCHBOARD_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/switchboard" \
+  PEERS_PYTHON="$root/target/peers-venv/bin/python" \
+  node --test --test-concurrency=1 tests/browser/*.test.js
