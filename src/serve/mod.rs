@@ -20,6 +20,7 @@ use axum::extract::{Request, State, WebSocketUpgrade};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use bytes::Bytes;
 use switchboard_router::{Mailer, Router, RouterError};
 use tokio::sync::watch;
 
@@ -34,8 +35,9 @@ pub const CONTACT_PATH: &str = "/api/contact";
 /// The site as served right now.
 #[derive(Default, Clone)]
 struct Snapshot {
-    /// The last good build's files; `None` until one succeeds.
-    files: Option<Arc<BTreeMap<String, Vec<u8>>>>,
+    /// The last good build's files; `None` until one succeeds. `Bytes`, so
+    /// answering a request shares the file instead of copying it.
+    files: Option<Arc<BTreeMap<String, Bytes>>>,
     /// The last build's report, while it failed.
     error: Option<Arc<str>>,
     /// The router over the last good build's manifest.
@@ -140,7 +142,14 @@ impl DevSite {
             .as_ref()
             .is_some_and(|router| router.manifest() == &build.manifest);
         self.swap(Snapshot {
-            files: Some(Arc::new(build.output.files)),
+            files: Some(Arc::new(
+                build
+                    .output
+                    .files
+                    .into_iter()
+                    .map(|(path, bytes)| (path, Bytes::from(bytes)))
+                    .collect(),
+            )),
             error: None,
             router: previous.router.clone(),
             version: self.next_version(),
@@ -282,7 +291,7 @@ async fn site_file(State(site): State<Arc<DevSite>>, request: Request) -> Respon
 
 fn file(
     snapshot: &Snapshot,
-    files: &BTreeMap<String, Vec<u8>>,
+    files: &BTreeMap<String, Bytes>,
     key: &str,
     status: StatusCode,
 ) -> Response {
