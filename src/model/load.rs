@@ -61,9 +61,18 @@ pub fn read_site(root: &Path, diagnostics: &mut Diagnostics) -> RawSite {
         .and_then(|source| parse_toml(source, diagnostics));
     let mut departments = Vec::new();
     let mut unparsed_departments = Vec::new();
-    for path in content_files(root, "content/departments", "toml") {
-        match read_file(root, &path, diagnostics).and_then(|source| parse_toml(source, diagnostics))
-        {
+    let department_files = content_files(root, "content/departments", "toml");
+    // A large organisation has thousands of department files: read and parse
+    // them on every core, then merge in file order.
+    let parsed = parallel_map(&department_files, |path| {
+        let mut found = Diagnostics::default();
+        let parsed = read_file(root, path, &mut found)
+            .and_then(|source| parse_toml::<DepartmentFile>(source, &mut found));
+        (parsed, found)
+    });
+    for (path, (parsed, found)) in department_files.iter().zip(parsed) {
+        diagnostics.0.extend(found.0);
+        match parsed {
             Some(parsed) => departments.push(parsed),
             None => unparsed_departments.extend(
                 path.file_stem()
@@ -85,6 +94,32 @@ pub fn read_site(root: &Path, diagnostics: &mut Diagnostics) -> RawSite {
         topics,
         pages,
     }
+}
+
+/// `f` over `items` on every core (in contiguous chunks), results in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(std::num::NonZeroUsize::get)
+        .unwrap_or(1)
+        .min(items.len() / 64)
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| {
+                let f = &f;
+                s.spawn(move || part.iter().map(f).collect::<Vec<R>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 /// Files with `extension` under `dir`, sorted, skipping hidden and editor temp files.
