@@ -99,16 +99,21 @@ pub fn render_site(
         }
     }
 
+    // The directory and the JSON-LD are megabytes for a large organisation:
+    // rather than copying them into a tera value and through the template,
+    // the template gets short markers, and the pieces are spliced into the
+    // rendered page once, into a buffer of the right size.
     let mut home = base.clone();
     home.insert_value("departments", Value::from(dept_values.clone()));
-    home.insert_value("directory_html", Value::safe_string(&cards.concat()));
-    home.insert_value("jsonld", Value::safe_string(&jsonld));
+    home.insert_value("directory_html", Value::safe_string(DIRECTORY_MARK));
+    home.insert_value("jsonld", Value::safe_string(JSONLD_MARK));
     home.insert("title", &site.config.title);
     home.insert("root", "./");
     home.insert("path", "");
-    let capacity = 64 * 1024 + cards.iter().map(String::len).sum::<usize>() + jsonld.len();
-    let html = theme.render_sized("index.html", &home, capacity)?;
-    out.add("index.html".into(), html.into_bytes(), "the home page")?;
+    let html = theme.render("index.html", &home)?;
+    let html = splice(&html, &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &[jsonld])]);
+    drop(cards);
+    out.add("index.html".into(), html, "the home page")?;
 
     let mut urls = vec![String::new(), CONTACT_PATH.to_string()];
     urls.extend(departments.iter().map(|d| d.path.clone()));
@@ -124,6 +129,38 @@ pub fn render_site(
         "robots.txt",
     )?;
     Ok(SiteOutput { files: out.files })
+}
+
+/// Stand-ins for the home page's big pieces while its template renders
+/// (private-use characters, which no content or template contains).
+const DIRECTORY_MARK: &str = "\u{E000}switchboard:directory_html\u{E001}";
+const JSONLD_MARK: &str = "\u{E000}switchboard:jsonld\u{E001}";
+
+/// `html` with every occurrence of each mark replaced by its pieces, joined.
+fn splice(html: &str, parts: &[(&str, &[String])]) -> Vec<u8> {
+    let extra: usize = parts
+        .iter()
+        .map(|(mark, pieces)| {
+            html.matches(mark).count() * pieces.iter().map(String::len).sum::<usize>()
+        })
+        .sum();
+    let mut out = Vec::with_capacity(html.len() + extra);
+    let mut rest = html;
+    loop {
+        let next = parts
+            .iter()
+            .filter_map(|(mark, pieces)| rest.find(mark).map(|i| (i, *mark, *pieces)))
+            .min_by_key(|(i, _, _)| *i);
+        let Some((i, mark, pieces)) = next else {
+            out.extend_from_slice(rest.as_bytes());
+            return out;
+        };
+        out.extend_from_slice(&rest.as_bytes()[..i]);
+        for piece in pieces {
+            out.extend_from_slice(piece.as_bytes());
+        }
+        rest = &rest[i + mark.len()..];
+    }
 }
 
 /// Runs `f` over `items` on up to four threads (interleaved, so the big and
@@ -307,6 +344,16 @@ impl Output {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splice_replaces_every_mark() {
+        let cards = ["<a>".to_string(), "<b>".to_string()];
+        let ld = ["{}".to_string()];
+        let html = format!("x{JSONLD_MARK}y{DIRECTORY_MARK}z{DIRECTORY_MARK}");
+        let out = splice(&html, &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &ld)]);
+        assert_eq!(String::from_utf8(out).unwrap(), "x{}y<a><b>z<a><b>");
+        assert_eq!(splice("plain", &[(DIRECTORY_MARK, &cards)]), b"plain");
+    }
 
     #[test]
     fn roots_and_base_paths() {
