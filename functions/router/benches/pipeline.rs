@@ -1,0 +1,98 @@
+//! Median time per submission through the request path *without* the disk:
+//! parse the form body, screen it (form token HMAC, honeypot), validate it,
+//! route it, and compose both emails. This is the figure issue 6's "router
+//! handler" row asks for (mail write excluded); `benches/handler.rs` measures
+//! the whole `Router::handle` including the durable outbox and mail files.
+//!
+//!     cargo bench -p switchboard-router --bench pipeline            # the fixture manifest
+//!     cargo bench -p switchboard-router --bench pipeline -- MANIFEST  # e.g. a 1,000-department build's
+//!
+//! A number argument sets the iteration count (default 2,000). It also
+//! prints how long loading (parse + check) the manifest takes. Not a test: it
+//! asserts nothing about time.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
+use switchboard_router::compose::{self, Context};
+use switchboard_router::parse::{self, BodyKind};
+use switchboard_router::screen::{self, Verdict};
+use switchboard_router::{RoutingManifest, fields, route, sign_form_token, validate};
+
+const SECRET: &[u8] = b"bench-form-secret-0123456789";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let n: usize = args.iter().find_map(|a| a.parse().ok()).unwrap_or(2000);
+    let path = args.iter().find(|a| a.ends_with(".json"));
+    let text = match path {
+        Some(p) => std::fs::read_to_string(p).expect("read the manifest"),
+        None => include_str!("../tests/fixtures/manifest.json").to_string(),
+    };
+    let mut loads = Vec::new();
+    let mut manifest = None;
+    for _ in 0..7 {
+        let start = Instant::now();
+        manifest = Some(RoutingManifest::from_json(&text).expect("manifest"));
+        loads.push(start.elapsed());
+    }
+    let manifest = manifest.expect("loaded");
+    loads.sort();
+    // The last topic: for a large organisation the worst case of a scan.
+    let topic = manifest.topics.last().expect("a topic").id.clone();
+    let token = sign_form_token(SECRET, &manifest.content_hash);
+    let sender: Mailbox = "Example Org <forms@example.org>".parse().expect("sender");
+    let now: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().expect("time");
+
+    let mut times = Vec::with_capacity(n);
+    for i in 0..n + 100 {
+        let body = format!(
+            "name=Ann+Example&email=ann%40example.net&topic={topic}&message=Hello+number+{i}%2C+I+would+like+a+quote.\
+             &phone=%2B49+30+1234&website=&{}={token}&{}=bench-{i}",
+            fields::FORM_TOKEN,
+            fields::IDEMPOTENCY_KEY
+        );
+        let start = Instant::now();
+        let raw = parse::parse_body(BodyKind::Form, body.as_bytes(), 64 * 1024).expect("parse");
+        assert!(matches!(
+            screen::screen(&raw, &manifest, SECRET, now),
+            Verdict::Pass { .. }
+        ));
+        let sub = validate::validate(&raw, &manifest).expect("valid");
+        let route = route::route(&manifest, &sub.topic, now).expect("route");
+        let ctx = Context {
+            site_title: &manifest.site.title,
+            sender: &sender,
+            reference: "2026-ABCD-EFGH",
+            received: now,
+        };
+        let mails = (
+            compose::notification(&ctx, &sub, &route).expect("notification"),
+            compose::acknowledgement(&ctx, &sub, &route).expect("acknowledgement"),
+        );
+        let took = start.elapsed();
+        black_box(mails);
+        if i >= 100 {
+            times.push(took);
+        }
+    }
+    times.sort();
+    let pct = |p: f64| times[((times.len() as f64 - 1.0) * p).round() as usize];
+    let us = |d: Duration| d.as_secs_f64() * 1e6;
+    println!(
+        "manifest ({} topics, {} departments, {} contacts): load median {:.2} ms (min {:.2} ms)",
+        manifest.topics.len(),
+        manifest.departments.len(),
+        manifest.contacts.len(),
+        loads[loads.len() / 2].as_secs_f64() * 1000.0,
+        loads[0].as_secs_f64() * 1000.0,
+    );
+    println!(
+        "parse+screen+validate+route+compose, {n} submissions: median {:.1} µs, p90 {:.1} µs, min {:.1} µs",
+        us(pct(0.5)),
+        us(pct(0.9)),
+        us(times[0]),
+    );
+}
