@@ -56,4 +56,4 @@ cargo test --workspace -- --include-ignored
 cargo build --bin switchboard
 SWITCHBOARD_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/switchboard" \
   PEERS_PYTHON="$root/target/peers-venv/bin/python" \
-  node --test --test-concurrency=1 tests/browser/*.test.js
+  node --test --test-concurrency=1 --test-timeout=120000 tests/browser/*.test.js

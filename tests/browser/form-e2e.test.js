@@ -21,6 +21,8 @@ const { waitFor } = require('./lib/poll');
 const { expectedRecipients } = require('./lib/routing');
 const { paceLikeAPerson, assertRoutedMail } = require('./lib/form');
 const { addresses, readMailDir, mentions } = require('./lib/mail');
+const { axeViolations, formatViolations } = require('./lib/axe');
+const { vnu, isError, formatMessages } = require('./lib/vnu');
 
 let dir, server, browser, manifest;
 
@@ -105,6 +107,50 @@ test('without JavaScript: plain POST, 303 to the thank-you page, mail routed to 
     await assertRoutedMail(dir, reference, expected, visitor);
     await waitFor(`the visitor's acknowledgement with reference ${reference}`, () =>
       readMailDir(path.join(dir, '.switchboard', 'mail')).some((m) => mentions(m, reference) && addresses(m.headers.to).includes(visitor)));
+  } finally {
+    await context.close();
+  }
+});
+
+test('without JavaScript, a submission the router refuses gets an accessible, valid page that keeps what was typed', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/contact/`);
+    const shownAt = Date.now();
+    await fill(page, { name: 'Grace Hopper', email: 'grace.hopper@example.org', topic: 'privacy', message: 'Keep this text.' });
+    // An address the browser's own check would stop: lift its checks (as an
+    // old browser would lack them) so the router has to answer the mistake.
+    await page.getByLabel('Email address').evaluate((el) => { el.type = 'text'; });
+    await page.getByLabel('Email address').fill('not an address');
+    await paceLikeAPerson(manifest, shownAt);
+    const posted = page.waitForResponse((r) => r.request().method() === 'POST');
+    await page.getByRole('button', { name: 'Send message' }).click();
+    const res = await posted;
+    assert.ok(res.status() >= 400 && res.status() < 500, `a refused submission is answered with 4xx (got ${res.status()})`);
+    const html = await res.text();
+    assert.match(res.headers()['content-type'] || '', /text\/html/, 'a plain form gets an HTML answer');
+
+    assert.equal(await page.getByLabel('Your name').inputValue().catch(() => null), 'Grace Hopper', 'the name is kept');
+    assert.ok(html.includes('Keep this text.'), 'the message is kept');
+
+    // axe needs timers, which do not run in a page without JavaScript: check
+    // the same answer, at the same address, in a page that has them.
+    const checker = await browser.newPage();
+    let violations;
+    try {
+      await checker.route(res.url(), (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
+      await checker.goto(res.url());
+      violations = await axeViolations(checker);
+    } finally {
+      await checker.close();
+    }
+    assert.equal(violations.length, 0, `axe found ${violations.length} violation(s) on the router's error page:\n${formatViolations(violations)}`);
+
+    const file = path.join(dir, 'router-error-page.html');
+    fs.writeFileSync(file, html);
+    const errors = vnu([], [file]).filter(isError);
+    assert.equal(errors.length, 0, `the Nu Html Checker found ${errors.length} error(s) in the router's error page:\n${formatMessages(errors, dir)}`);
   } finally {
     await context.close();
   }
