@@ -174,22 +174,33 @@ pub fn opening_hours(h: &Hours) -> Vec<Value> {
 /// Serializes for a `<script type="application/ld+json">`: `<`, `>` and `&`
 /// become `\u003c`… so no value can close the script element.
 pub fn script_safe(value: &Value) -> String {
-    let s = value.to_string();
-    if !s.contains(['<', '>', '&', '\u{2028}', '\u{2029}']) {
-        return s;
+    // `to_string` would go through `Display` and a formatter; writing the
+    // bytes directly is several times faster for a directory's megabytes.
+    let s = serde_json::to_vec(value).unwrap_or_default();
+    let risky = |b: &u8| matches!(b, b'<' | b'>' | b'&' | 0xE2);
+    if !s.iter().any(risky) {
+        return String::from_utf8(s).unwrap_or_default();
     }
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            _ => out.push(c),
-        }
+    let mut out = Vec::with_capacity(s.len() + 64);
+    let mut rest = &s[..];
+    while let Some(i) = rest.iter().position(risky) {
+        out.extend_from_slice(&rest[..i]);
+        let tail = &rest[i..];
+        let (replacement, used): (&[u8], usize) = match tail {
+            [b'<', ..] => (b"\\u003c", 1),
+            [b'>', ..] => (b"\\u003e", 1),
+            [b'&', ..] => (b"\\u0026", 1),
+            // U+2028 and U+2029 (E2 80 A8/A9) end a line in older JavaScript.
+            [0xE2, 0x80, 0xA8, ..] => (b"\\u2028", 3),
+            [0xE2, 0x80, 0xA9, ..] => (b"\\u2029", 3),
+            _ => (&tail[..1], 1),
+        };
+        out.extend_from_slice(replacement);
+        rest = &tail[used..];
     }
-    out
+    out.extend_from_slice(rest);
+    // Only ASCII was replaced, on character boundaries: still UTF-8.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -262,5 +273,15 @@ mod tests {
         assert!(!s.contains('<'));
         let back: Value = serde_json::from_str(&s).unwrap();
         assert_eq!(back["name"], "</script><b>&");
+    }
+
+    #[test]
+    fn script_safe_escapes_line_separators_and_keeps_other_text() {
+        let v = json!({"a": "x\u{2028}y\u{2029}z", "b": "Jörg – Ó Briain … €"});
+        let s = script_safe(&v);
+        assert!(!s.contains('\u{2028}') && !s.contains('\u{2029}'), "{s}");
+        assert!(s.contains("\\u2028") && s.contains("\\u2029"), "{s}");
+        let back: Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, v);
     }
 }
