@@ -76,6 +76,7 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
                 away: contact.away.clone(),
             })
             .collect(),
+        index: Default::default(),
     };
     manifest.content_hash = content_hash(&manifest);
     manifest

@@ -5,7 +5,8 @@
 //! Every recipient address the router may ever use comes from here, never from
 //! a request. Bump [`SCHEMA_VERSION`] on any change a reader must know about.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,52 @@ pub struct RoutingManifest {
     pub topics: Vec<Topic>,
     pub departments: Vec<Department>,
     pub contacts: Vec<Contact>,
+    /// Id → position lookups, built on first use (not part of the JSON).
+    #[serde(skip)]
+    #[doc(hidden)]
+    pub index: LookupIndex,
+}
+
+/// Positions of topics, departments and contacts by id, so routing a
+/// submission for a large organisation does not scan thousands of entries.
+/// Built once, on the first lookup; a lookup always checks the id at the
+/// position it finds and falls back to a scan, so an index that went stale
+/// (the lists edited after a lookup) can cost time but never give a wrong answer.
+#[derive(Debug, Clone, Default)]
+pub struct LookupIndex(OnceLock<Positions>);
+
+#[derive(Debug, Clone)]
+struct Positions {
+    topics: HashMap<String, usize>,
+    departments: HashMap<String, usize>,
+    contacts: HashMap<String, usize>,
+}
+
+impl PartialEq for LookupIndex {
+    /// A cache: never part of what makes two manifests equal.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+fn positions<'a>(ids: impl Iterator<Item = &'a String>) -> HashMap<String, usize> {
+    let mut map = HashMap::new();
+    for (i, id) in ids.enumerate() {
+        map.entry(id.clone()).or_insert(i);
+    }
+    map
+}
+
+fn find<'a, T>(
+    items: &'a [T],
+    at: Option<&usize>,
+    id: &str,
+    id_of: impl Fn(&T) -> &str,
+) -> Option<&'a T> {
+    match at.and_then(|&i| items.get(i)) {
+        Some(item) if id_of(item) == id => Some(item),
+        _ => items.iter().find(|item| id_of(item) == id),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -323,16 +370,27 @@ impl RoutingManifest {
         Ok(())
     }
 
+    fn positions(&self) -> &Positions {
+        self.index.0.get_or_init(|| Positions {
+            topics: positions(self.topics.iter().map(|t| &t.id)),
+            departments: positions(self.departments.iter().map(|d| &d.id)),
+            contacts: positions(self.contacts.iter().map(|c| &c.id)),
+        })
+    }
+
     pub fn topic(&self, id: &str) -> Option<&Topic> {
-        self.topics.iter().find(|t| t.id == id)
+        let at = self.positions().topics.get(id);
+        find(&self.topics, at, id, |t| &t.id)
     }
 
     pub fn department(&self, id: &str) -> Option<&Department> {
-        self.departments.iter().find(|d| d.id == id)
+        let at = self.positions().departments.get(id);
+        find(&self.departments, at, id, |d| &d.id)
     }
 
     pub fn contact(&self, id: &str) -> Option<&Contact> {
-        self.contacts.iter().find(|c| c.id == id)
+        let at = self.positions().contacts.get(id);
+        find(&self.contacts, at, id, |c| &c.id)
     }
 
     /// Every address this manifest may route to: the only addresses, besides
