@@ -50,6 +50,11 @@ export SWITCHBOARD_TEST_SES="http://127.0.0.1:$ses_port"
 
 cargo test --workspace -- --include-ignored
 
+# Benchmarks are never timed tests: here they only have to still run, on
+# small sizes (BENCHMARKS.md has the real figures and how to get them).
+python3 scripts/bench.py --quick
+python3 scripts/bench-serve.py --quick
+
 # The visitor's side in a real browser (tests/browser/README.md): axe-core,
 # the Nu Html Checker, vobject, screenshots under target/screenshots/, and the
 # form end to end against `switchboard serve`. Debian's Chromium, no download.

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Load benchmark for /api/contact on `switchboard serve` with the durable
+# outbox: wrk (Debian's package) posts the site's own form from 32
+# connections for 20 s, each request with a fresh idempotency key; then the
+# accepted submissions on disk are counted. Loopback only, bounded in time.
+#
+#   bash scripts/bench-contact.sh [SECONDS] [CONNECTIONS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+seconds=${1:-20}
+connections=${2:-32}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+cargo build --release --quiet --bin switchboard
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-bench-contact.XXXXXX")
+serve_pid=
+cleanup() { [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+cp -r content static "$work/"
+(cd "$work" && exec "$root/target/release/switchboard" serve --port 0 >"$work/serve.log" 2>&1) &
+serve_pid=$!
+for _ in $(seq 1 100); do grep -q '^Serving http' "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
+origin=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | head -1)
+token=$(curl -s "$origin/contact/" | grep -o 'name="sb_form_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"$//')
+[ -n "$token" ] || { echo "no form token on $origin/contact/" >&2; exit 1; }
+
+cat >"$work/post.lua" <<LUA
+-- The site's own form, a fresh idempotency key per request (per wrk thread).
+local counter = 0
+local threads = {}
+function setup(thread)
+  thread:set("thread_id", #threads + 1)
+  table.insert(threads, thread)
+end
+function request()
+  counter = counter + 1
+  local body = "name=Load+Test&email=load%40example.org&topic=security&message=Hello+from+wrk&website="
+    .. "&sb_form_token=$token&sb_idempotency_key=wrk-" .. thread_id .. "-" .. counter
+  return wrk.format("POST", "/api/contact", {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Accept"] = "application/json",
+    ["Origin"] = "$origin",
+  }, body)
+end
+LUA
+
+wrk -t2 -c"$connections" -d"${seconds}s" -s "$work/post.lua" --latency "$origin/api/contact"
+sleep 2
+sent=$(find "$work/.switchboard/outbox/sent" -type f | wc -l)
+stuck=$(find "$work/.switchboard/outbox/pending" "$work/.switchboard/outbox/failed" -type f 2>/dev/null | wc -l)
+echo "accepted and delivered on disk: $sent ($(awk -v n="$sent" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')/s); pending or failed: $stuck"
