@@ -3,6 +3,8 @@
 //! No `<lastmod>`: the renderer has no trustworthy per-page date, and a
 //! build date on every URL would make every build look like a change.
 
+use switchboard_router::html::escape;
+
 /// A sitemap of absolute URLs built from `base_url` (no trailing slash) and
 /// site-relative `paths` (`""` for the home page, `departments/sales/`).
 pub fn sitemap(base_url: &str, paths: &[String]) -> String {
@@ -12,7 +14,7 @@ pub fn sitemap(base_url: &str, paths: &[String]) -> String {
     );
     for p in paths {
         out.push_str("  <url><loc>");
-        out.push_str(&xml_escape(&format!("{base_url}/{p}")));
+        out.push_str(&escape(&format!("{base_url}/{p}")));
         out.push_str("</loc></url>\n");
     }
     out.push_str("</urlset>\n");
@@ -26,21 +28,6 @@ pub fn robots(base_url: &str) -> String {
         "User-agent: *\nAllow: /\nDisallow: /{}\n\nSitemap: {base_url}/sitemap.xml\n",
         super::form::THANKS_PATH
     )
-}
-
-fn xml_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

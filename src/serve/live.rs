@@ -10,6 +10,7 @@
 //! `style-src 'self'`, and even with JavaScript off.
 
 use axum::extract::ws::{Message, WebSocket};
+use switchboard_router::html::escape;
 use tokio::sync::watch;
 
 /// URL paths of the dev server's own files.
@@ -80,21 +81,6 @@ fn insert_before(html: &str, tag: &str, text: &str, last: bool) -> String {
         None if last => format!("{html}{text}"),
         None => format!("{text}{html}"),
     }
-}
-
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// One browser tab: sends the current version now and after each build;

@@ -16,7 +16,7 @@ pub mod deliver;
 mod durable;
 pub mod fields;
 pub mod handler;
-mod html;
+pub mod html;
 mod keep;
 pub mod manifest;
 pub mod outbox;
