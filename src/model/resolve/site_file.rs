@@ -1,0 +1,115 @@
+//! `content/site.toml`: the site, the organisation and the form settings.
+
+use super::{DEFAULT_MAX_MESSAGE_CHARS, DEFAULT_MIN_FILL_SECONDS, DEFAULT_RESPONSE_TIME, Resolver};
+use crate::model::fields::{self, Invalid};
+use crate::model::load::Parsed;
+use crate::model::schema::SiteFile;
+use crate::model::site::*;
+
+pub(super) fn resolve_site_file(
+    resolver: &mut Resolver,
+    file: &Parsed<SiteFile>,
+) -> Option<(SiteConfig, Organization, FormSettings)> {
+    let source = &file.source;
+    let site = &file.value.site;
+    let organization = &file.value.organization;
+    let base_url = resolver.check(source, &site.base_url, |u| fields::check_absolute_url(u));
+    let language = match &site.language {
+        Some(language) => resolver
+            .check(source, language, |l| fields::check_language(l))
+            .map(|()| language.get_ref().clone()),
+        None => Some("en".to_string()),
+    };
+    let phone = resolver.phone(source, &organization.phone);
+    let email = organization
+        .email
+        .as_ref()
+        .map(|e| resolver.email(source, e));
+    let logo = organization
+        .logo
+        .as_ref()
+        .and_then(|logo| resolver.static_file(source, logo));
+    let address = organization.address.as_ref().map(|address| {
+        let country = address.country.get_ref().trim().to_uppercase();
+        if country.len() != 2 || !country.chars().all(|c| c.is_ascii_alphabetic()) {
+            resolver.report(
+                source,
+                address.country.span(),
+                Invalid::new(
+                    format!("`{}` is not a country code", address.country.get_ref()),
+                    "use the two-letter ISO 3166 code, like DE, GB or US",
+                ),
+            );
+        }
+        PostalAddress {
+            street: address.street.clone(),
+            locality: address.locality.clone(),
+            region: address.region.clone(),
+            postal_code: address.postal_code.clone(),
+            country,
+        }
+    });
+    let social = organization
+        .social
+        .iter()
+        .filter_map(|link| {
+            resolver
+                .check(source, &link.url, |u| fields::check_absolute_url(u))
+                .map(|url| SocialLink {
+                    name: link.name.clone(),
+                    url,
+                })
+        })
+        .collect();
+    let form = file.value.form.as_ref();
+    let endpoint = match form.and_then(|f| f.endpoint.as_ref()) {
+        Some(endpoint) if endpoint.get_ref().starts_with('/') => Some(endpoint.get_ref().clone()),
+        Some(endpoint) => resolver.check(source, endpoint, |u| fields::check_absolute_url(u)),
+        None => Some("/api/contact".to_string()),
+    };
+    let max_message_chars = match form.and_then(|f| f.max_message_chars.as_ref()) {
+        Some(max) if !(100..=100_000).contains(max.get_ref()) => {
+            resolver.report(
+                source,
+                max.span(),
+                Invalid::new(
+                    format!("max_message_chars = {} is out of range", max.get_ref()),
+                    "pick a limit between 100 and 100000 characters",
+                ),
+            );
+            None
+        }
+        Some(max) => Some(*max.get_ref()),
+        None => Some(DEFAULT_MAX_MESSAGE_CHARS),
+    };
+    let theme = site
+        .theme
+        .as_ref()
+        .map_or("default".to_string(), |t| t.get_ref().clone());
+    let config = SiteConfig {
+        title: site.title.get_ref().clone(),
+        description: site.description.clone(),
+        base_url: base_url?,
+        language: language?,
+        theme,
+    };
+    let organization = Organization {
+        name: organization.name.get_ref().clone(),
+        logo,
+        address,
+        phone,
+        email,
+        social,
+    };
+    let form = FormSettings {
+        endpoint: endpoint?,
+        response_time: form
+            .and_then(|f| f.response_time.clone())
+            .unwrap_or_else(|| DEFAULT_RESPONSE_TIME.to_string()),
+        min_fill_seconds: form
+            .and_then(|f| f.min_fill_seconds)
+            .unwrap_or(DEFAULT_MIN_FILL_SECONDS),
+        max_message_chars: max_message_chars?,
+    };
+    Some((config, organization, form))
+}
