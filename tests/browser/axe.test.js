@@ -5,37 +5,23 @@
  * Each page is checked in the light and the dark colour scheme, since the
  * theme's colours (and so its contrast) change with `prefers-color-scheme`.
  */
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { launchBrowser } = require('./lib/env');
-const { buildExample } = require('./lib/site');
-const { serveStatic } = require('./lib/static-server');
+const { useBuiltExample } = require('./lib/built-example');
 const { axeViolations, formatViolations } = require('./lib/axe');
 const { waitFor } = require('./lib/poll');
 
-let site, server, browser;
-
-before(async () => {
-  site = buildExample();
-  server = await serveStatic(site.publicDir);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  site?.cleanup();
-});
+const example = useBuiltExample();
 
 /** Opens `path` in a fresh page that records Content-Security-Policy violations. */
 async function open(path, colorScheme) {
-  const context = await browser.newContext({ colorScheme });
+  const context = await example.browser.newContext({ colorScheme });
   const page = await context.newPage();
   page.cspErrors = [];
   page.on('console', (msg) => {
     if (/Content Security Policy/i.test(msg.text())) page.cspErrors.push(msg.text());
   });
-  const res = await page.goto(server.url + path);
+  const res = await page.goto(example.server.url + path);
   assert.equal(res.status(), 200, `GET ${path}`);
   return page;
 }

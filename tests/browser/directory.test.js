@@ -6,37 +6,28 @@
  * visitor's. The clock is fixed so the answer does not depend on when the
  * test runs.
  */
-const { test, before, after } = require('node:test');
+const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
-const { launchBrowser } = require('./lib/env');
-const { buildExample } = require('./lib/site');
-const { serveStatic } = require('./lib/static-server');
+const { useBuiltExample } = require('./lib/built-example');
 const { waitFor } = require('./lib/poll');
 
-let site, server, browser, departments;
-before(async () => {
-  site = buildExample();
-  departments = site.manifest().departments.map((d) => d.id);
-  server = await serveStatic(site.publicDir);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  site?.cleanup();
+const example = useBuiltExample();
+let departments;
+before(() => {
+  departments = example.site.manifest().departments.map((d) => d.id);
 });
 
 const visibleIds = (page, selector) =>
   page.evaluate((sel) => [...document.querySelectorAll(sel)].filter((el) => el.checkVisibility()).map((el) => el.id), selector);
 
 test('without JavaScript the filter is hidden and every department and contact is listed', async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await example.browser.newContext({ javaScriptEnabled: false });
   try {
     const page = await context.newPage();
-    await page.goto(server.url + '/');
+    await page.goto(example.server.url + '/');
     assert.equal(await page.locator('#directory-filter').isVisible(), false, 'a filter that cannot work is not shown');
     assert.deepEqual((await visibleIds(page, 'section.department')).sort(), departments.map((d) => `dept-${d}`).sort());
-    const contacts = site.manifest().contacts.map((c) => `contact-${c.id}`).sort();
+    const contacts = example.site.manifest().contacts.map((c) => `contact-${c.id}`).sort();
     assert.deepEqual((await visibleIds(page, 'li.contact')).sort(), contacts);
   } finally {
     await context.close();
@@ -44,10 +35,10 @@ test('without JavaScript the filter is hidden and every department and contact i
 });
 
 test('with JavaScript the filter narrows the directory by name and by department, and announces it', async () => {
-  const context = await browser.newContext();
+  const context = await example.browser.newContext();
   try {
     const page = await context.newPage();
-    await page.goto(server.url + '/');
+    await page.goto(example.server.url + '/');
     await waitFor('the filter to appear', () => page.locator('#directory-filter').isVisible());
 
     await page.getByLabel('Name, role or department').fill('Watanabe');
@@ -70,11 +61,11 @@ test('with JavaScript the filter narrows the directory by name and by department
 test('open now is computed in each department\'s time zone, not the visitor\'s', async () => {
   // Monday 23 Nov 2026, 09:00 UTC: 10:00 in Berlin (Sales open 08:30-12:30),
   // 04:00 in Toronto (Support opens at 07:00). The visitor is in Tokyo.
-  const context = await browser.newContext({ timezoneId: 'Asia/Tokyo' });
+  const context = await example.browser.newContext({ timezoneId: 'Asia/Tokyo' });
   try {
     await context.clock.setFixedTime(new Date('2026-11-23T09:00:00Z'));
     const page = await context.newPage();
-    await page.goto(server.url + '/');
+    await page.goto(example.server.url + '/');
     const status = (id) => page.locator(`#dept-${id} .open-status`);
     await waitFor('the open-now status to show', () => status('sales').isVisible());
     assert.match(await status('sales').textContent(), /^Open now/, 'Sales (Berlin, 10:00) is open');

@@ -4,37 +4,25 @@
  * site's own origin (no CDN, web font or tracker), and its HTML + CSS + JS
  * stay within a small budget. The total is printed for the record.
  */
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { launchBrowser } = require('./lib/env');
-const { buildExample } = require('./lib/site');
-const { serveStatic } = require('./lib/static-server');
+const { useBuiltExample } = require('./lib/built-example');
 
 /** Bytes of HTML + CSS + JS the home page may load (uncompressed). */
 const BUDGET = 100 * 1024;
 
-let site, server, browser;
-before(async () => {
-  site = buildExample();
-  server = await serveStatic(site.publicDir);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  site?.cleanup();
-});
+const example = useBuiltExample();
 
 test('the home page loads only from its own origin, within its byte budget', async () => {
-  const context = await browser.newContext();
+  const context = await example.browser.newContext();
   try {
     const page = await context.newPage();
     const requests = [];
     page.on('requestfinished', (req) => requests.push(req));
     page.on('requestfailed', (req) => requests.push(req));
-    await page.goto(server.url + '/', { waitUntil: 'networkidle' });
+    await page.goto(example.server.url + '/', { waitUntil: 'networkidle' });
 
-    const foreign = requests.map((r) => r.url()).filter((u) => !u.startsWith(server.url) && !u.startsWith('data:'));
+    const foreign = requests.map((r) => r.url()).filter((u) => !u.startsWith(example.server.url) && !u.startsWith('data:'));
     assert.deepEqual(foreign, [], 'the home page made requests to other origins');
 
     const bytes = { document: 0, stylesheet: 0, script: 0, other: 0 };

@@ -5,13 +5,12 @@
  * target/screenshots/ so anyone can look at what a visitor sees. At each
  * width the page must not scroll sideways.
  */
-const { test, before, after } = require('node:test');
+const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { REPO, launchBrowser } = require('./lib/env');
-const { buildExample } = require('./lib/site');
-const { serveStatic } = require('./lib/static-server');
+const { REPO } = require('./lib/env');
+const { useBuiltExample } = require('./lib/built-example');
 
 const OUT = path.join(REPO, 'target', 'screenshots');
 const SIZES = [
@@ -19,26 +18,18 @@ const SIZES = [
   { name: 'desktop', viewport: { width: 1280, height: 800 } },
 ];
 
-let site, server, browser;
-before(async () => {
+const example = useBuiltExample();
+before(() => {
   fs.mkdirSync(OUT, { recursive: true });
-  site = buildExample();
-  server = await serveStatic(site.publicDir);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  site?.cleanup();
 });
 
 for (const scheme of ['light', 'dark']) {
   for (const size of SIZES) {
     test(`home page screenshot at ${size.name} (${scheme})`, async () => {
-      const context = await browser.newContext({ viewport: size.viewport, colorScheme: scheme });
+      const context = await example.browser.newContext({ viewport: size.viewport, colorScheme: scheme });
       try {
         const page = await context.newPage();
-        await page.goto(server.url + '/');
+        await page.goto(example.server.url + '/');
         // Lazy photos below the fold would show as holes in a full-page shot.
         await page.evaluate(() => document.querySelectorAll('img[loading=lazy]').forEach((i) => { i.loading = 'eager'; }));
         await page.waitForFunction(() => [...document.images].every((i) => i.complete));
