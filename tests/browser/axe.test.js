@@ -7,7 +7,7 @@
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { useBuiltExample } = require('./lib/built-example');
+const { useBuiltExample } = require('./lib/fixtures');
 const { axeViolations, formatViolations } = require('./lib/axe');
 const { waitFor } = require('./lib/poll');
 

@@ -8,7 +8,7 @@
  */
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
-const { useBuiltExample } = require('./lib/built-example');
+const { useBuiltExample } = require('./lib/fixtures');
 const { waitFor } = require('./lib/poll');
 
 const example = useBuiltExample();

@@ -10,36 +10,19 @@
  * Both topics belong to the security department, which keeps no business
  * hours, so the recipient does not depend on when the test runs.
  */
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { launchBrowser } = require('./lib/env');
-const { copyExample, removeUnlessKept } = require('./lib/site');
-const { startServe } = require('./lib/serve');
 const { waitFor } = require('./lib/poll');
+const { useServedExample } = require('./lib/fixtures');
 const { expectedRecipients } = require('./lib/routing');
 const { paceLikeAPerson, assertRoutedMail } = require('./lib/form');
 const { addresses, readMailDir, mentions } = require('./lib/mail');
 const { axeViolations, formatViolations } = require('./lib/axe');
 const { vnu, isError, formatMessages } = require('./lib/vnu');
 
-let dir, server, browser, manifest;
-
-before(async () => {
-  dir = copyExample();
-  server = await startServe(dir);
-  const manifestPath = path.join(dir, '.switchboard', 'routing.json');
-  manifest = await waitFor('serve to write the routing manifest', () =>
-    fs.existsSync(manifestPath) && JSON.parse(fs.readFileSync(manifestPath, 'utf8')));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dir) removeUnlessKept(dir);
-});
+const served = useServedExample();
 
 /** Fills the form the way a person would see it: by its labels. */
 async function fill(page, { name, email, topic, message }) {
@@ -50,15 +33,15 @@ async function fill(page, { name, email, topic, message }) {
 }
 
 test('with JavaScript: inline success with the reference, mail routed to the topic\'s contact', async () => {
-  const expected = expectedRecipients(manifest, 'security');
+  const expected = expectedRecipients(served.manifest, 'security');
   const visitor = 'ada.lovelace@example.org';
-  const context = await browser.newContext();
+  const context = await served.browser.newContext();
   try {
     const page = await context.newPage();
-    await page.goto(`${server.url}/contact/`);
+    await page.goto(`${served.server.url}/contact/`);
     const shownAt = Date.now();
     await fill(page, { name: 'Ada Lovelace', email: visitor, topic: 'security', message: 'Your login page leaks a session id in the URL (JS on).' });
-    await paceLikeAPerson(manifest, shownAt);
+    await paceLikeAPerson(served.manifest, shownAt);
     const posted = page.waitForResponse((r) => r.request().method() === 'POST');
     await page.getByRole('button', { name: 'Send message' }).click();
     const res = await posted;
@@ -72,30 +55,30 @@ test('with JavaScript: inline success with the reference, mail routed to the top
       return (await strong.textContent()).trim();
     });
     assert.match(await status.textContent(), /Thank you/);
-    assert.equal(page.url(), `${server.url}/contact/`, 'JS keeps the visitor on the form page');
+    assert.equal(page.url(), `${served.server.url}/contact/`, 'JS keeps the visitor on the form page');
     assert.equal(await page.getByLabel('Your message').inputValue(), '', 'the sent form is cleared for a new message');
 
-    await assertRoutedMail(dir, reference, expected, visitor);
+    await assertRoutedMail(served.dir, reference, expected, visitor);
   } finally {
     await context.close();
   }
 });
 
 test('without JavaScript: plain POST, 303 to the thank-you page, mail routed to the topic\'s contact', async () => {
-  const expected = expectedRecipients(manifest, 'privacy');
+  const expected = expectedRecipients(served.manifest, 'privacy');
   const visitor = 'grace.hopper@example.org';
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await served.browser.newContext({ javaScriptEnabled: false });
   try {
     const page = await context.newPage();
-    await page.goto(`${server.url}/contact/`);
+    await page.goto(`${served.server.url}/contact/`);
     const shownAt = Date.now();
     await fill(page, { name: 'Grace Hopper', email: visitor, topic: 'privacy', message: 'Please send me a copy of the data you hold about me (JS off).' });
-    await paceLikeAPerson(manifest, shownAt);
+    await paceLikeAPerson(served.manifest, shownAt);
     const posted = page.waitForResponse((r) => r.request().method() === 'POST');
     await page.getByRole('button', { name: 'Send message' }).click();
     const res = await posted;
     assert.equal(res.status(), 303, `a plain form POST is answered with 303 (got ${res.status()})`);
-    await page.waitForURL((u) => u.pathname === manifest.site.thank_you_path);
+    await page.waitForURL((u) => u.pathname === served.manifest.site.thank_you_path);
     assert.match(await page.locator('h1').textContent(), /Thank you/);
 
     // A static page cannot print a query parameter without a script: the
@@ -104,26 +87,26 @@ test('without JavaScript: plain POST, 303 to the thank-you page, mail routed to 
     const reference = new URL(page.url()).searchParams.get('ref');
     assert.ok(reference, `the thank-you URL ${page.url()} carries the reference`);
 
-    await assertRoutedMail(dir, reference, expected, visitor);
+    await assertRoutedMail(served.dir, reference, expected, visitor);
     await waitFor(`the visitor's acknowledgement with reference ${reference}`, () =>
-      readMailDir(path.join(dir, '.switchboard', 'mail')).some((m) => mentions(m, reference) && addresses(m.headers.to).includes(visitor)));
+      readMailDir(path.join(served.dir, '.switchboard', 'mail')).some((m) => mentions(m, reference) && addresses(m.headers.to).includes(visitor)));
   } finally {
     await context.close();
   }
 });
 
 test('without JavaScript, a submission the router refuses gets an accessible, valid page that keeps what was typed', async () => {
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await served.browser.newContext({ javaScriptEnabled: false });
   try {
     const page = await context.newPage();
-    await page.goto(`${server.url}/contact/`);
+    await page.goto(`${served.server.url}/contact/`);
     const shownAt = Date.now();
     await fill(page, { name: 'Grace Hopper', email: 'grace.hopper@example.org', topic: 'privacy', message: 'Keep this text.' });
     // An address the browser's own check would stop: lift its checks (as an
     // old browser would lack them) so the router has to answer the mistake.
     await page.getByLabel('Email address').evaluate((el) => { el.type = 'text'; });
     await page.getByLabel('Email address').fill('not an address');
-    await paceLikeAPerson(manifest, shownAt);
+    await paceLikeAPerson(served.manifest, shownAt);
     const posted = page.waitForResponse((r) => r.request().method() === 'POST');
     await page.getByRole('button', { name: 'Send message' }).click();
     const res = await posted;
@@ -136,7 +119,7 @@ test('without JavaScript, a submission the router refuses gets an accessible, va
 
     // axe needs timers, which do not run in a page without JavaScript: check
     // the same answer, at the same address, in a page that has them.
-    const checker = await browser.newPage();
+    const checker = await served.browser.newPage();
     let violations;
     try {
       await checker.route(res.url(), (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html }));
@@ -147,10 +130,10 @@ test('without JavaScript, a submission the router refuses gets an accessible, va
     }
     assert.equal(violations.length, 0, `axe found ${violations.length} violation(s) on the router's error page:\n${formatViolations(violations)}`);
 
-    const file = path.join(dir, 'router-error-page.html');
+    const file = path.join(served.dir, 'router-error-page.html');
     fs.writeFileSync(file, html);
     const errors = vnu([], [file]).filter(isError);
-    assert.equal(errors.length, 0, `the Nu Html Checker found ${errors.length} error(s) in the router's error page:\n${formatMessages(errors, dir)}`);
+    assert.equal(errors.length, 0, `the Nu Html Checker found ${errors.length} error(s) in the router's error page:\n${formatMessages(errors, served.dir)}`);
   } finally {
     await context.close();
   }

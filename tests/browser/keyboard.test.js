@@ -6,33 +6,14 @@
  * At every step the focused element must show a visible focus indicator
  * (a computed outline or box-shadow), as WCAG 2.4.7 asks.
  */
-const { test, before, after } = require('node:test');
+const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const fs = require('node:fs');
-const path = require('node:path');
-const { launchBrowser } = require('./lib/env');
-const { copyExample, removeUnlessKept } = require('./lib/site');
-const { startServe } = require('./lib/serve');
 const { waitFor } = require('./lib/poll');
+const { useServedExample } = require('./lib/fixtures');
 const { expectedRecipients } = require('./lib/routing');
 const { paceLikeAPerson, assertRoutedMail } = require('./lib/form');
 
-let dir, server, browser, manifest;
-
-before(async () => {
-  dir = copyExample();
-  server = await startServe(dir);
-  const manifestPath = path.join(dir, '.switchboard', 'routing.json');
-  manifest = await waitFor('serve to write the routing manifest', () =>
-    fs.existsSync(manifestPath) && JSON.parse(fs.readFileSync(manifestPath, 'utf8')));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-  if (dir) removeUnlessKept(dir);
-});
+const served = useServedExample();
 
 /** The focused element, and whether its focus indicator is drawn. */
 function focusState(page) {
@@ -70,12 +51,12 @@ async function tabTo(page, id, limit = 40) {
 }
 
 test('the form can be filled and sent with the keyboard alone, focus always visible', async () => {
-  const expected = expectedRecipients(manifest, 'security');
+  const expected = expectedRecipients(served.manifest, 'security');
   const visitor = 'alan.turing@example.org';
-  const context = await browser.newContext();
+  const context = await served.browser.newContext();
   try {
     const page = await context.newPage();
-    await page.goto(`${server.url}/contact/`);
+    await page.goto(`${served.server.url}/contact/`);
     const shownAt = Date.now();
 
     // The skip link comes first and is visible when focused.
@@ -114,7 +95,7 @@ test('the form can be filled and sent with the keyboard alone, focus always visi
     await page.keyboard.press('Tab');
     const button = await assertFocusVisible(page, 'send button');
     assert.equal(await page.evaluate(() => document.activeElement.type), 'submit', `after the message, focus is on ${button.what}, not the send button`);
-    await paceLikeAPerson(manifest, shownAt);
+    await paceLikeAPerson(served.manifest, shownAt);
     await page.keyboard.press('Enter');
 
     const reference = await waitFor('the inline success message', async () => {
@@ -123,7 +104,7 @@ test('the form can be filled and sent with the keyboard alone, focus always visi
       return (await strong.textContent()).trim();
     });
     assert.equal((await focusState(page)).id, 'form-status', 'focus moves to the success message');
-    await assertRoutedMail(dir, reference, expected, visitor);
+    await assertRoutedMail(served.dir, reference, expected, visitor);
   } finally {
     await context.close();
   }

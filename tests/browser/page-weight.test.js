@@ -6,7 +6,7 @@
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
-const { useBuiltExample } = require('./lib/built-example');
+const { useBuiltExample } = require('./lib/fixtures');
 
 /** Bytes of HTML + CSS + JS the home page may load (uncompressed). */
 const BUDGET = 100 * 1024;

@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { REPO } = require('./lib/env');
-const { useBuiltExample } = require('./lib/built-example');
+const { useBuiltExample } = require('./lib/fixtures');
 
 const OUT = path.join(REPO, 'target', 'screenshots');
 const SIZES = [
