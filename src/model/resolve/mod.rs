@@ -270,14 +270,14 @@ pub fn resolve(root: &Path, raw: RawSite, diagnostics: &mut Diagnostics) -> Opti
 
     let pages = resolve_pages(&mut resolver, &raw.pages);
 
-    if !resolver.diagnostics.is_empty() || raw.departments.is_empty() && raw.site.is_some() {
-        if raw.departments.is_empty() && raw.site.is_some() {
-            resolver.diagnostics.push(
-                Diagnostic::file("content/departments", "the site has no departments").with_hint(
-                    "add a file like content/departments/support.toml (see `switchboard init`)",
-                ),
-            );
-        }
+    if raw.departments.is_empty() && raw.site.is_some() {
+        resolver.diagnostics.push(
+            Diagnostic::file("content/departments", "the site has no departments").with_hint(
+                "add a file like content/departments/support.toml (see `switchboard init`)",
+            ),
+        );
+    }
+    if !resolver.diagnostics.is_empty() {
         return None;
     }
     let (config, organization, form) = site_file?;
