@@ -1,6 +1,8 @@
-//! One build, start to finish: load and check the content, render the site
-//! in memory, fill the routing manifest. Writing to disk is separate
-//! ([`write_build`]) so `serve` can keep everything in memory.
+//! One build, start to finish: load and check the content, fill the routing
+//! manifest, render the site. [`build`] keeps the site in memory (`serve`
+//! answers from it); [`build_to_disk`] streams each rendered file into a
+//! staging tree beside the output folder and swaps it in whole, so a large
+//! site is never held in memory at once and writing overlaps rendering.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -11,8 +13,8 @@ use switchboard_router::manifest::RoutingManifest;
 use crate::diagnostic::Diagnostics;
 use crate::manifest::routing_manifest;
 use crate::model::{Site, load_site};
-use crate::output::{replace_dir_recycling, write_file_atomic};
-use crate::render::{RenderError, RenderOptions, SiteOutput, Theme, render_site};
+use crate::output::{Staging, Written, write_file_atomic};
+use crate::render::{RenderError, RenderOptions, SiteOutput, Theme, render_site, render_site_into};
 use crate::state;
 
 /// Under the build-state folder: the previous output tree, recycled by the next build.
@@ -35,15 +37,12 @@ pub struct Build {
     pub output: SiteOutput,
     pub manifest: RoutingManifest,
     pub elapsed: Duration,
-    /// The site's build-state folder: the previous output tree is kept there
-    /// for the next build to recycle (see [`replace_dir_recycling`]).
-    pub state_dir: PathBuf,
     /// How long each phase took, for `SWITCHBOARD_TIMINGS=1`.
     pub timings: Timings,
 }
 
 /// Phase durations of one build. With `SWITCHBOARD_TIMINGS` set in the
-/// environment, [`write_build`] prints them to stderr (benchmarks, profiling).
+/// environment, [`build_to_disk`] prints them to stderr (benchmarks, profiling).
 #[derive(Debug, Clone)]
 pub struct Timings {
     last: Instant,
@@ -83,6 +82,14 @@ pub enum BuildError {
     Content(Diagnostics),
     #[error("{0}")]
     Render(#[from] RenderError),
+    /// The output folder or the manifest could not be written; the
+    /// previous output is still in place.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
     #[error("cannot set up the form secret in {path}: {source}")]
     Secret {
         path: PathBuf,
@@ -91,8 +98,27 @@ pub enum BuildError {
     },
 }
 
-/// Loads, checks and renders the site under `root`.
-pub fn build(root: &Path, options: &BuildOptions) -> Result<Build, BuildError> {
+/// A build written to disk by [`build_to_disk`].
+pub struct DiskBuild {
+    pub site: Site,
+    pub manifest: RoutingManifest,
+    /// The files of the output folder, as written.
+    pub written: Written,
+    pub elapsed: Duration,
+    pub timings: Timings,
+}
+
+/// What every build has before it renders.
+struct Prepared {
+    started: Instant,
+    timings: Timings,
+    site: Site,
+    theme: Theme,
+    manifest: RoutingManifest,
+    render_options: RenderOptions,
+}
+
+fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> {
     let started = Instant::now();
     let mut timings = Timings::default();
     let site = load_site(root).map_err(BuildError::Content)?;
@@ -114,6 +140,26 @@ pub fn build(root: &Path, options: &BuildOptions) -> Result<Build, BuildError> {
         live_reload: options.live_reload.clone(),
     };
     timings.mark("manifest and form secret");
+    Ok(Prepared {
+        started,
+        timings,
+        site,
+        theme,
+        manifest,
+        render_options,
+    })
+}
+
+/// Loads, checks and renders the site under `root`, in memory.
+pub fn build(root: &Path, options: &BuildOptions) -> Result<Build, BuildError> {
+    let Prepared {
+        started,
+        mut timings,
+        site,
+        theme,
+        manifest,
+        render_options,
+    } = prepare(root, options)?;
     let output = render_site(&site, &theme, &render_options)?;
     timings.mark("render");
     Ok(Build {
@@ -121,21 +167,48 @@ pub fn build(root: &Path, options: &BuildOptions) -> Result<Build, BuildError> {
         output,
         manifest,
         elapsed: started.elapsed(),
-        state_dir: state::dir(root),
         timings,
     })
 }
 
-/// Writes the site to `output_dir` (swapped in whole) and the manifest to `manifest_path`.
-pub fn write_build(build: &Build, output_dir: &Path, manifest_path: &Path) -> io::Result<()> {
-    let mut timings = build.timings.clone();
-    timings.last = Instant::now();
-    let json = serde_json::to_vec_pretty(&build.manifest).map_err(io::Error::other)?;
-    let recycle = build.state_dir.join(RECYCLE_DIR);
-    replace_dir_recycling(output_dir, &build.output.files, Some(&recycle))?;
-    timings.mark("write the site");
-    write_file_atomic(manifest_path, &json)?;
+/// Builds the site under `root` into `output_dir` (swapped in whole, only
+/// once every file is written) and the manifest into `manifest_path`. On any
+/// error the output folder and the manifest are left as they were.
+pub fn build_to_disk(
+    root: &Path,
+    options: &BuildOptions,
+    output_dir: &Path,
+    manifest_path: &Path,
+) -> Result<DiskBuild, BuildError> {
+    let Prepared {
+        started,
+        mut timings,
+        site,
+        theme,
+        manifest,
+        render_options,
+    } = prepare(root, options)?;
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BuildError::Write { path, source }
+    };
+    let json = serde_json::to_vec_pretty(&manifest)
+        .map_err(io::Error::other)
+        .map_err(write_error(manifest_path))?;
+    let recycle = state::dir(root).join(RECYCLE_DIR);
+    let staging = Staging::begin(output_dir, Some(&recycle)).map_err(write_error(output_dir))?;
+    render_site_into(&site, &theme, &render_options, &staging)?;
+    timings.mark("render and write the files");
+    let written = staging.commit().map_err(write_error(output_dir))?;
+    timings.mark("swap the site in");
+    write_file_atomic(manifest_path, &json).map_err(write_error(manifest_path))?;
     timings.mark("write the manifest");
     timings.report();
-    Ok(())
+    Ok(DiskBuild {
+        site,
+        manifest,
+        written,
+        elapsed: started.elapsed(),
+        timings,
+    })
 }

@@ -143,3 +143,82 @@ fn the_example_site_builds() {
         );
     }
 }
+
+/// A template that fails only while the department pages render: by then
+/// other files are already in the staging tree. The live site must not see
+/// any of it, and the next good build must still be right.
+#[test]
+fn a_render_error_midway_leaves_the_previous_site_byte_for_byte() {
+    let site = site_with(None);
+    let root = site.path();
+    assert!(switchboard(root, &["build"]).status.success());
+    let before = snapshot_tree(&root.join("public"));
+    fs::create_dir_all(root.join("templates")).expect("templates folder");
+    fs::write(
+        root.join("templates/department.html"),
+        "{% extends \"base.html\" %}{% block main %}{{ department.no_such_field.deeper }}{% endblock main %}",
+    )
+    .expect("broken override");
+    let output = switchboard(root, &["build"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("department.html"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("Nothing was written"));
+    assert_eq!(snapshot_tree(&root.join("public")), before);
+    let leftovers: Vec<_> = fs::read_dir(root)
+        .expect("list")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".public."))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging folders left behind");
+
+    fs::remove_file(root.join("templates/department.html")).expect("fix the template");
+    assert!(switchboard(root, &["build"]).status.success());
+    assert_eq!(snapshot_tree(&root.join("public")), before);
+}
+
+/// Rebuilds decide "unchanged" from what the last build wrote (an index in
+/// `.switchboard/`), not by reading every file back. A file edited by hand
+/// in `public/` must still be put right, with or without that index.
+#[cfg(unix)]
+#[test]
+fn rebuilds_keep_unchanged_files_and_repair_hand_edits() {
+    use std::os::unix::fs::MetadataExt;
+    let site = site_with(None);
+    let root = site.path();
+    let public = root.join("public");
+    let inode = |name: &str| fs::metadata(public.join(name)).expect("meta").ino();
+    assert!(switchboard(root, &["build"]).status.success());
+    let good = snapshot_tree(&public);
+    let sales = inode("departments/sales/index.html");
+    for _ in 0..3 {
+        assert!(switchboard(root, &["build"]).status.success());
+        assert_eq!(
+            inode("departments/sales/index.html"),
+            sales,
+            "kept, not rewritten"
+        );
+    }
+    assert!(root.join(".switchboard/recycle.index").is_file());
+
+    // An in-place edit (same inode, new size and mtime) and a replaced file.
+    let mut home = fs::OpenOptions::new()
+        .append(true)
+        .open(public.join("index.html"))
+        .expect("open the live home page");
+    std::io::Write::write_all(&mut home, b"<!-- edited by hand -->").expect("edit");
+    drop(home);
+    fs::write(public.join("robots.txt.new"), "User-agent: *\n").expect("write");
+    fs::rename(public.join("robots.txt.new"), public.join("robots.txt")).expect("replace");
+    assert!(switchboard(root, &["build"]).status.success());
+    assert_eq!(snapshot_tree(&public), good, "hand edits are put right");
+
+    fs::remove_file(root.join(".switchboard/recycle.index")).expect("drop the index");
+    fs::write(public.join("404.html"), "gone").expect("edit");
+    assert!(switchboard(root, &["build"]).status.success());
+    assert_eq!(snapshot_tree(&public), good, "right without the index too");
+    assert_eq!(inode("departments/sales/index.html"), sales);
+}

@@ -2,8 +2,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Context;
-use switchboard::build::{BuildError, BuildOptions, build, write_build};
+use switchboard::build::{BuildError, BuildOptions, build_to_disk};
 use switchboard::state;
 
 pub fn run(root: &Path, output: &Path, manifest: Option<&Path>) -> anyhow::Result<ExitCode> {
@@ -11,7 +10,14 @@ pub fn run(root: &Path, output: &Path, manifest: Option<&Path>) -> anyhow::Resul
     // Relative output paths are relative to the site, like the content.
     let output_dir = root.join(output);
     let manifest_path = manifest.map_or_else(|| state::manifest_path(root), |m| root.join(m));
-    let built = match build(root, &BuildOptions::default()) {
+    if manifest_path.starts_with(&output_dir) {
+        anyhow::bail!(
+            "the routing manifest {} would be published inside {}: it may hold unpublished addresses, so write it elsewhere",
+            manifest_path.display(),
+            output_dir.display()
+        );
+    }
+    let built = match build_to_disk(root, &BuildOptions::default(), &output_dir, &manifest_path) {
         Ok(built) => built,
         Err(BuildError::Content(diagnostics)) => {
             eprintln!("{diagnostics}");
@@ -30,33 +36,15 @@ pub fn run(root: &Path, output: &Path, manifest: Option<&Path>) -> anyhow::Resul
             return Ok(ExitCode::FAILURE);
         }
     };
-    if manifest_path.starts_with(&output_dir) {
-        anyhow::bail!(
-            "the routing manifest {} would be published inside {}: it may hold unpublished addresses, so write it elsewhere",
-            manifest_path.display(),
-            output_dir.display()
-        );
-    }
-    write_build(&built, &output_dir, &manifest_path)
-        .with_context(|| format!("writing the site to {}", output_dir.display()))?;
-    let pages = built
-        .output
-        .files
-        .keys()
-        .filter(|p| p.ends_with(".html"))
-        .count();
-    let vcards = built
-        .output
-        .files
-        .keys()
-        .filter(|p| p.ends_with(".vcf"))
-        .count();
+    let files = &built.written.files;
+    let pages = files.iter().filter(|p| p.ends_with(".html")).count();
+    let vcards = files.iter().filter(|p| p.ends_with(".vcf")).count();
     println!(
         "Built {} files ({} pages, {} vCards, {} KiB) into {} and the routing manifest into {} in {} ms.",
-        built.output.files.len(),
+        files.len(),
         pages,
         vcards,
-        built.output.total_bytes().div_ceil(1024),
+        built.written.bytes.div_ceil(1024),
         output_dir.display(),
         manifest_path.display(),
         started.elapsed().as_millis()

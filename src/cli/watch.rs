@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use switchboard::build::{BuildError, BuildOptions, build, write_build};
+use switchboard::build::{BuildError, BuildOptions, build_to_disk};
 use switchboard::state;
 use switchboard::watch::{StopHandle, WatchOptions, Watcher};
 
@@ -155,19 +155,16 @@ pub fn run(
     stop_on_signal(watcher.stop_handle())?;
     let kept = format!("{} is unchanged", output_dir.display());
     let mut reporter = Reporter::default();
-    let rebuild = |what: Option<&str>, reporter: &mut Reporter| -> anyhow::Result<()> {
+    let rebuild = |what: Option<&str>, reporter: &mut Reporter| {
         let started = Instant::now();
-        match build(root, &BuildOptions::default()) {
-            Ok(built) => {
-                write_build(&built, &output_dir, &manifest_path)
-                    .with_context(|| format!("writing the site to {}", output_dir.display()))?;
-                reporter.built(what, built.output.files.len(), started.elapsed());
-            }
+        // A write error (disk full, permissions) is reported like a content
+        // error: the previous output is still in place, and the editor may fix it.
+        match build_to_disk(root, &BuildOptions::default(), &output_dir, &manifest_path) {
+            Ok(built) => reporter.built(what, built.written.files.len(), started.elapsed()),
             Err(error) => reporter.failed(what, &error, started.elapsed(), &kept),
         }
-        Ok(())
     };
-    rebuild(None, &mut reporter)?;
+    rebuild(None, &mut reporter);
     println!(
         "Watching {} for changes to content/, templates/, static/ and themes/ (Ctrl-C to stop).",
         watcher.root().display()
@@ -177,11 +174,7 @@ pub fn run(
             eprintln!("warning: {warning}");
         }
         if changes.needs_rebuild() {
-            // A write error (disk full, permissions) is reported but does not end the loop:
-            // the editor may fix it, and the previous output is still in place.
-            if let Err(error) = rebuild(Some(&changes.describe()), &mut reporter) {
-                eprintln!("error: {error:#}");
-            }
+            rebuild(Some(&changes.describe()), &mut reporter);
         }
     }
     println!("Stopped.");

@@ -25,7 +25,7 @@ pub mod view;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-pub use pages::render_site;
+pub use pages::{render_site, render_site_into};
 pub use theme::{BUILTIN_THEME, Theme};
 
 /// Per-build settings that do not come from the content.
@@ -66,6 +66,39 @@ impl SiteOutput {
     }
 }
 
+/// Where [`render_site_into`] puts each file as soon as it is rendered, from
+/// several threads at once. The build writes them straight into its staging
+/// tree (so a large site is never held in memory whole); `serve` and tests
+/// collect them into a [`SiteOutput`].
+pub trait FileSink: Sync {
+    /// One finished file at `path`, given as pieces to be joined (the home
+    /// page of a large site is spliced from many). Called once per path.
+    fn put(&self, path: &str, pieces: &[&[u8]]) -> std::io::Result<()>;
+}
+
+/// Collects every file in memory.
+#[derive(Default)]
+pub struct MemorySink(std::sync::Mutex<BTreeMap<String, Vec<u8>>>);
+
+impl MemorySink {
+    pub fn into_output(self) -> SiteOutput {
+        SiteOutput {
+            files: self.0.into_inner().unwrap_or_else(|p| p.into_inner()),
+        }
+    }
+}
+
+impl FileSink for MemorySink {
+    fn put(&self, path: &str, pieces: &[&[u8]]) -> std::io::Result<()> {
+        let bytes = pieces.concat();
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(path.to_string(), bytes);
+        Ok(())
+    }
+}
+
 /// Everything that can go wrong while loading a theme or rendering.
 /// Every variant names the file at fault, so an editor knows where to look.
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +129,14 @@ pub enum RenderError {
     },
     #[error("{path}: not valid UTF-8 (templates must be UTF-8 text)")]
     NotUtf8 { path: PathBuf },
+    /// A rendered file could not be written out.
+    #[error("writing `{path}`: {source}")]
+    Write {
+        /// Site-relative path of the file.
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// Two sources want to write the same output file (e.g. a page slug `contact`).
     #[error("two things want to be `{path}`: {first} and {second}")]
     Collision {

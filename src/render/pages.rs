@@ -6,14 +6,18 @@
 //! maps). HTML pages are rendered on up to four threads, since one big
 //! home page and many department pages are independent.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::num::NonZeroUsize;
+use std::sync::Mutex;
 
 use tera::{Context, Value};
 
 use super::form::{CONTACT_PATH, FormView, THANKS_PATH};
 use super::view::{DepartmentView, SiteView, vcard_path};
-use super::{RenderError, RenderOptions, SiteOutput, Theme, csp, jsonld, sitemap, vcard};
+use super::{
+    FileSink, MemorySink, RenderError, RenderOptions, SiteOutput, Theme, csp, jsonld, sitemap,
+    vcard,
+};
 use crate::model::Site;
 
 /// One unit of work for the rendering threads.
@@ -31,26 +35,39 @@ enum Job {
     NotFound,
 }
 
-/// What a [`Job`] produced.
+/// What a [`Job`] produced besides the files it put out.
 enum Done {
     Card(usize, String),
     JsonLd(String),
-    /// Output files: (path, bytes, origin for collision messages).
-    Files(Vec<(String, Vec<u8>, String)>),
+    Written,
 }
 
-/// Renders the whole site in memory. See the module docs of [`super`] for the
-/// layout; every HTML page gets `lang`, the CSP `<meta>` and the content hash.
-///
-/// Two phases: first everything independent runs on the threads (department
-/// pages, each department's directory entry, vCards, JSON-LD); then the home
-/// page is filled with the pre-rendered directory entries. So the home page
-/// of a thousand-department directory is not one long single-threaded render.
+/// Renders the whole site in memory (`serve`, tests). See
+/// [`render_site_into`].
 pub fn render_site(
     site: &Site,
     theme: &Theme,
     opts: &RenderOptions,
 ) -> Result<SiteOutput, RenderError> {
+    let sink = MemorySink::default();
+    render_site_into(site, theme, opts, &sink)?;
+    Ok(sink.into_output())
+}
+
+/// Renders the whole site, handing each file to `sink` as soon as it is
+/// done. See the module docs of [`super`] for the layout; every HTML page
+/// gets `lang`, the CSP `<meta>` and the content hash.
+///
+/// Two phases: first everything independent runs on the threads (department
+/// pages, each department's directory entry, vCards, JSON-LD); then the home
+/// page is filled with the pre-rendered directory entries. So the home page
+/// of a thousand-department directory is not one long single-threaded render.
+pub fn render_site_into(
+    site: &Site,
+    theme: &Theme,
+    opts: &RenderOptions,
+    sink: &dyn FileSink,
+) -> Result<(), RenderError> {
     let departments = DepartmentView::all(site);
     let dept_values: Vec<Value> = departments.iter().map(Value::from_serializable).collect();
 
@@ -81,28 +98,24 @@ pub fn render_site(
     jobs.extend((0..n).map(Job::VCards));
     jobs.extend((0..site.pages.len()).map(Job::Page));
 
-    let mut out = Output::default();
+    let out = Output::new(sink);
     for (path, file) in &theme.static_files {
-        out.add(path.clone(), file.clone(), "a static file")?;
+        out.add(path.clone(), &[file], "a static file")?;
     }
     let mut cards = vec![String::new(); n];
     let mut jsonld = String::new();
-    for done in parallel(&jobs, |j| shared.run(j)) {
+    for done in parallel(&jobs, |j| shared.run(j, &out)) {
         match done? {
             Done::Card(i, html) => cards[i] = html,
             Done::JsonLd(text) => jsonld = text,
-            Done::Files(files) => {
-                for (path, bytes, origin) in files {
-                    out.add(path, bytes, &origin)?;
-                }
-            }
+            Done::Written => {}
         }
     }
 
     // The directory and the JSON-LD are megabytes for a large organisation:
     // rather than copying them into a tera value and through the template,
-    // the template gets short markers, and the pieces are spliced into the
-    // rendered page once, into a buffer of the right size.
+    // the template gets short markers, and the pieces are spliced in as the
+    // page is written out.
     let mut home = base.clone();
     home.insert_value("departments", Value::from(dept_values.clone()));
     home.insert_value("directory_html", Value::safe_string(DIRECTORY_MARK));
@@ -111,24 +124,18 @@ pub fn render_site(
     home.insert("root", "./");
     home.insert("path", "");
     let html = theme.render("index.html", &home)?;
-    let html = splice(&html, &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &[jsonld])]);
-    drop(cards);
-    out.add("index.html".into(), html, "the home page")?;
+    let jsonld = [jsonld];
+    let pieces = splice(&html, &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &jsonld)]);
+    out.add("index.html".into(), &pieces, "the home page")?;
 
     let mut urls = vec![String::new(), CONTACT_PATH.to_string()];
     urls.extend(departments.iter().map(|d| d.path.clone()));
     urls.extend(site.pages.iter().map(|p| format!("{}/", p.slug)));
-    out.add(
-        "sitemap.xml".into(),
-        sitemap::sitemap(&site.config.base_url, &urls).into_bytes(),
-        "the sitemap",
-    )?;
-    out.add(
-        "robots.txt".into(),
-        sitemap::robots(&site.config.base_url).into_bytes(),
-        "robots.txt",
-    )?;
-    Ok(SiteOutput { files: out.files })
+    let sitemap = sitemap::sitemap(&site.config.base_url, &urls);
+    out.add("sitemap.xml".into(), &[sitemap.as_bytes()], "the sitemap")?;
+    let robots = sitemap::robots(&site.config.base_url);
+    out.add("robots.txt".into(), &[robots.as_bytes()], "robots.txt")?;
+    Ok(())
 }
 
 /// Stand-ins for the home page's big pieces while its template renders
@@ -136,15 +143,9 @@ pub fn render_site(
 const DIRECTORY_MARK: &str = "\u{E000}switchboard:directory_html\u{E001}";
 const JSONLD_MARK: &str = "\u{E000}switchboard:jsonld\u{E001}";
 
-/// `html` with every occurrence of each mark replaced by its pieces, joined.
-fn splice(html: &str, parts: &[(&str, &[String])]) -> Vec<u8> {
-    let extra: usize = parts
-        .iter()
-        .map(|(mark, pieces)| {
-            html.matches(mark).count() * pieces.iter().map(String::len).sum::<usize>()
-        })
-        .sum();
-    let mut out = Vec::with_capacity(html.len() + extra);
+/// `html` as pieces, with every occurrence of each mark replaced by its pieces.
+fn splice<'a>(html: &'a str, parts: &[(&str, &'a [String])]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
     let mut rest = html;
     loop {
         let next = parts
@@ -152,13 +153,11 @@ fn splice(html: &str, parts: &[(&str, &[String])]) -> Vec<u8> {
             .filter_map(|(mark, pieces)| rest.find(mark).map(|i| (i, *mark, *pieces)))
             .min_by_key(|(i, _, _)| *i);
         let Some((i, mark, pieces)) = next else {
-            out.extend_from_slice(rest.as_bytes());
+            out.push(rest.as_bytes());
             return out;
         };
-        out.extend_from_slice(&rest.as_bytes()[..i]);
-        for piece in pieces {
-            out.extend_from_slice(piece.as_bytes());
-        }
+        out.push(&rest.as_bytes()[..i]);
+        out.extend(pieces.iter().map(String::as_bytes));
         rest = &rest[i + mark.len()..];
     }
 }
@@ -206,17 +205,14 @@ struct Shared<'a> {
 }
 
 impl Shared<'_> {
-    fn run(&self, job: &Job) -> Result<Done, RenderError> {
+    fn run(&self, job: &Job, out: &Output) -> Result<Done, RenderError> {
         let page = |path: String, template: &str, mut ctx: Context| {
             ctx.insert("root", &root_for(&path));
             ctx.insert("path", &path);
             let html = self.theme.render(template, &ctx)?;
             let origin = page_origin(self.site, &path);
-            Ok(Done::Files(vec![(
-                format!("{path}index.html"),
-                html.into_bytes(),
-                origin,
-            )]))
+            out.add(format!("{path}index.html"), &[html.as_bytes()], &origin)?;
+            Ok(Done::Written)
         };
         let mut ctx = self.base.clone();
         match job {
@@ -233,18 +229,12 @@ impl Shared<'_> {
             )))),
             Job::VCards(i) => {
                 let d = &self.site.departments[*i];
-                Ok(Done::Files(
-                    d.contacts
-                        .iter()
-                        .map(|c| {
-                            (
-                                vcard_path(&c.id),
-                                vcard::contact_vcard(self.site, d, c).into_bytes(),
-                                format!("the vCard of contact `{}`", c.id),
-                            )
-                        })
-                        .collect(),
-                ))
+                for c in &d.contacts {
+                    let card = vcard::contact_vcard(self.site, d, c);
+                    let origin = format!("the vCard of contact `{}`", c.id);
+                    out.add(vcard_path(&c.id), &[card.as_bytes()], &origin)?;
+                }
+                Ok(Done::Written)
             }
             Job::Department(i) => {
                 let d = &self.departments[*i];
@@ -277,11 +267,8 @@ impl Shared<'_> {
                 ctx.insert("root", &base_path(&self.site.config.base_url));
                 ctx.insert("path", "404.html");
                 let html = self.theme.render("404.html", &ctx)?;
-                Ok(Done::Files(vec![(
-                    "404.html".to_string(),
-                    html.into_bytes(),
-                    "the 404 page".to_string(),
-                )]))
+                out.add("404.html".into(), &[html.as_bytes()], "the 404 page")?;
+                Ok(Done::Written)
             }
         }
     }
@@ -319,25 +306,43 @@ fn page_origin(site: &Site, path: &str) -> String {
     }
 }
 
-/// Collects output files, refusing two sources for one path.
-#[derive(Default)]
-struct Output {
-    files: BTreeMap<String, Vec<u8>>,
-    origins: BTreeMap<String, String>,
+/// Hands files to the sink, refusing two sources for one path.
+struct Output<'a> {
+    sink: &'a dyn FileSink,
+    /// Path → what produced it, for collision messages.
+    origins: Mutex<HashMap<String, String>>,
 }
 
-impl Output {
-    fn add(&mut self, path: String, bytes: Vec<u8>, origin: &str) -> Result<(), RenderError> {
-        if let Some(first) = self.origins.get(&path) {
-            return Err(RenderError::Collision {
-                path,
-                first: first.clone(),
-                second: origin.to_string(),
-            });
+impl<'a> Output<'a> {
+    fn new(sink: &'a dyn FileSink) -> Self {
+        Output {
+            sink,
+            origins: Mutex::default(),
         }
-        self.origins.insert(path.clone(), origin.to_string());
-        self.files.insert(path, bytes);
-        Ok(())
+    }
+
+    fn add(&self, path: String, pieces: &[&[u8]], origin: &str) -> Result<(), RenderError> {
+        {
+            let mut origins = self.origins.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(first) = origins.get(&path) {
+                // Files arrive from several threads: name the two in a
+                // stable order, so the message is the same on every run.
+                let (first, second) = if first.as_str() <= origin {
+                    (first.clone(), origin.to_string())
+                } else {
+                    (origin.to_string(), first.clone())
+                };
+                return Err(RenderError::Collision {
+                    path,
+                    first,
+                    second,
+                });
+            }
+            origins.insert(path.clone(), origin.to_string());
+        }
+        self.sink
+            .put(&path, pieces)
+            .map_err(|source| RenderError::Write { path, source })
     }
 }
 
@@ -350,9 +355,12 @@ mod tests {
         let cards = ["<a>".to_string(), "<b>".to_string()];
         let ld = ["{}".to_string()];
         let html = format!("x{JSONLD_MARK}y{DIRECTORY_MARK}z{DIRECTORY_MARK}");
-        let out = splice(&html, &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &ld)]);
+        let out = splice(&html, &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &ld)]).concat();
         assert_eq!(String::from_utf8(out).unwrap(), "x{}y<a><b>z<a><b>");
-        assert_eq!(splice("plain", &[(DIRECTORY_MARK, &cards)]), b"plain");
+        assert_eq!(
+            splice("plain", &[(DIRECTORY_MARK, &cards)]).concat(),
+            b"plain"
+        );
     }
 
     #[test]

@@ -1,10 +1,15 @@
 //! Writing a finished build to disk without ever leaving a half-written site:
 //! the new site is written beside the old one, then swapped in by rename.
 
-use std::collections::{BTreeMap, HashSet};
+mod index;
+mod staging;
+
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
+
+pub use staging::{Staging, Written};
 
 /// Writes `files` (site-relative path → bytes) as the folder `dir`, replacing
 /// what was there only once every file is written.
@@ -12,163 +17,22 @@ pub fn replace_dir(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> io::Result<
     replace_dir_recycling(dir, files, None)
 }
 
-/// Like [`replace_dir`], recycling a folder tree between builds.
-///
-/// Building a new tree from nothing and deleting the old one costs a
-/// directory and a link per file, twice, every build: on ext4 that is most
-/// of a large site's build time. With `recycle` set, the replaced tree is
-/// kept there (it should be in the site's build-state folder, on the same
-/// file system as `dir`) and the next build stages into it, touching only
-/// what changed: files that are already links to the current, identical
-/// output stay as they are. Files in the staged tree are never written in
-/// place (they may be links to the live site's files): a changed file is
-/// unlinked and written anew. Without a usable `recycle` folder, the
-/// staging folder starts empty and the old tree is deleted.
+/// Like [`replace_dir`], recycling a folder tree between builds: see
+/// [`Staging`], which does the work (this writes a finished, in-memory site).
 pub fn replace_dir_recycling(
     dir: &Path,
     files: &BTreeMap<String, Vec<u8>>,
     recycle: Option<&Path>,
 ) -> io::Result<()> {
-    let parent = match dir.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent)?;
-    let name = dir
-        .file_name()
-        .ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "the output folder has no name")
-        })?
-        .to_string_lossy()
-        .into_owned();
     // Every path is checked before anything is written.
-    let checked: Vec<(&Path, &[u8])> = files
-        .iter()
-        .map(|(relative, bytes)| Ok((safe_relative(relative)?, bytes.as_slice())))
-        .collect::<io::Result<_>>()?;
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{name}.new-"))
-        .tempdir_in(&parent)?;
-    // Claim the recycled tree by renaming it over the (empty) staging folder:
-    // atomic, so two builds never share one.
-    let recycled = recycle.is_some_and(|r| fs::rename(r, staging.path()).is_ok());
-    if recycled {
-        prune(staging.path(), &checked)?;
+    for relative in files.keys() {
+        safe_relative(relative)?;
     }
-    let mut folders_made = HashSet::new();
-    for (relative, bytes) in &checked {
-        let path = staging.path().join(relative);
-        if let Some(folder) = path.parent() {
-            if folders_made.insert(folder.to_path_buf()) {
-                fs::create_dir_all(folder)?;
-            }
-        }
-        // An unchanged file is linked from the previous build, not written
-        // again: far cheaper than creating a file, and its mtime stays, so
-        // deploy tools and caches see what really changed.
-        let previous = dir.join(relative);
-        let staged = if recycled {
-            fs::symlink_metadata(&path).ok()
-        } else {
-            None
-        };
-        match previous_if_unchanged(&previous, bytes) {
-            Some(previous_meta) => {
-                if staged
-                    .as_ref()
-                    .is_some_and(|s| same_file(s, &previous_meta))
-                {
-                    continue;
-                }
-                if staged.is_some() {
-                    fs::remove_file(&path)?;
-                }
-                if fs::hard_link(&previous, &path).is_ok() {
-                    continue;
-                }
-            }
-            None => {
-                if staged.is_some() {
-                    fs::remove_file(&path)?;
-                }
-            }
-        }
-        fs::write(&path, bytes)?;
+    let staging = Staging::begin(dir, recycle)?;
+    for (relative, bytes) in files {
+        staging.put(relative, &[bytes])?;
     }
-    let staged = staging.keep();
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    let had_old = dir.exists();
-    if had_old {
-        fs::rename(dir, &old)?;
-    }
-    if let Err(error) = fs::rename(&staged, dir) {
-        if had_old {
-            // Put the previous site back; the new one stays aside for inspection.
-            let _ = fs::rename(&old, dir);
-        }
-        return Err(error);
-    }
-    if had_old {
-        let kept = recycle.is_some_and(|r| {
-            r.parent().is_some_and(|p| fs::create_dir_all(p).is_ok()) && fs::rename(&old, r).is_ok()
-        });
-        if !kept {
-            fs::remove_dir_all(&old)?;
-        }
-    }
-    Ok(())
-}
-
-/// Removes from a recycled tree at `root` everything the new site does not
-/// have: files it does not list and folders that hold none of its files.
-fn prune(root: &Path, files: &[(&Path, &[u8])]) -> io::Result<()> {
-    let wanted: HashSet<&Path> = files.iter().map(|(p, _)| *p).collect();
-    let mut folders: HashSet<&Path> = HashSet::new();
-    for (path, _) in files {
-        let mut up = path.parent();
-        while let Some(folder) = up {
-            if folder.as_os_str().is_empty() || !folders.insert(folder) {
-                break;
-            }
-            up = folder.parent();
-        }
-    }
-    let mut walker = walkdir::WalkDir::new(root).min_depth(1).into_iter();
-    while let Some(entry) = walker.next() {
-        let entry = entry.map_err(io::Error::other)?;
-        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        if entry.file_type().is_dir() {
-            if !folders.contains(relative) {
-                fs::remove_dir_all(entry.path())?;
-                walker.skip_current_dir();
-            }
-        } else if !wanted.contains(relative) {
-            fs::remove_file(entry.path())?;
-        }
-    }
-    Ok(())
-}
-
-/// The metadata of `path` if it is a regular file holding exactly `bytes`.
-fn previous_if_unchanged(path: &Path, bytes: &[u8]) -> Option<fs::Metadata> {
-    match fs::symlink_metadata(path) {
-        Ok(meta) if meta.is_file() && meta.len() == bytes.len() as u64 => {
-            fs::read(path).is_ok_and(|old| old == bytes).then_some(meta)
-        }
-        _ => None,
-    }
-}
-
-/// Whether two metadata describe the same file (one inode, two names).
-#[cfg(unix)]
-fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    a.is_file() && a.dev() == b.dev() && a.ino() == b.ino()
-}
-
-#[cfg(not(unix))]
-fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
-    false
+    staging.commit().map(drop)
 }
 
 /// Writes one file atomically: temp file, fsync, rename.
