@@ -192,15 +192,15 @@ pub fn build_to_disk(
         let path = path.to_path_buf();
         move |source| BuildError::Write { path, source }
     };
-    let json = serde_json::to_vec_pretty(&manifest)
-        .map_err(io::Error::other)
-        .map_err(write_error(manifest_path))?;
     let recycle = state::dir(root).join(RECYCLE_DIR);
     let staging = Staging::begin(output_dir, Some(&recycle)).map_err(write_error(output_dir))?;
     render_site_into(&site, &theme, &render_options, &staging)?;
     timings.mark("render and write the files");
     let written = staging.commit().map_err(write_error(output_dir))?;
     timings.mark("swap the site in");
+    let json = serde_json::to_vec_pretty(&manifest)
+        .map_err(io::Error::other)
+        .map_err(write_error(manifest_path))?;
     write_file_atomic(manifest_path, &json).map_err(write_error(manifest_path))?;
     timings.mark("write the manifest");
     timings.report();

@@ -13,6 +13,39 @@ use crate::model::{Contact, Department, Hours, Site};
 
 /// The whole graph for `site`. Addresses appear only when published.
 pub fn organization(site: &Site) -> Value {
+    let mut o = organization_head(site);
+    o.insert(
+        "department".into(),
+        site.departments
+            .iter()
+            .map(|d| department(site, d))
+            .collect(),
+    );
+    Value::Object(o)
+}
+
+/// [`organization`], serialized by [`script_safe`] one department at a
+/// time, so a large directory's graph is never held in memory whole.
+pub fn organization_script(site: &Site) -> String {
+    let mut out = script_safe(&Value::Object(organization_head(site)));
+    // `{…}` → `{…,"department":[…]}`.
+    out.pop();
+    if !out.ends_with('{') {
+        out.push(',');
+    }
+    out.push_str("\"department\":[");
+    for (i, d) in site.departments.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&script_safe(&department(site, d)));
+    }
+    out.push_str("]}");
+    out
+}
+
+/// The organization without its departments.
+fn organization_head(site: &Site) -> Map<String, Value> {
     let base = &site.config.base_url;
     let org = &site.organization;
     let mut o = obj(json!({
@@ -52,14 +85,7 @@ pub fn organization(site: &Site) -> Value {
             org.social.iter().map(|s| s.url.clone()).collect(),
         );
     }
-    o.insert(
-        "department".into(),
-        site.departments
-            .iter()
-            .map(|d| department(site, d))
-            .collect(),
-    );
-    Value::Object(o)
+    o
 }
 
 fn department(site: &Site, d: &Department) -> Value {
@@ -254,6 +280,15 @@ mod tests {
         for d in site.departments.iter().filter(|d| !d.publish_inbox) {
             assert!(!text.contains(&d.inbox));
         }
+    }
+
+    #[test]
+    fn the_streamed_script_is_the_same_graph() {
+        let site = crate::render::testsite::site();
+        let script = organization_script(&site);
+        let parsed: Value = serde_json::from_str(&script).expect("valid JSON");
+        assert_eq!(parsed, organization(&site));
+        assert!(!script.contains('<'), "script-safe");
     }
 
     #[test]

@@ -22,12 +22,11 @@ use crate::model::Site;
 
 /// One unit of work for the rendering threads.
 enum Job {
-    /// A department's entry in the home page directory (`directory_html`).
-    Card(usize),
     /// The home page's JSON-LD.
     JsonLd,
-    /// A department's vCards.
-    VCards(usize),
+    /// Everything of one department: its directory entry (for the home
+    /// page), its page and its contacts' vCards, from one template value
+    /// that is dropped as soon as they are done.
     Department(usize),
     Contact,
     Thanks,
@@ -58,10 +57,12 @@ pub fn render_site(
 /// done. See the module docs of [`super`] for the layout; every HTML page
 /// gets `lang`, the CSP `<meta>` and the content hash.
 ///
-/// Two phases: first everything independent runs on the threads (department
-/// pages, each department's directory entry, vCards, JSON-LD); then the home
-/// page is filled with the pre-rendered directory entries. So the home page
-/// of a thousand-department directory is not one long single-threaded render.
+/// The home page template renders first, with short markers where the
+/// directory and the JSON-LD go; then everything else runs on the threads
+/// (per department: its directory entry, page and vCards); then the home
+/// page is written with the directory entries spliced in. So the home page
+/// of a thousand-department directory is not one long single-threaded
+/// render, and each department's template value lives only as long as its job.
 pub fn render_site_into(
     site: &Site,
     theme: &Theme,
@@ -69,7 +70,6 @@ pub fn render_site_into(
     sink: &dyn FileSink,
 ) -> Result<(), RenderError> {
     let departments = DepartmentView::all(site);
-    let dept_values: Vec<Value> = departments.iter().map(Value::from_serializable).collect();
 
     let mut base = Context::new();
     base.insert("site", &SiteView::new(site));
@@ -82,20 +82,35 @@ pub fn render_site_into(
     base.insert("contact_path", CONTACT_PATH);
     base.insert("thanks_path", THANKS_PATH);
 
+    // The directory and the JSON-LD are megabytes for a large organisation:
+    // rather than copying them into a tera value and through the template,
+    // the template gets short markers, and the pieces are spliced in as the
+    // page is written out.
+    // Every department's template value exists only while the home page
+    // template renders; the jobs below make their own one at a time, so a
+    // large organisation's values (tens of MB) are never all alive beside
+    // the rendered directory.
+    let mut home = base.clone();
+    let all: Vec<Value> = departments.iter().map(Value::from_serializable).collect();
+    home.insert_value("departments", Value::from(all));
+    home.insert_value("directory_html", Value::safe_string(DIRECTORY_MARK));
+    home.insert_value("jsonld", Value::safe_string(JSONLD_MARK));
+    home.insert("title", &site.config.title);
+    home.insert("root", "./");
+    home.insert("path", "");
+    let home_html = theme.render("index.html", &home)?;
+    drop(home);
+
     let shared = Shared {
         site,
         theme,
         opts,
         base: &base,
         departments: &departments,
-        dept_values: &dept_values,
     };
-
     let n = site.departments.len();
     let mut jobs = vec![Job::JsonLd, Job::Contact, Job::Thanks, Job::NotFound];
-    jobs.extend((0..n).map(Job::Card));
     jobs.extend((0..n).map(Job::Department));
-    jobs.extend((0..n).map(Job::VCards));
     jobs.extend((0..site.pages.len()).map(Job::Page));
 
     let out = Output::new(sink);
@@ -104,29 +119,21 @@ pub fn render_site_into(
     }
     let mut cards = vec![String::new(); n];
     let mut jsonld = String::new();
-    for done in parallel(&jobs, |j| shared.run(j, &out)) {
+    for done in parallel(jobs, |j| shared.run(j, &out)) {
         match done? {
             Done::Card(i, html) => cards[i] = html,
             Done::JsonLd(text) => jsonld = text,
             Done::Written => {}
         }
     }
-
-    // The directory and the JSON-LD are megabytes for a large organisation:
-    // rather than copying them into a tera value and through the template,
-    // the template gets short markers, and the pieces are spliced in as the
-    // page is written out.
-    let mut home = base.clone();
-    home.insert_value("departments", Value::from(dept_values.clone()));
-    home.insert_value("directory_html", Value::safe_string(DIRECTORY_MARK));
-    home.insert_value("jsonld", Value::safe_string(JSONLD_MARK));
-    home.insert("title", &site.config.title);
-    home.insert("root", "./");
-    home.insert("path", "");
-    let html = theme.render("index.html", &home)?;
     let jsonld = [jsonld];
-    let pieces = splice(&html, &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &jsonld)]);
+    let pieces = splice(
+        &home_html,
+        &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &jsonld)],
+    );
     out.add("index.html".into(), &pieces, "the home page")?;
+    drop(pieces);
+    drop(cards);
 
     let mut urls = vec![String::new(), CONTACT_PATH.to_string()];
     urls.extend(departments.iter().map(|d| d.path.clone()));
@@ -164,27 +171,25 @@ fn splice<'a>(html: &'a str, parts: &[(&str, &'a [String])]) -> Vec<&'a [u8]> {
 
 /// Runs `f` over `items` on up to four threads (interleaved, so the big and
 /// small jobs spread evenly) and returns the results in any order.
-fn parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+fn parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map(NonZeroUsize::get)
         .unwrap_or(1)
         .clamp(1, 4)
         .min(items.len().max(1));
     if threads == 1 {
-        return items.iter().map(f).collect();
+        return items.into_iter().map(f).collect();
+    }
+    let mut shares: Vec<Vec<T>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, item) in items.into_iter().enumerate() {
+        shares[i % threads].push(item);
     }
     std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
                 let f = &f;
-                s.spawn(move || {
-                    items
-                        .iter()
-                        .skip(t)
-                        .step_by(threads)
-                        .map(f)
-                        .collect::<Vec<R>>()
-                })
+                s.spawn(move || share.into_iter().map(f).collect::<Vec<R>>())
             })
             .collect();
         handles
@@ -201,11 +206,10 @@ struct Shared<'a> {
     opts: &'a RenderOptions,
     base: &'a Context,
     departments: &'a [DepartmentView],
-    dept_values: &'a [Value],
 }
 
 impl Shared<'_> {
-    fn run(&self, job: &Job, out: &Output) -> Result<Done, RenderError> {
+    fn run(&self, job: Job, out: &Output) -> Result<Done, RenderError> {
         let page = |path: String, template: &str, mut ctx: Context| {
             ctx.insert("root", &root_for(&path));
             ctx.insert("path", &path);
@@ -216,32 +220,26 @@ impl Shared<'_> {
         };
         let mut ctx = self.base.clone();
         match job {
-            Job::Card(i) => {
-                ctx.insert_value("department", self.dept_values[*i].clone());
-                ctx.insert("heading_level", &2);
-                ctx.insert("root", "./");
-                ctx.insert("path", "");
-                let html = self.theme.render("partials/department_card.html", &ctx)?;
-                Ok(Done::Card(*i, html))
-            }
-            Job::JsonLd => Ok(Done::JsonLd(jsonld::script_safe(&jsonld::organization(
-                self.site,
-            )))),
-            Job::VCards(i) => {
-                let d = &self.site.departments[*i];
-                for c in &d.contacts {
-                    let card = vcard::contact_vcard(self.site, d, c);
+            Job::JsonLd => Ok(Done::JsonLd(jsonld::organization_script(self.site))),
+            Job::Department(i) => {
+                let d = &self.departments[i];
+                let value = Value::from_serializable(d);
+                let model = &self.site.departments[i];
+                for c in &model.contacts {
+                    let card = vcard::contact_vcard(self.site, model, c);
                     let origin = format!("the vCard of contact `{}`", c.id);
                     out.add(vcard_path(&c.id), &[card.as_bytes()], &origin)?;
                 }
-                Ok(Done::Written)
-            }
-            Job::Department(i) => {
-                let d = &self.departments[*i];
-                ctx.insert_value("department", self.dept_values[*i].clone());
+                ctx.insert_value("department", value);
+                ctx.insert("heading_level", &2);
+                ctx.insert("root", "./");
+                ctx.insert("path", "");
+                let card = self.theme.render("partials/department_card.html", &ctx)?;
+                ctx.remove("heading_level");
                 ctx.insert("form", &FormView::department(self.site, d, self.opts));
                 ctx.insert("title", &d.name);
-                page(d.path.clone(), "department.html", ctx)
+                page(d.path.clone(), "department.html", ctx)?;
+                Ok(Done::Card(i, card))
             }
             Job::Contact => {
                 ctx.insert(
@@ -256,7 +254,7 @@ impl Shared<'_> {
                 page(THANKS_PATH.to_string(), "thanks.html", ctx)
             }
             Job::Page(i) => {
-                let p = &self.site.pages[*i];
+                let p = &self.site.pages[i];
                 ctx.insert("page", p);
                 ctx.insert("title", &p.title);
                 page(format!("{}/", p.slug), "page.html", ctx)
