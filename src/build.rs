@@ -13,7 +13,7 @@ use switchboard_router::manifest::RoutingManifest;
 use crate::diagnostic::Diagnostics;
 use crate::manifest::routing_manifest;
 use crate::model::{Site, load_site};
-use crate::output::{Staging, Written, write_file_atomic};
+use crate::output::{Staging, Written, stage_file};
 use crate::render::{RenderError, RenderOptions, SiteOutput, Theme, render_site, render_site_into};
 use crate::state;
 
@@ -194,15 +194,29 @@ pub fn build_to_disk(
     };
     let recycle = state::dir(root).join(RECYCLE_DIR);
     let staging = Staging::begin(output_dir, Some(&recycle)).map_err(write_error(output_dir))?;
-    render_site_into(&site, &theme, &render_options, &staging)?;
-    timings.mark("render and write the files");
+    // The manifest is written (and synced) to a temp file while the site
+    // renders, and renamed into place only after the site is swapped in.
+    let (rendered, staged_manifest) = std::thread::scope(|scope| {
+        let manifest_thread = scope.spawn(|| {
+            let json = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
+            stage_file(manifest_path, &json)
+        });
+        let rendered = render_site_into(&site, &theme, &render_options, &staging);
+        let staged = manifest_thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (rendered, staged)
+    });
+    rendered?;
+    let staged_manifest = staged_manifest.map_err(write_error(manifest_path))?;
+    timings.mark("render and write the files and the manifest");
     let written = staging.commit().map_err(write_error(output_dir))?;
     timings.mark("swap the site in");
-    let json = serde_json::to_vec_pretty(&manifest)
-        .map_err(io::Error::other)
+    staged_manifest
+        .persist(manifest_path)
+        .map_err(|error| error.error)
         .map_err(write_error(manifest_path))?;
-    write_file_atomic(manifest_path, &json).map_err(write_error(manifest_path))?;
-    timings.mark("write the manifest");
+    timings.mark("rename the manifest into place");
     timings.report();
     Ok(DiskBuild {
         site,

@@ -37,6 +37,16 @@ pub fn replace_dir_recycling(
 
 /// Writes one file atomically: temp file, fsync, rename.
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    stage_file(path, bytes)?
+        .persist(path)
+        .map_err(|error| error.error)?;
+    Ok(())
+}
+
+/// Writes `bytes` to a synced temp file beside `path`, to be renamed over it
+/// with `persist(path)`; dropped unpersisted, it is removed and `path` never
+/// changed.
+pub fn stage_file(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     let parent = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -45,8 +55,7 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut temp = tempfile::NamedTempFile::new_in(parent)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|error| error.error)?;
-    Ok(())
+    Ok(temp)
 }
 
 /// Refuses absolute paths and `..`, so a theme or page name cannot write outside the output.
