@@ -7,6 +7,12 @@
 //! sits in, and an entry whose file was edited by hand (new mtime or size) or
 //! replaced (new inode) simply stops matching. The index is a cache: a
 //! missing, stale or unreadable index costs time, never a wrong file.
+//!
+//! It also stamps every folder of the tree (inode and modification time):
+//! a folder whose stamp still matches holds exactly the names the index
+//! lists in it, since adding, removing or renaming anything in a folder
+//! changes its modification time. So a build that recycles the tree can
+//! prune it without listing ten thousand names.
 
 use std::collections::HashMap;
 use std::fs;
@@ -15,7 +21,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-const HEADER: &str = "switchboard-output-index 1";
+const HEADER: &str = "switchboard-output-index 2";
 
 /// The SHA-256 of a file given as pieces.
 pub type Hash = [u8; 32];
@@ -71,13 +77,37 @@ fn identity(_: &fs::Metadata) -> Option<(u64, i64, i64)> {
     None
 }
 
-/// Site-relative path → entry.
-pub type Index = HashMap<String, Entry>;
+/// A folder as the last build left it: its inode and modification time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    pub ino: u64,
+    pub mtime_sec: i64,
+    pub mtime_nsec: i64,
+}
+
+impl Stamp {
+    pub fn of(meta: &fs::Metadata) -> Option<Self> {
+        let (ino, mtime_sec, mtime_nsec) = identity(meta)?;
+        meta.is_dir().then_some(Stamp {
+            ino,
+            mtime_sec,
+            mtime_nsec,
+        })
+    }
+}
+
+/// What one build wrote: files by site-relative path, and the stamps of
+/// the tree's folders (`""` is the tree's root).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Index {
+    pub files: HashMap<String, Entry>,
+    pub folders: HashMap<String, Stamp>,
+}
 
 /// Reads the index at `path`; empty when it is missing or not one we wrote.
 pub fn read(path: &Path) -> Index {
     let Ok(text) = fs::read_to_string(path) else {
-        return Index::new();
+        return Index::default();
     };
     parse(&text).unwrap_or_default()
 }
@@ -87,8 +117,18 @@ fn parse(text: &str) -> Option<Index> {
     if lines.next()? != HEADER {
         return None;
     }
-    let mut index = Index::new();
+    let mut index = Index::default();
     for line in lines {
+        if let Some(rest) = line.strip_prefix("dir ") {
+            let mut fields = rest.splitn(4, ' ');
+            let stamp = Stamp {
+                ino: fields.next()?.parse().ok()?,
+                mtime_sec: fields.next()?.parse().ok()?,
+                mtime_nsec: fields.next()?.parse().ok()?,
+            };
+            index.folders.insert(fields.next()?.to_string(), stamp);
+            continue;
+        }
         let mut fields = line.splitn(6, ' ');
         let hash = decode_hex(fields.next()?)?;
         let len = fields.next()?.parse().ok()?;
@@ -103,28 +143,48 @@ fn parse(text: &str) -> Option<Index> {
             mtime_sec,
             mtime_nsec,
         };
-        index.insert(path.to_string(), entry);
+        index.files.insert(path.to_string(), entry);
     }
     Some(index)
 }
 
-/// Writes `entries` as the index at `path` (temp file and rename, so a
-/// reader never sees half of it; no fsync: losing it only costs time).
-pub fn write(path: &Path, entries: &[(String, Entry)]) -> io::Result<()> {
-    let mut text = String::with_capacity(entries.len() * 120 + HEADER.len() + 1);
+/// Writes `files` and `folders` as the index at `path` (temp file and
+/// rename, so a reader never sees half of it; no fsync: losing it only
+/// costs time). Folder stamps are written only when every file is listed.
+pub fn write(
+    path: &Path,
+    files: &[(String, Entry)],
+    folders: &[(String, Stamp)],
+    every_file_listed: bool,
+) -> io::Result<()> {
+    use std::fmt::Write as _;
+    let mut text = String::with_capacity((files.len() + folders.len()) * 120 + HEADER.len() + 1);
     text.push_str(HEADER);
     text.push('\n');
-    for (relative, e) in entries {
-        // A path with a line break cannot be written in this format; leaving
-        // it out only means it is compared by reading next time.
-        if relative.contains(['\n', '\r']) {
+    let unwritable = |p: &str| p.contains(['\n', '\r']);
+    // A path with a line break cannot be written in this format; leaving it
+    // out only means it is compared by reading next time, and its folder is
+    // listed when pruning (so no folder stamps at all, then).
+    let complete = every_file_listed && !files.iter().any(|(p, _)| unwritable(p));
+    if complete {
+        for (relative, stamp) in folders {
+            if !unwritable(relative) {
+                let _ = writeln!(
+                    text,
+                    "dir {} {} {} {relative}",
+                    stamp.ino, stamp.mtime_sec, stamp.mtime_nsec
+                );
+            }
+        }
+    }
+    for (relative, e) in files {
+        if unwritable(relative) {
             continue;
         }
         for byte in e.hash {
             text.push(char::from(HEX[usize::from(byte >> 4)]));
             text.push(char::from(HEX[usize::from(byte & 15)]));
         }
-        use std::fmt::Write as _;
         let _ = writeln!(
             text,
             " {} {} {} {} {relative}",
@@ -173,20 +233,41 @@ mod tests {
             mtime_nsec: 123,
         };
         assert_eq!(entry.hash, hash(&[b"hello world"]), "pieces hash as one");
-        let entries = vec![
-            ("a b/index.html".to_string(), entry),
-            ("bad\nname".to_string(), entry),
-        ];
-        write(&path, &entries).expect("write");
+        let stamp = Stamp {
+            ino: 7,
+            mtime_sec: 1,
+            mtime_nsec: 2,
+        };
+        let folders = vec![("".to_string(), stamp), ("a b".to_string(), stamp)];
+        let good = vec![("a b/index.html".to_string(), entry)];
+        write(&path, &good, &folders, true).expect("write");
         let index = read(&path);
-        assert_eq!(index.len(), 1, "the path with a line break is left out");
-        assert_eq!(index.get("a b/index.html"), Some(&entry));
+        assert_eq!(index.files.get("a b/index.html"), Some(&entry));
+        assert_eq!(index.folders.get("a b"), Some(&stamp));
+        assert_eq!(index.folders.get(""), Some(&stamp));
+
+        let mut entries = good.clone();
+        entries.push(("bad\nname".to_string(), entry));
+        write(&path, &entries, &folders, true).expect("write");
+        let index = read(&path);
+        assert_eq!(
+            index.files.len(),
+            1,
+            "the path with a line break is left out"
+        );
+        assert!(index.folders.is_empty(), "so no folder can be trusted");
+        write(&path, &good, &folders, false).expect("write");
+        assert!(read(&path).folders.is_empty());
 
         fs::write(&path, "something else\n").expect("overwrite");
-        assert!(read(&path).is_empty());
+        assert_eq!(read(&path), Index::default());
         fs::write(&path, format!("{HEADER}\nnot-hex 1 2 3 4 x\n")).expect("overwrite");
-        assert!(read(&path).is_empty(), "a damaged index is ignored whole");
-        assert!(read(&temp.path().join("missing")).is_empty());
+        assert_eq!(
+            read(&path),
+            Index::default(),
+            "a damaged index is ignored whole"
+        );
+        assert_eq!(read(&temp.path().join("missing")), Index::default());
     }
 
     #[cfg(unix)]

@@ -183,6 +183,44 @@ mod tests {
         );
     }
 
+    /// Pruning trusts a recycled folder's recorded names only while its
+    /// stamp matches: anything added to the live site by hand is gone once
+    /// that tree comes back as a staging tree.
+    #[test]
+    fn strays_in_a_recycled_tree_are_pruned() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let out = temp.path().join("public");
+        let recycle = temp.path().join(".state/recycle");
+        let site = files(&[("a/x.html", "1"), ("b/c/y.html", "2"), ("z.html", "3")]);
+        let build = || replace_dir_recycling(&out, &site, Some(&recycle)).expect("build");
+        for _ in 0..3 {
+            build();
+        }
+        fs::write(out.join("a/stray.html"), "by hand").expect("stray file");
+        fs::create_dir(out.join("b/c/extra")).expect("stray folder");
+        fs::write(out.join("b/c/extra/deep.html"), "by hand").expect("stray file");
+        fs::write(out.join("top.html"), "by hand").expect("stray file");
+        let listing = |dir: &Path| {
+            let mut names: Vec<String> = walkdir::WalkDir::new(dir)
+                .min_depth(1)
+                .into_iter()
+                .map(|e| {
+                    let e = e.expect("entry");
+                    let p = e.path().strip_prefix(dir).expect("inside");
+                    p.display().to_string()
+                })
+                .collect();
+            names.sort();
+            names
+        };
+        let clean = ["a", "a/x.html", "b", "b/c", "b/c/y.html", "z.html"];
+        for _ in 0..3 {
+            build();
+            assert_eq!(listing(&out), clean);
+        }
+        assert_eq!(fs::read_to_string(out.join("a/x.html")).expect("read"), "1");
+    }
+
     #[test]
     fn refuses_paths_that_escape() {
         let temp = tempfile::tempdir().expect("tempdir");

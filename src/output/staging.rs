@@ -9,15 +9,18 @@
 //! place, since they may be hard links to the live site's files: a changed
 //! file is unlinked and written anew. Whether a file changed is decided from
 //! the [`index`](super::index) of what the last build wrote, so an unchanged
-//! file costs one `stat`, not a read.
+//! file costs one `stat`, not a read; and the recycled tree's own index says
+//! which of its folders are still as that build left them, so pruning it
+//! lists only the folders that changed.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use super::index::{self, Entry, Index};
+use super::index::{self, Entry, Index, Stamp};
 use super::safe_relative;
 
 /// An output tree being written beside the live one.
@@ -30,7 +33,11 @@ pub struct Staging {
     recycle: Option<PathBuf>,
     /// Whether the staging folder started as the recycled tree.
     recycled: bool,
+    /// What the last build wrote (the live tree).
     previous: Index,
+    /// Folders of the recycled tree known to be as its build left them,
+    /// with the names in each.
+    known: HashMap<PathBuf, Vec<OsString>>,
     produced: Mutex<Produced>,
 }
 
@@ -71,7 +78,11 @@ impl Staging {
         // Claim the recycled tree by renaming it over the (empty) staging
         // folder: atomic, so two builds never share one.
         let recycled = recycle.is_some_and(|r| fs::rename(r, folder.path()).is_ok());
-        let previous = recycle.map(index_path).map(|p| index::read(&p));
+        let previous = recycle.map(|r| index::read(&index_path(r)));
+        let known = match recycle {
+            Some(r) if recycled => known_folders(folder.path(), &index::read(&tree_path(r))),
+            _ => HashMap::new(),
+        };
         Ok(Staging {
             live: live.to_path_buf(),
             parent,
@@ -80,6 +91,7 @@ impl Staging {
             recycle: recycle.map(Path::to_path_buf),
             recycled,
             previous: previous.unwrap_or_default(),
+            known,
             produced: Mutex::new(Produced::default()),
         })
     }
@@ -99,7 +111,7 @@ impl Staging {
         };
         let live = self.live.join(rel);
         let same = |e: &&Entry| e.hash == hash && e.len == len;
-        let kept = match self.previous.get(relative) {
+        let kept = match self.previous.files.get(relative) {
             Some(entry) => match Some(entry).filter(same) {
                 Some(entry) => keep(entry, &live, &target, &mut staged)?,
                 None => None,
@@ -145,15 +157,17 @@ impl Staging {
             recycle,
             recycled,
             previous: _,
+            known,
             produced,
         } = self;
         let produced = produced.into_inner().unwrap_or_else(|p| p.into_inner());
+        let files: HashSet<&Path> = produced.files.iter().map(|(p, _)| Path::new(p)).collect();
+        let folders = folders_of(&files);
         if recycled {
-            prune(
-                folder.path(),
-                produced.files.iter().map(|(p, _)| Path::new(p)),
-            )?;
+            prune(folder.path(), &files, &folders, &known)?;
         }
+        let stamps = stamp(folder.path(), &folders);
+        drop((files, folders));
         let staged = folder.keep();
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         let had_old = live.exists();
@@ -179,12 +193,19 @@ impl Staging {
         let mut files = produced.files;
         files.sort_by(|a, b| a.0.cmp(&b.0));
         if let Some(recycle) = &recycle {
+            // The index of the tree just moved to `recycle` goes with it.
+            let index = index_path(recycle);
+            if fs::rename(&index, tree_path(recycle)).is_err() {
+                let _ = fs::remove_file(tree_path(recycle));
+            }
             let entries: Vec<(String, Entry)> = files
                 .iter()
                 .filter_map(|(p, e)| e.map(|e| (p.clone(), e)))
                 .collect();
+            let complete = entries.len() == files.len() && stamps.is_some();
+            let stamps = stamps.unwrap_or_default();
             // Only a cache: a build that could not record it is still a good build.
-            let _ = index::write(&index_path(recycle), &entries);
+            let _ = index::write(&index, &entries, &stamps, complete);
         }
         Ok(Written {
             files: files.into_iter().map(|(p, _)| p).collect(),
@@ -225,13 +246,79 @@ impl Staging {
     }
 }
 
-/// Where the index of the files written next to the recycled tree `recycle` lives.
+/// Where the index of the live tree (the last build's) is kept, beside the
+/// recycled tree `recycle`.
 fn index_path(recycle: &Path) -> PathBuf {
+    beside(recycle, ".index")
+}
+
+/// Where the index of the recycled tree itself is kept.
+fn tree_path(recycle: &Path) -> PathBuf {
+    beside(recycle, ".tree-index")
+}
+
+fn beside(recycle: &Path, suffix: &str) -> PathBuf {
     let mut name = recycle.file_name().unwrap_or_default().to_os_string();
-    name.push(".index");
+    name.push(suffix);
     recycle.with_file_name(name)
 }
 
+/// The folders of the tree at `root` whose stamp in `index` still matches,
+/// with the names the index lists in each. The root is never among them:
+/// moving the tree may touch it.
+fn known_folders(root: &Path, index: &Index) -> HashMap<PathBuf, Vec<OsString>> {
+    let mut known: HashMap<PathBuf, Vec<OsString>> = index
+        .folders
+        .iter()
+        .filter(|(relative, _)| !relative.is_empty())
+        .filter(|(relative, stamp)| {
+            fs::symlink_metadata(root.join(relative))
+                .ok()
+                .and_then(|meta| Stamp::of(&meta))
+                .is_some_and(|now| now == **stamp)
+        })
+        .map(|(relative, _)| (PathBuf::from(relative), Vec::new()))
+        .collect();
+    let paths = index
+        .files
+        .keys()
+        .chain(index.folders.keys().filter(|f| !f.is_empty()));
+    for path in paths {
+        let path = Path::new(path);
+        if let (Some(folder), Some(name)) = (path.parent(), path.file_name()) {
+            if let Some(names) = known.get_mut(folder) {
+                names.push(name.to_os_string());
+            }
+        }
+    }
+    known
+}
+
+/// Every folder that holds a file of `files`, at any depth, and the root (`""`).
+fn folders_of<'a>(files: &HashSet<&'a Path>) -> HashSet<&'a Path> {
+    let mut folders: HashSet<&Path> = HashSet::from([Path::new("")]);
+    for path in files {
+        let mut up = path.parent();
+        while let Some(folder) = up {
+            if !folders.insert(folder) {
+                break;
+            }
+            up = folder.parent();
+        }
+    }
+    folders
+}
+
+/// Stamps of `folders` under `root`; `None` if any cannot be had.
+fn stamp(root: &Path, folders: &HashSet<&Path>) -> Option<Vec<(String, Stamp)>> {
+    folders
+        .iter()
+        .map(|folder| {
+            let meta = fs::symlink_metadata(root.join(folder)).ok()?;
+            Some((folder.to_str()?.to_string(), Stamp::of(&meta)?))
+        })
+        .collect()
+}
 /// Makes `target` the file `entry` describes, if that is cheap: it already
 /// is (an unchanged file of a recycled tree), or the live file still is and
 /// can be linked. `None`: the file must be written.
@@ -297,29 +384,34 @@ fn live_if_unchanged(path: &Path, len: u64, pieces: &[&[u8]]) -> Option<fs::Meta
 
 /// Removes from a recycled tree at `root` everything the new site does not
 /// have: files it does not list and folders that hold none of its files.
-fn prune<'a>(root: &Path, files: impl Iterator<Item = &'a Path>) -> io::Result<()> {
-    let wanted: HashSet<&Path> = files.collect();
-    let mut folders: HashSet<&Path> = HashSet::new();
-    for path in &wanted {
-        let mut up = path.parent();
-        while let Some(folder) = up {
-            if folder.as_os_str().is_empty() || !folders.insert(folder) {
-                break;
+/// Folders in `known` are not listed: their names are known already (and
+/// any name this build added there is one of `files`).
+fn prune(
+    root: &Path,
+    files: &HashSet<&Path>,
+    folders: &HashSet<&Path>,
+    known: &HashMap<PathBuf, Vec<OsString>>,
+) -> io::Result<()> {
+    let mut pending = vec![PathBuf::new()];
+    while let Some(folder) = pending.pop() {
+        let names = match known.get(&folder) {
+            Some(names) => names.clone(),
+            None => fs::read_dir(root.join(&folder))?
+                .map(|entry| entry.map(|e| e.file_name()))
+                .collect::<io::Result<_>>()?,
+        };
+        for name in names {
+            let relative = folder.join(&name);
+            if folders.contains(relative.as_path()) {
+                pending.push(relative);
+            } else if !files.contains(relative.as_path()) {
+                let path = root.join(&relative);
+                match fs::symlink_metadata(&path) {
+                    Ok(meta) => remove(&path, &meta)?,
+                    Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                    Err(error) => return Err(error),
+                }
             }
-            up = folder.parent();
-        }
-    }
-    let mut walker = walkdir::WalkDir::new(root).min_depth(1).into_iter();
-    while let Some(entry) = walker.next() {
-        let entry = entry.map_err(io::Error::other)?;
-        let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-        if entry.file_type().is_dir() {
-            if !folders.contains(relative) {
-                fs::remove_dir_all(entry.path())?;
-                walker.skip_current_dir();
-            }
-        } else if !wanted.contains(relative) {
-            fs::remove_file(entry.path())?;
         }
     }
     Ok(())
