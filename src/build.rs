@@ -6,13 +6,15 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use switchboard_router::manifest::RoutingManifest;
 
 use crate::diagnostic::Diagnostics;
 use crate::manifest::routing_manifest;
-use crate::model::{Site, load_site};
+use crate::model::load::ParseCache;
+use crate::model::{Site, load_site_cached};
 use crate::output::{Staging, Written, stage_file};
 use crate::render::{RenderError, RenderOptions, SiteOutput, Theme, render_site, render_site_into};
 use crate::state;
@@ -29,6 +31,8 @@ pub struct BuildOptions {
     pub extra_origins: Vec<String>,
     /// Script URL injected into every page for live reload (`serve`).
     pub live_reload: Option<String>,
+    /// Parses kept between builds (`serve`, `watch`): only changed files are parsed again.
+    pub parse_cache: Option<Arc<ParseCache>>,
 }
 
 /// A finished build, still in memory.
@@ -121,7 +125,8 @@ struct Prepared {
 fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> {
     let started = Instant::now();
     let mut timings = Timings::default();
-    let site = load_site(root).map_err(BuildError::Content)?;
+    let site =
+        load_site_cached(root, options.parse_cache.as_deref()).map_err(BuildError::Content)?;
     timings.mark("load and check content");
     let theme = Theme::load(root, &site.config.theme)?;
     timings.mark("load theme");

@@ -96,3 +96,46 @@ fn example_organisation_shows_every_feature() {
         "an away period"
     );
 }
+
+/// `serve` and `watch` keep parsed department files between builds: the
+/// cached load must be the same site as a fresh one, and see every edit.
+#[test]
+fn a_parse_cache_changes_nothing_but_the_time() {
+    use switchboard::model::load::ParseCache;
+    use switchboard::model::load_site_cached;
+
+    let site_dir = common::site_with(None);
+    let root = site_dir.path();
+    let cache = ParseCache::default();
+    let debug = |site: &switchboard::model::Site| format!("{site:?}");
+    let fresh = load_site(root).expect("valid");
+    let first = load_site_cached(root, Some(&cache)).expect("valid");
+    let from_cache = load_site_cached(root, Some(&cache)).expect("valid");
+    assert_eq!(debug(&first), debug(&fresh));
+    assert_eq!(debug(&from_cache), debug(&fresh));
+
+    let sales = root.join("content/departments/sales.toml");
+    let text = std::fs::read_to_string(&sales).expect("read");
+    std::fs::write(
+        &sales,
+        text.replace("name = \"Sales\"", "name = \"Sales & Renewals\""),
+    )
+    .expect("edit");
+    let edited = load_site_cached(root, Some(&cache)).expect("valid");
+    assert_eq!(
+        edited.department("sales").map(|d| d.name.as_str()),
+        Some("Sales & Renewals")
+    );
+
+    std::fs::write(&sales, "id = \"sales\"\nname = ").expect("break");
+    let broken = load_site_cached(root, Some(&cache)).expect_err("a syntax error");
+    assert!(broken.to_string().contains("sales.toml"), "{broken}");
+
+    std::fs::write(&sales, &text).expect("restore");
+    let restored = load_site_cached(root, Some(&cache)).expect("valid again");
+    assert_eq!(debug(&restored), debug(&fresh));
+
+    std::fs::remove_file(root.join("content/departments/help.toml")).expect("delete");
+    let error = load_site_cached(root, Some(&cache)).expect_err("topics still name help");
+    assert!(error.to_string().contains("help"), "{error}");
+}

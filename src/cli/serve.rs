@@ -70,6 +70,7 @@ async fn serve(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         form_endpoint: Some(CONTACT_PATH.into()),
         extra_origins: origins(address),
         live_reload: Some(live::SCRIPT_PATH.into()),
+        parse_cache: Some(Default::default()),
     };
 
     let state_dir = state::dir(root);

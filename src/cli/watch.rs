@@ -155,11 +155,15 @@ pub fn run(
     stop_on_signal(watcher.stop_handle())?;
     let kept = format!("{} is unchanged", output_dir.display());
     let mut reporter = Reporter::default();
+    let options = BuildOptions {
+        parse_cache: Some(Default::default()),
+        ..BuildOptions::default()
+    };
     let rebuild = |what: Option<&str>, reporter: &mut Reporter| {
         let started = Instant::now();
         // A write error (disk full, permissions) is reported like a content
         // error: the previous output is still in place, and the editor may fix it.
-        match build_to_disk(root, &BuildOptions::default(), &output_dir, &manifest_path) {
+        match build_to_disk(root, &options, &output_dir, &manifest_path) {
             Ok(built) => reporter.built(what, built.written.files.len(), started.elapsed()),
             Err(error) => reporter.failed(what, &error, started.elapsed(), &kept),
         }

@@ -2,7 +2,9 @@
 //! is read and parsed even when an earlier one fails, so an editor sees all
 //! problems in one run.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::de::DeserializeOwned;
 use walkdir::WalkDir;
@@ -14,6 +16,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
 pub const CONTENT_DIR: &str = "content";
 
 /// A parsed file together with its text, for error locations.
+#[derive(Debug, Clone)]
 pub struct Parsed<T> {
     pub source: SourceFile,
     pub value: T,
@@ -37,8 +40,36 @@ pub struct RawSite {
     pub pages: Vec<RawPage>,
 }
 
+/// Department files as last parsed, for `serve` and `watch`: an editor
+/// changes one file at a time, and a large organisation has thousands, so
+/// a rebuild re-parses only the files whose text changed.
+#[derive(Debug, Default)]
+pub struct ParseCache(Mutex<HashMap<PathBuf, Arc<Parsed<DepartmentFile>>>>);
+
+impl ParseCache {
+    /// The parse of `source` if the same file had the same text last time.
+    fn get(&self, source: &SourceFile) -> Option<Arc<Parsed<DepartmentFile>>> {
+        let cache = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(&source.path)
+            .filter(|cached| cached.source.text == source.text)
+            .cloned()
+    }
+
+    /// Keeps exactly `parsed`: files that went away or stopped parsing are forgotten.
+    fn replace(&self, parsed: impl Iterator<Item = Arc<Parsed<DepartmentFile>>>) {
+        let fresh = parsed.map(|p| (p.source.path.clone(), p)).collect();
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = fresh;
+    }
+}
+
 /// Reads and parses every content file under `root`, collecting problems.
-pub fn read_site(root: &Path, diagnostics: &mut Diagnostics) -> RawSite {
+/// With a `cache`, department files whose text is unchanged are not parsed again.
+pub fn read_site(
+    root: &Path,
+    cache: Option<&ParseCache>,
+    diagnostics: &mut Diagnostics,
+) -> RawSite {
     let content = root.join(CONTENT_DIR);
     if !content.is_dir() {
         diagnostics.push(
@@ -66,12 +97,26 @@ pub fn read_site(root: &Path, diagnostics: &mut Diagnostics) -> RawSite {
     // them on every core, then merge in file order.
     let parsed = parallel_map(&department_files, |path| {
         let mut found = Diagnostics::default();
-        let parsed = read_file(root, path, &mut found)
-            .and_then(|source| parse_toml::<DepartmentFile>(source, &mut found));
-        (parsed, found)
+        let Some(source) = read_file(root, path, &mut found) else {
+            return (None, found, None);
+        };
+        let Some(cache) = cache else {
+            return (parse_toml(source, &mut found), found, None);
+        };
+        // One copy per file and load: the cache keeps one, the model takes the other.
+        match cache.get(&source) {
+            Some(cached) => (Some(Parsed::clone(&cached)), found, Some(cached)),
+            None => {
+                let parsed = parse_toml::<DepartmentFile>(source, &mut found);
+                let kept = parsed.clone().map(Arc::new);
+                (parsed, found, kept)
+            }
+        }
     });
-    for (path, (parsed, found)) in department_files.iter().zip(parsed) {
+    let mut keep = Vec::new();
+    for (path, (parsed, found, kept)) in department_files.iter().zip(parsed) {
         diagnostics.0.extend(found.0);
+        keep.extend(kept);
         match parsed {
             Some(parsed) => departments.push(parsed),
             None => unparsed_departments.extend(
@@ -80,6 +125,9 @@ pub fn read_site(root: &Path, diagnostics: &mut Diagnostics) -> RawSite {
                     .map(str::to_string),
             ),
         }
+    }
+    if let Some(cache) = cache {
+        cache.replace(keep.into_iter());
     }
     let pages = content_files(root, "content/pages", "md")
         .into_iter()

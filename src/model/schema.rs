@@ -8,7 +8,7 @@ use toml::Spanned;
 use toml::value::Datetime;
 
 /// `content/site.toml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteFile {
     pub site: SiteSection,
@@ -16,7 +16,7 @@ pub struct SiteFile {
     pub form: Option<FormSection>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteSection {
     pub title: Spanned<String>,
@@ -27,7 +27,7 @@ pub struct SiteSection {
     pub theme: Option<Spanned<String>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrganizationSection {
     pub name: Spanned<String>,
@@ -39,7 +39,7 @@ pub struct OrganizationSection {
     pub social: Vec<SocialEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AddressSection {
     pub street: String,
@@ -49,14 +49,14 @@ pub struct AddressSection {
     pub country: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SocialEntry {
     pub name: String,
     pub url: Spanned<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormSection {
     pub endpoint: Option<Spanned<String>>,
@@ -66,7 +66,7 @@ pub struct FormSection {
 }
 
 /// One file under `content/departments/`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentFile {
     pub id: Spanned<String>,
@@ -90,7 +90,7 @@ pub struct DepartmentFile {
     pub contacts: Vec<ContactEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HoursSection {
     pub timezone: Spanned<String>,
@@ -109,7 +109,7 @@ pub struct HoursSection {
     pub closures: Vec<ClosureEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClosureEntry {
     pub name: String,
@@ -118,7 +118,7 @@ pub struct ClosureEntry {
     pub until: Option<Spanned<Datetime>>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ContactEntry {
     pub id: Spanned<String>,
@@ -139,7 +139,7 @@ pub struct ContactEntry {
     pub away: Vec<AwayEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AwayEntry {
     pub from: Spanned<Datetime>,
@@ -147,14 +147,14 @@ pub struct AwayEntry {
 }
 
 /// `content/topics.toml`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopicsFile {
     #[serde(default)]
     pub topic: Vec<TopicEntry>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopicEntry {
     pub id: Spanned<String>,
@@ -165,7 +165,7 @@ pub struct TopicEntry {
 }
 
 /// The `+++` front matter of a Markdown page.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PageFrontMatter {
     pub title: Spanned<String>,
