@@ -181,21 +181,23 @@ fn rebuild(
     match build(root, options) {
         Ok(built) => {
             let files = built.output.files.len();
-            let manifest = serde_json::to_vec_pretty(&built.manifest);
             let router = site.publish(Ok(built));
             // The time until the new pages were served, which is what the editor waits for.
             reporter.built(what, files, started.elapsed());
+            // The manifest the mounted router uses goes on disk too, for anyone
+            // inspecting routing (or testing it) while serving; only when it
+            // changed, and after the pages are out.
+            if let Some(manifest) = router.manifest() {
+                let path = state::manifest_path(root);
+                let written = serde_json::to_vec_pretty(manifest)
+                    .map_err(io::Error::other)
+                    .and_then(|json| write_file_atomic(&path, &json));
+                if let Err(error) = written {
+                    eprintln!("warning: cannot write {}: {error}", path.display());
+                }
+            }
             if let Err(error) = router.apply() {
                 eprintln!("warning: the contact form cannot work: {error}");
-            }
-            // The manifest the mounted router uses goes on disk too, for anyone
-            // inspecting routing (or testing it) while serving.
-            let path = state::manifest_path(root);
-            let written = manifest
-                .map_err(io::Error::other)
-                .and_then(|json| write_file_atomic(&path, &json));
-            if let Err(error) = written {
-                eprintln!("warning: cannot write {}: {error}", path.display());
             }
         }
         Err(error) => {

@@ -54,6 +54,11 @@ pub struct RouterUpdate<'a> {
 }
 
 impl RouterUpdate<'_> {
+    /// The new build's manifest, when its routing differs from the router's.
+    pub fn manifest(&self) -> Option<&switchboard_router::RoutingManifest> {
+        self.manifest.as_ref()
+    }
+
     /// Puts the new router in place. An error means the site is served but
     /// the form cannot work (the outbox folder cannot be created, say).
     pub fn apply(self) -> Result<(), RouterError> {
