@@ -203,7 +203,9 @@ pub fn build_to_disk(
     // renders, and renamed into place only after the site is swapped in.
     let (rendered, staged_manifest) = std::thread::scope(|scope| {
         let manifest_thread = scope.spawn(|| {
-            let json = serde_json::to_vec_pretty(&manifest).map_err(io::Error::other)?;
+            // Compact: the router parses it at every cold start (whitespace
+            // was 40 % of a 1,000-department manifest); `jq .` shows it indented.
+            let json = serde_json::to_vec(&manifest).map_err(io::Error::other)?;
             stage_file(manifest_path, &json)
         });
         let rendered = render_site_into(&site, &theme, &render_options, &staging);

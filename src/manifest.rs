@@ -2,6 +2,8 @@
 //! The form on the page and the routing behind it come from the same `Site`,
 //! so they cannot drift; the content hash lets the router spot a stale page.
 
+use std::collections::HashMap;
+
 use sha2::{Digest, Sha256};
 use switchboard_router::manifest::{
     self as contract, FormPolicy, RoutingManifest, SCHEMA_VERSION, SiteInfo, WeeklyHours,
@@ -21,6 +23,44 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
     let mut allowed_origins = vec![origin_of(&site.config.base_url)];
     allowed_origins.extend(extra_origins.iter().cloned());
     allowed_origins.dedup();
+    // Departments keeping the same hours share one entry: a thousand
+    // departments usually have a handful of distinct weeks.
+    let mut hours: Vec<WeeklyHours> = Vec::new();
+    let mut hours_ids: HashMap<WeeklyHours, String> = HashMap::new();
+    let mut hours_id = |week: WeeklyHours| {
+        hours_ids
+            .entry(week)
+            .or_insert_with_key(|week| {
+                let id = format!("hours-{}", hours.len() + 1);
+                hours.push(WeeklyHours {
+                    id: id.clone(),
+                    ..week.clone()
+                });
+                id
+            })
+            .clone()
+    };
+    let departments = site
+        .departments
+        .iter()
+        .map(|department| contract::Department {
+            id: department.id.clone(),
+            name: department.name.clone(),
+            inbox: department.inbox.clone(),
+            cc_inbox: department.cc_inbox,
+            response_time: department.response_time.clone(),
+            primary: department.primary.clone(),
+            hours: department.hours.as_ref().map(|week| {
+                hours_id(WeeklyHours {
+                    id: String::new(),
+                    timezone: week.timezone.clone(),
+                    days: week.days.clone(),
+                    closures: week.closures.iter().map(|closure| closure.dates).collect(),
+                })
+            }),
+            after_hours: department.after_hours.clone(),
+        })
+        .collect();
     let mut manifest = RoutingManifest {
         schema_version: SCHEMA_VERSION,
         content_hash: String::new(),
@@ -47,31 +87,14 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
                 contact: topic.contact.clone(),
             })
             .collect(),
-        departments: site
-            .departments
-            .iter()
-            .map(|department| contract::Department {
-                id: department.id.clone(),
-                name: department.name.clone(),
-                inbox: department.inbox.clone(),
-                cc_inbox: department.cc_inbox,
-                response_time: department.response_time.clone(),
-                primary: department.primary.clone(),
-                hours: department.hours.as_ref().map(|hours| WeeklyHours {
-                    timezone: hours.timezone.clone(),
-                    days: hours.days.clone(),
-                    closures: hours.closures.iter().map(|closure| closure.dates).collect(),
-                }),
-                after_hours: department.after_hours.clone(),
-            })
-            .collect(),
+        hours,
+        departments,
         contacts: site
             .contacts()
             .map(|contact| contract::Contact {
                 id: contact.id.clone(),
                 name: contact.name.clone(),
                 email: contact.email.clone(),
-                department: contact.department.clone(),
                 backup: contact.backup.clone(),
                 away: contact.away.clone(),
             })
@@ -89,6 +112,7 @@ fn content_hash(manifest: &RoutingManifest) -> String {
     for part in [
         serde_json::to_vec(&manifest.form),
         serde_json::to_vec(&manifest.topics),
+        serde_json::to_vec(&manifest.hours),
         serde_json::to_vec(&manifest.departments),
         serde_json::to_vec(&manifest.contacts),
     ] {
@@ -111,6 +135,29 @@ fn origin_of(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hash_covers_routing_not_origins_and_the_router_accepts_the_result() {
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/base");
+        let site = crate::model::load_site(&base).expect("base fixture");
+        let built = routing_manifest(&site, &[]);
+        let served = routing_manifest(&site, &["http://127.0.0.1:1111".to_string()]);
+        assert_ne!(built.site.allowed_origins, served.site.allowed_origins);
+        assert_eq!(built.content_hash, served.content_hash);
+        built.check().expect("the router's check passes");
+        let json = serde_json::to_string(&built).expect("json");
+        let again = RoutingManifest::from_json(&json).expect("the router reads it back");
+        assert_eq!(again, built);
+        let mut other_week = site.clone();
+        if let Some(hours) = other_week.departments[0].hours.as_mut() {
+            hours.timezone = "Europe/Paris".into();
+        }
+        assert_ne!(
+            routing_manifest(&other_week, &[]).content_hash,
+            built.content_hash,
+            "the shared hours are part of the hash"
+        );
+    }
 
     #[test]
     fn origin_drops_the_path() {

@@ -222,3 +222,55 @@ fn rebuilds_keep_unchanged_files_and_repair_hand_edits() {
     assert_eq!(snapshot_tree(&public), good, "right without the index too");
     assert_eq!(inode("departments/sales/index.html"), sales);
 }
+
+#[test]
+fn the_built_manifest_loads_shares_hours_and_routes_every_topic() {
+    let site = site_with(None);
+    // A second department keeping the same hours as sales (and one topic for it).
+    let sales =
+        fs::read_to_string(site.path().join("content/departments/sales.toml")).expect("sales.toml");
+    let export = sales
+        .replace("id = \"sales\"", "id = \"export\"")
+        .replace("name = \"Sales\"", "name = \"Export\"")
+        .replace("sales@", "export@")
+        .replace("\"ann\"", "\"ann2\"")
+        .replace("\"bob\"", "\"bob2\"")
+        .replace("ann@", "ann2@")
+        .replace("bob@", "bob2@");
+    fs::write(site.path().join("content/departments/export.toml"), export).expect("write");
+    let mut topics =
+        fs::read_to_string(site.path().join("content/topics.toml")).expect("topics.toml");
+    topics
+        .push_str("\n[[topic]]\nid = \"export\"\nlabel = \"Exporting\"\ndepartment = \"export\"\n");
+    fs::write(site.path().join("content/topics.toml"), topics).expect("write");
+
+    let output = switchboard(site.path(), &["build"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let path = site.path().join(".switchboard/routing.json");
+    let text = fs::read_to_string(&path).expect("manifest");
+    assert!(!text.contains('\n'), "written compact");
+    let manifest = switchboard_router::RoutingManifest::load(&path).expect("the router loads it");
+    assert_eq!(
+        manifest.schema_version,
+        switchboard_router::manifest::SCHEMA_VERSION
+    );
+    // sales and export keep the same week: one entry; help keeps its own.
+    assert_eq!(manifest.hours.len(), 2, "{:?}", manifest.hours);
+    let hours_of = |id: &str| manifest.department(id).and_then(|d| d.hours.clone());
+    assert_eq!(hours_of("sales"), hours_of("export"));
+    assert_ne!(hours_of("sales"), hours_of("help"));
+
+    // Monday 10:00 in London, 04:00 in Chicago: every topic routes, only to
+    // addresses of the manifest.
+    let now = "2026-03-02T10:00:00Z".parse().expect("time");
+    let allowed = manifest.routable_addresses();
+    for topic in &manifest.topics {
+        let route = switchboard_router::route::route(&manifest, &topic.id, now)
+            .unwrap_or_else(|e| panic!("{}: {e}", topic.id));
+        for r in route.to.iter().chain(&route.cc) {
+            assert!(allowed.contains(&r.email.as_str()), "{}", r.email);
+        }
+    }
+    let export = switchboard_router::route::route(&manifest, "export", now).expect("route");
+    assert_eq!(export.to[0].email, "ann2@fixture.example");
+}

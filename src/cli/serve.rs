@@ -189,7 +189,7 @@ fn rebuild(
             // changed, and after the pages are out.
             if let Some(manifest) = router.manifest() {
                 let path = state::manifest_path(root);
-                let written = serde_json::to_vec_pretty(manifest)
+                let written = serde_json::to_vec(manifest)
                     .map_err(io::Error::other)
                     .and_then(|json| write_file_atomic(&path, &json));
                 if let Err(error) = written {

@@ -77,6 +77,16 @@ impl Router {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, RouterError> {
         manifest.check()?;
+        Self::over_checked(manifest, config, mailer, clock)
+    }
+
+    /// [`Router::new`] for a manifest that has just passed its check.
+    fn over_checked(
+        manifest: RoutingManifest,
+        config: RouterConfig,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, RouterError> {
         let sender: Mailbox = config.sender.parse().map_err(|_| {
             RouterError::Config(ConfigError::Invalid {
                 name: "SWITCHBOARD_SENDER",
@@ -102,6 +112,7 @@ impl Router {
     /// Loads the manifest from `config.manifest_path`, builds the configured
     /// mailer and captcha verifier, and uses the system clock.
     pub fn from_config(config: RouterConfig) -> Result<Self, RouterError> {
+        // `load` checks it: no second check at start-up.
         let manifest = RoutingManifest::load(&config.manifest_path)?;
         let mailer = config.build_mailer()?;
         #[cfg(feature = "captcha")]
@@ -111,7 +122,7 @@ impl Router {
         #[cfg(not(feature = "captcha"))]
         let captcha: Option<Arc<dyn CaptchaVerifier>> = None;
         let needs_captcha = manifest.form.captcha.is_some();
-        let mut router = Self::new(
+        let mut router = Self::over_checked(
             manifest,
             config,
             mailer,

@@ -4,15 +4,27 @@
 //! writes it to `.switchboard/routing.json`; the router loads it at start-up.
 //! Every recipient address the router may ever use comes from here, never from
 //! a request. Bump [`SCHEMA_VERSION`] on any change a reader must know about.
+//!
+//! The shape (version 2): `topics`, `hours`, `departments` and `contacts` are
+//! lists of entries with unique `id`s, and every cross-reference is by id: a
+//! topic names its department (and maybe a contact), a department its
+//! primary, its after-hours contact and its set of weekly `hours`, a contact
+//! its backup. Each distinct set of weekly hours is written once, however
+//! many departments keep it. The builder writes it as compact JSON; loading
+//! it (read, parse once, check every reference and address) is the router's
+//! start-up, a few milliseconds for 1,000 departments of 10 contacts.
 
-use std::collections::{HashMap, HashSet};
+use std::hash::Hasher;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 /// Version of the JSON shape below; the router refuses manifests of another version.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: weekly hours are shared (`hours` list, departments name theirs by id);
+/// contacts no longer repeat their department; empty `away` lists are left out.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Everything the router needs to route a submission, and nothing more.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,27 +38,35 @@ pub struct RoutingManifest {
     pub form: FormPolicy,
     /// In the order the form offers them.
     pub topics: Vec<Topic>,
+    /// Each distinct set of weekly hours once; departments name theirs by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub hours: Vec<WeeklyHours>,
     pub departments: Vec<Department>,
     pub contacts: Vec<Contact>,
-    /// Id → position lookups, built on first use (not part of the JSON).
+    /// Id → position lookups, built by the check or on first use (not part of the JSON).
     #[serde(skip)]
     #[doc(hidden)]
     pub index: LookupIndex,
 }
 
-/// Positions of topics, departments and contacts by id, so routing a
+/// Positions of topics, hours, departments and contacts by id, so routing a
 /// submission for a large organisation does not scan thousands of entries.
-/// Built once, on the first lookup; a lookup always checks the id at the
-/// position it finds and falls back to a scan, so an index that went stale
-/// (the lists edited after a lookup) can cost time but never give a wrong answer.
+/// [`RoutingManifest::check`] builds it (it finds duplicate ids and dangling
+/// references with it); an unchecked manifest builds it on the first lookup.
+/// A lookup always checks the id at the position it finds and falls back to
+/// a scan, so an index that went stale (the lists edited after it was built)
+/// can cost time but never give a wrong answer.
 #[derive(Debug, Clone, Default)]
 pub struct LookupIndex(OnceLock<Positions>);
 
 #[derive(Debug, Clone)]
 struct Positions {
-    topics: HashMap<String, usize>,
-    departments: HashMap<String, usize>,
-    contacts: HashMap<String, usize>,
+    topics: IdTable,
+    hours: IdTable,
+    departments: IdTable,
+    contacts: IdTable,
+    /// The first id listed twice: the list's name, the second entry's position, the id.
+    duplicate: Option<(&'static str, usize, String)>,
 }
 
 impl PartialEq for LookupIndex {
@@ -56,23 +76,82 @@ impl PartialEq for LookupIndex {
     }
 }
 
-fn positions<'a>(ids: impl Iterator<Item = &'a String>) -> HashMap<String, usize> {
-    let mut map = HashMap::new();
-    for (i, id) in ids.enumerate() {
-        map.entry(id.clone()).or_insert(i);
-    }
-    map
+/// Positions in one list, hashed by the entry's id (open addressing, linear
+/// probing). The ids stay in the list, so a slot is four bytes: at start-up
+/// every byte the index takes is a page the process has to fault in.
+#[derive(Debug, Clone)]
+struct IdTable {
+    slots: Vec<u32>,
 }
 
+const EMPTY: u32 = u32::MAX;
+
+fn slot_of(id: &str, mask: usize) -> usize {
+    let mut hasher = std::hash::DefaultHasher::new();
+    hasher.write(id.as_bytes());
+    // Truncating the hash is what a mask does anyway.
+    (hasher.finish() as usize) & mask
+}
+
+impl IdTable {
+    /// The table for `items`, and the position of the first entry that
+    /// repeats an earlier entry's id (the earlier one is the one found).
+    fn new<T>(items: &[T], id_of: impl Fn(&T) -> &str) -> (Self, Option<usize>) {
+        // At most two thirds full, so probes stay short and always end.
+        let mut slots = vec![EMPTY; (items.len() * 3 / 2 + 1).next_power_of_two()];
+        let mask = slots.len() - 1;
+        let mut repeated = None;
+        for (i, item) in items.iter().enumerate() {
+            // Beyond u32 positions (never, in practice) lookups fall back to scans.
+            let Ok(position) = u32::try_from(i) else {
+                break;
+            };
+            let id = id_of(item);
+            let mut at = slot_of(id, mask);
+            loop {
+                match slots[at] {
+                    EMPTY => {
+                        slots[at] = position;
+                        break;
+                    }
+                    j if id_of(&items[j as usize]) == id => {
+                        repeated.get_or_insert(i);
+                        break;
+                    }
+                    _ => at = (at + 1) & mask,
+                }
+            }
+        }
+        (Self { slots }, repeated)
+    }
+
+    /// The position in `items` of the entry with `id`, if the table has one.
+    fn get<T>(&self, items: &[T], id: &str, id_of: impl Fn(&T) -> &str) -> Option<usize> {
+        let mask = self.slots.len().checked_sub(1)?;
+        let mut at = slot_of(id, mask);
+        for _ in 0..self.slots.len() {
+            match self.slots[at] {
+                EMPTY => return None,
+                j if items.get(j as usize).is_some_and(|item| id_of(item) == id) => {
+                    return Some(j as usize);
+                }
+                _ => at = (at + 1) & mask,
+            }
+        }
+        None
+    }
+}
+
+/// The entry with `id`: through `table`, else (a stale table) by a scan.
 fn find<'a, T>(
     items: &'a [T],
-    at: Option<&usize>,
+    table: &IdTable,
     id: &str,
     id_of: impl Fn(&T) -> &str,
 ) -> Option<&'a T> {
-    match at.and_then(|&i| items.get(i)) {
-        Some(item) if id_of(item) == id => Some(item),
-        _ => items.iter().find(|item| id_of(item) == id),
+    match table.get(items, id, &id_of) {
+        Some(i) => items.get(i),
+        None => items.iter().find(|item| id_of(item) == id),
     }
 }
 
@@ -143,16 +222,19 @@ pub struct Department {
     pub response_time: String,
     /// Contact id that handles topics without a contact of their own.
     pub primary: String,
-    /// Absent means "always open".
+    /// Id of the department's weekly hours in [`RoutingManifest::hours`];
+    /// absent means "always open".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hours: Option<WeeklyHours>,
+    pub hours: Option<String>,
     pub after_hours: AfterHoursRule,
 }
 
-/// Opening hours in the department's own time zone.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Opening hours in the department's own time zone, shared by every
+/// department that keeps the same.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyHours {
+    pub id: String,
     /// IANA time zone name, e.g. `Europe/Berlin`.
     pub timezone: String,
     /// Seven entries, Monday first; each day's open spans, sorted, not overlapping.
@@ -163,7 +245,7 @@ pub struct WeeklyHours {
 }
 
 /// `[open, close)` in minutes after local midnight; `close` may be 1440.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OpenSpan {
     pub open: u16,
@@ -190,16 +272,15 @@ pub struct Contact {
     pub id: String,
     pub name: String,
     pub email: String,
-    pub department: String,
     /// Contact id that takes over while this one is away.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub away: Vec<DateRange>,
 }
 
 /// Inclusive range of calendar days, in the department's time zone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DateRange {
     pub from: NaiveDate,
@@ -213,7 +294,8 @@ impl DateRange {
 }
 
 /// Why a manifest could not be used. The router refuses to start on any of
-/// these rather than route a message somewhere the editor did not mean.
+/// these rather than route a message somewhere the editor did not mean; each
+/// names the field at fault, as a path like `contacts[12].backup`.
 #[derive(Debug, thiserror::Error)]
 pub enum ManifestError {
     #[error("cannot read the routing manifest {path}: {source}")]
@@ -222,14 +304,26 @@ pub enum ManifestError {
         #[source]
         source: std::io::Error,
     },
-    #[error("the routing manifest is not valid JSON for this router: {0}")]
-    Json(#[from] serde_json::Error),
+    #[error("the routing manifest is not valid JSON for this router, at `{field}`: {source}")]
+    Json {
+        field: String,
+        #[source]
+        source: serde_json::Error,
+    },
     #[error(
         "the routing manifest has schema version {found}, this router reads version {SCHEMA_VERSION}; rebuild the site or redeploy the function"
     )]
     Version { found: u32 },
-    #[error("the routing manifest is inconsistent: {0}")]
-    Inconsistent(String),
+    #[error("the routing manifest is inconsistent at `{field}`: {problem}")]
+    Inconsistent { field: String, problem: String },
+}
+
+/// `Err(Inconsistent)` for the field at `field`.
+fn bad<T>(field: impl Into<String>, problem: impl Into<String>) -> Result<T, ManifestError> {
+    Err(ManifestError::Inconsistent {
+        field: field.into(),
+        problem: problem.into(),
+    })
 }
 
 impl RoutingManifest {
@@ -243,154 +337,207 @@ impl RoutingManifest {
         Self::from_json(&text)
     }
 
-    /// Parses and checks a manifest; see [`RoutingManifest::check`].
+    /// Parses and checks a manifest; see [`RoutingManifest::check`]. The JSON
+    /// is parsed once; only when that fails is it read again, to tell a
+    /// manifest of another schema version from a broken one and to name the
+    /// field at fault.
     pub fn from_json(text: &str) -> Result<Self, ManifestError> {
-        // Read the version first, so a future shape reports "version" rather
-        // than an unknown-field error that hides the real cause.
-        #[derive(Deserialize)]
-        struct VersionOnly {
-            schema_version: u32,
-        }
-        let version: VersionOnly = serde_json::from_str(text)?;
-        if version.schema_version != SCHEMA_VERSION {
-            return Err(ManifestError::Version {
-                found: version.schema_version,
-            });
-        }
-        let manifest: RoutingManifest = serde_json::from_str(text)?;
+        let manifest: RoutingManifest =
+            serde_json::from_str(text).map_err(|e| Self::explain_parse_error(text, e))?;
         manifest.check()?;
         Ok(manifest)
     }
 
+    /// The slow path of [`RoutingManifest::from_json`], for a text that did
+    /// not parse: another version reports "version" rather than the unknown
+    /// field that hides the real cause; otherwise the error names its field.
+    fn explain_parse_error(text: &str, error: serde_json::Error) -> ManifestError {
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            schema_version: u32,
+        }
+        if let Ok(VersionOnly { schema_version }) = serde_json::from_str(text)
+            && schema_version != SCHEMA_VERSION
+        {
+            return ManifestError::Version {
+                found: schema_version,
+            };
+        }
+        let mut de = serde_json::Deserializer::from_str(text);
+        match serde_path_to_error::deserialize::<_, RoutingManifest>(&mut de) {
+            Err(e) => ManifestError::Json {
+                field: e.path().to_string(),
+                source: e.into_inner(),
+            },
+            // Not reached: the same text failed a moment ago.
+            Ok(_) => ManifestError::Json {
+                field: ".".into(),
+                source: error,
+            },
+        }
+    }
+
     /// Checks that every reference resolves, so that routing can never reach
-    /// a dangling id at request time: topics name existing departments and
-    /// contacts, primaries/backups/after-hours contacts exist, time zones and
-    /// hours are valid, and every address at least looks like one.
+    /// a dangling id at request time: ids are unique, topics name existing
+    /// departments and contacts, primaries/backups/after-hours contacts and
+    /// hours exist, time zones and hours are valid, and every address at
+    /// least looks like one. It builds the id index routing uses.
     pub fn check(&self) -> Result<(), ManifestError> {
-        let bad = |msg: String| Err(ManifestError::Inconsistent(msg));
         if self.schema_version != SCHEMA_VERSION {
             return Err(ManifestError::Version {
                 found: self.schema_version,
             });
         }
         if self.topics.is_empty() {
-            return bad("no topics: the form would offer nothing to choose".into());
+            return bad(
+                "topics",
+                "no topics: the form would offer nothing to choose",
+            );
         }
         if self.form.honeypot_field.is_empty() {
-            return bad("form.honeypot_field is empty".into());
+            return bad("form.honeypot_field", "empty");
         }
-        // Sets, not `department()`/`contact()` scans: a thousand departments
-        // with ten contacts each would otherwise cost tens of millions of
-        // comparisons at every start-up.
-        let departments: HashSet<&str> = self.departments.iter().map(|d| d.id.as_str()).collect();
-        let contacts: HashSet<&str> = self.contacts.iter().map(|c| c.id.as_str()).collect();
-        let has_department = |id: &str| departments.contains(id);
-        let has_contact = |id: &str| contacts.contains(id);
-        let mut topics: HashSet<&str> = HashSet::with_capacity(self.topics.len());
-        for t in &self.topics {
-            if !topics.insert(t.id.as_str()) {
-                return bad(format!("topic `{}` is listed twice", t.id));
-            }
+        // Maps, not scans: a thousand departments with ten contacts each
+        // would otherwise cost tens of millions of comparisons.
+        let index = Positions::new(self);
+        if let Some((list, at, id)) = &index.duplicate {
+            return bad(
+                format!("{list}[{at}].id"),
+                format!("`{id}` is listed twice"),
+            );
+        }
+        let has_department = |id: &str| {
+            index
+                .departments
+                .get(&self.departments, id, |d| &d.id)
+                .is_some()
+        };
+        let has_contact = |id: &str| index.contacts.get(&self.contacts, id, |c| &c.id).is_some();
+        let has_hours = |id: &str| index.hours.get(&self.hours, id, |h| &h.id).is_some();
+        for (i, t) in self.topics.iter().enumerate() {
             if !has_department(&t.department) {
-                return bad(format!(
-                    "topic `{}` names unknown department `{}`",
-                    t.id, t.department
-                ));
+                return bad(
+                    format!("topics[{i}].department"),
+                    format!(
+                        "topic `{}` names unknown department `{}`",
+                        t.id, t.department
+                    ),
+                );
             }
             if let Some(c) = &t.contact
                 && !has_contact(c)
             {
-                return bad(format!("topic `{}` names unknown contact `{c}`", t.id));
+                return bad(
+                    format!("topics[{i}].contact"),
+                    format!("topic `{}` names unknown contact `{c}`", t.id),
+                );
             }
         }
-        for d in &self.departments {
+        for (i, h) in self.hours.iter().enumerate() {
+            if h.timezone.parse::<chrono_tz::Tz>().is_err() {
+                return bad(
+                    format!("hours[{i}].timezone"),
+                    format!("hours `{}` name unknown time zone `{}`", h.id, h.timezone),
+                );
+            }
+            if h.days.len() != 7 {
+                return bad(
+                    format!("hours[{i}].days"),
+                    format!("hours `{}` must list 7 days, Monday first", h.id),
+                );
+            }
+            for (day, spans) in h.days.iter().enumerate() {
+                let mut last_close = 0u16;
+                for s in spans {
+                    if s.open >= s.close || s.close > 1440 || s.open < last_close {
+                        return bad(
+                            format!("hours[{i}].days[{day}]"),
+                            format!("hours `{}` have an invalid or overlapping open span", h.id),
+                        );
+                    }
+                    last_close = s.close;
+                }
+            }
+        }
+        for (i, d) in self.departments.iter().enumerate() {
             if !crate::validate::looks_like_email(&d.inbox) {
-                return bad(format!(
-                    "department `{}` has an invalid inbox address",
-                    d.id
-                ));
+                return bad(
+                    format!("departments[{i}].inbox"),
+                    format!("department `{}` has an invalid inbox address", d.id),
+                );
             }
             if !has_contact(&d.primary) {
-                return bad(format!(
-                    "department `{}` names unknown primary `{}`",
-                    d.id, d.primary
-                ));
+                return bad(
+                    format!("departments[{i}].primary"),
+                    format!(
+                        "department `{}` names unknown primary `{}`",
+                        d.id, d.primary
+                    ),
+                );
             }
             if let AfterHoursRule::Contact(c) = &d.after_hours
                 && !has_contact(c)
             {
-                return bad(format!(
-                    "department `{}` after-hours rule names unknown contact `{c}`",
-                    d.id
-                ));
-            }
-            if let Some(h) = &d.hours {
-                if h.timezone.parse::<chrono_tz::Tz>().is_err() {
-                    return bad(format!(
-                        "department `{}` has unknown time zone `{}`",
-                        d.id, h.timezone
-                    ));
-                }
-                if h.days.len() != 7 {
-                    return bad(format!(
-                        "department `{}` hours must list 7 days, Monday first",
+                return bad(
+                    format!("departments[{i}].after_hours.contact"),
+                    format!(
+                        "department `{}` after-hours rule names unknown contact `{c}`",
                         d.id
-                    ));
-                }
-                for day in &h.days {
-                    let mut last_close = 0u16;
-                    for s in day {
-                        if s.open >= s.close || s.close > 1440 || s.open < last_close {
-                            return bad(format!(
-                                "department `{}` has an invalid or overlapping open span",
-                                d.id
-                            ));
-                        }
-                        last_close = s.close;
-                    }
-                }
+                    ),
+                );
+            }
+            if let Some(h) = &d.hours
+                && !has_hours(h)
+            {
+                return bad(
+                    format!("departments[{i}].hours"),
+                    format!("department `{}` names unknown hours `{h}`", d.id),
+                );
             }
         }
-        for c in &self.contacts {
+        for (i, c) in self.contacts.iter().enumerate() {
             if !crate::validate::looks_like_email(&c.email) {
-                return bad(format!("contact `{}` has an invalid email address", c.id));
-            }
-            if !has_department(&c.department) {
-                return bad(format!(
-                    "contact `{}` names unknown department `{}`",
-                    c.id, c.department
-                ));
+                return bad(
+                    format!("contacts[{i}].email"),
+                    format!("contact `{}` has an invalid email address", c.id),
+                );
             }
             if let Some(b) = &c.backup
                 && !has_contact(b)
             {
-                return bad(format!("contact `{}` names unknown backup `{b}`", c.id));
+                return bad(
+                    format!("contacts[{i}].backup"),
+                    format!("contact `{}` names unknown backup `{b}`", c.id),
+                );
             }
         }
+        // Keep the index for routing (a second check finds it built).
+        let _ = self.index.0.set(index);
         Ok(())
     }
 
     fn positions(&self) -> &Positions {
-        self.index.0.get_or_init(|| Positions {
-            topics: positions(self.topics.iter().map(|t| &t.id)),
-            departments: positions(self.departments.iter().map(|d| &d.id)),
-            contacts: positions(self.contacts.iter().map(|c| &c.id)),
-        })
+        self.index.0.get_or_init(|| Positions::new(self))
     }
 
     pub fn topic(&self, id: &str) -> Option<&Topic> {
-        let at = self.positions().topics.get(id);
-        find(&self.topics, at, id, |t| &t.id)
+        find(&self.topics, &self.positions().topics, id, |t| &t.id)
     }
 
     pub fn department(&self, id: &str) -> Option<&Department> {
-        let at = self.positions().departments.get(id);
-        find(&self.departments, at, id, |d| &d.id)
+        find(&self.departments, &self.positions().departments, id, |d| {
+            &d.id
+        })
     }
 
     pub fn contact(&self, id: &str) -> Option<&Contact> {
-        let at = self.positions().contacts.get(id);
-        find(&self.contacts, at, id, |c| &c.id)
+        find(&self.contacts, &self.positions().contacts, id, |c| &c.id)
+    }
+
+    /// The weekly hours `department` keeps; `None` means always open.
+    pub fn hours_of(&self, department: &Department) -> Option<&WeeklyHours> {
+        let id = department.hours.as_deref()?;
+        find(&self.hours, &self.positions().hours, id, |h| &h.id)
     }
 
     /// Every address this manifest may route to: the only addresses, besides
@@ -399,6 +546,31 @@ impl RoutingManifest {
         let mut all: Vec<&str> = self.contacts.iter().map(|c| c.email.as_str()).collect();
         all.extend(self.departments.iter().map(|d| d.inbox.as_str()));
         all
+    }
+}
+
+impl Positions {
+    fn new(m: &RoutingManifest) -> Self {
+        fn table<T>(
+            list: &'static str,
+            items: &[T],
+            id_of: impl Fn(&T) -> &str,
+        ) -> (IdTable, Option<(&'static str, usize, String)>) {
+            let (table, repeated) = IdTable::new(items, &id_of);
+            let duplicate = repeated.map(|at| (list, at, id_of(&items[at]).to_string()));
+            (table, duplicate)
+        }
+        let (topics, t) = table("topics", &m.topics, |t| &t.id);
+        let (hours, h) = table("hours", &m.hours, |h| &h.id);
+        let (departments, d) = table("departments", &m.departments, |d| &d.id);
+        let (contacts, c) = table("contacts", &m.contacts, |c| &c.id);
+        Self {
+            topics,
+            hours,
+            departments,
+            contacts,
+            duplicate: t.or(h).or(d).or(c),
+        }
     }
 }
 
@@ -420,63 +592,210 @@ mod tests {
         let again = RoutingManifest::from_json(&serde_json::to_string(&m).unwrap()).unwrap();
         assert_eq!(m, again);
         assert_eq!(m.routable_addresses().len(), 9);
+        // Shared hours, contacts without their department, no empty `away`.
+        let json = serde_json::to_string(&m).unwrap();
+        assert_eq!(json.matches("\"timezone\"").count(), 2, "{json}");
+        assert!(!json.contains("\"away\":[]"), "{json}");
+        assert!(
+            !json.contains("\"department\":\"sales\",\"backup\""),
+            "{json}"
+        );
     }
 
     #[test]
     fn refuses_other_versions_first() {
+        // A future shape: the version is named, not the unknown field.
         let e = edit(|v| {
-            v["schema_version"] = 2.into();
+            v["schema_version"] = 3.into();
             v["new_field"] = true.into();
         })
         .unwrap_err();
-        assert!(matches!(e, ManifestError::Version { found: 2 }), "{e}");
+        assert!(matches!(e, ManifestError::Version { found: 3 }), "{e}");
+        // A future version in a shape this router happens to read.
+        let e = edit(|v| v["schema_version"] = 3.into()).unwrap_err();
+        assert!(matches!(e, ManifestError::Version { found: 3 }), "{e}");
+        // A version 1 manifest (hours inside each department) asks for a rebuild.
+        let e = edit(|v| {
+            v["schema_version"] = 1.into();
+            v["departments"][0]["hours"] = v["hours"][0].clone();
+            v["contacts"][0]["department"] = "sales".into();
+        })
+        .unwrap_err();
+        assert!(matches!(e, ManifestError::Version { found: 1 }), "{e}");
+        assert!(e.to_string().contains("rebuild the site"), "{e}");
     }
 
     #[test]
-    fn refuses_dangling_references_and_bad_hours() {
+    fn a_parse_error_names_the_field() {
+        let e = edit(|v| v["departments"][1]["hours"] = 7.into()).unwrap_err();
+        assert!(
+            matches!(&e, ManifestError::Json { field, .. } if field == "departments[1].hours"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("`departments[1].hours`"), "{e}");
+        let e = edit(|v| v["contacts"][2]["department"] = "comms".into()).unwrap_err();
+        assert!(e.to_string().contains("`contacts[2]"), "{e}");
+        assert!(e.to_string().contains("unknown field `department`"), "{e}");
+        let e = RoutingManifest::from_json("{\"schema_version\": 2, ").unwrap_err();
+        assert!(matches!(e, ManifestError::Json { .. }), "{e}");
+    }
+
+    #[test]
+    fn refuses_dangling_references_bad_hours_and_bad_addresses() {
         type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
-        let cases: Vec<(Edit, &str)> = vec![
+        let cases: Vec<(Edit, &str, &str)> = vec![
             (
                 Box::new(|v| v["topics"][0]["department"] = "nope".into()),
-                "unknown department",
+                "topics[0].department",
+                "unknown department `nope`",
             ),
             (
                 Box::new(|v| v["topics"][2]["contact"] = "nope".into()),
-                "unknown contact",
+                "topics[2].contact",
+                "unknown contact `nope`",
             ),
             (
                 Box::new(|v| v["departments"][0]["primary"] = "nope".into()),
-                "unknown primary",
+                "departments[0].primary",
+                "unknown primary `nope`",
             ),
             (
                 Box::new(|v| v["contacts"][0]["backup"] = "nope".into()),
-                "unknown backup",
+                "contacts[0].backup",
+                "unknown backup `nope`",
             ),
             (
                 Box::new(|v| v["departments"][1]["after_hours"]["contact"] = "nope".into()),
+                "departments[1].after_hours.contact",
                 "after-hours",
             ),
             (
-                Box::new(|v| v["departments"][0]["hours"]["timezone"] = "Mars/Olympus".into()),
+                Box::new(|v| v["departments"][2]["hours"] = "hours-9".into()),
+                "departments[2].hours",
+                "unknown hours `hours-9`",
+            ),
+            (
+                Box::new(|v| v["hours"][1]["timezone"] = "Mars/Olympus".into()),
+                "hours[1].timezone",
                 "time zone",
             ),
             (
-                Box::new(|v| v["departments"][0]["hours"]["days"][0][0]["close"] = 100.into()),
+                Box::new(|v| v["hours"][0]["days"][3][0]["close"] = 100.into()),
+                "hours[0].days[3]",
                 "open span",
             ),
             (
+                Box::new(|v| v["hours"][0]["days"].as_array_mut().unwrap().truncate(6)),
+                "hours[0].days",
+                "7 days",
+            ),
+            (
                 Box::new(|v| v["contacts"][1]["email"] = "bob at example".into()),
+                "contacts[1].email",
+                "contact `bob` has an invalid email address",
+            ),
+            (
+                Box::new(|v| v["contacts"][4]["email"] = "erin@example.org\r\nBcc: x@y.z".into()),
+                "contacts[4].email",
                 "invalid email",
             ),
             (
+                Box::new(|v| v["departments"][2]["inbox"] = "press@".into()),
+                "departments[2].inbox",
+                "invalid inbox address",
+            ),
+            (
                 Box::new(|v| v["topics"][1]["id"] = "sales".into()),
+                "topics[1].id",
+                "`sales` is listed twice",
+            ),
+            (
+                Box::new(|v| v["contacts"][5]["id"] = "bob".into()),
+                "contacts[5].id",
+                "`bob` is listed twice",
+            ),
+            (
+                Box::new(|v| v["hours"][1]["id"] = "hours-1".into()),
+                "hours[1].id",
                 "listed twice",
             ),
         ];
-        for (f, want) in cases {
-            let e = edit(f).unwrap_err().to_string();
-            assert!(e.contains(want), "{e} should mention {want}");
+        for (f, field, want) in cases {
+            let e = edit(f).unwrap_err();
+            let text = e.to_string();
+            assert!(
+                matches!(&e, ManifestError::Inconsistent { field: f, .. } if f == field),
+                "{text} should name {field}"
+            );
+            assert!(text.contains(want), "{text} should mention {want}");
         }
+    }
+
+    #[test]
+    fn lookups_find_every_entry_and_nothing_else() {
+        let m = RoutingManifest::from_json(FIXTURE).unwrap();
+        for c in &m.contacts {
+            assert_eq!(m.contact(&c.id).map(|x| &x.email), Some(&c.email));
+        }
+        for d in &m.departments {
+            assert_eq!(m.department(&d.id).map(|x| &x.name), Some(&d.name));
+        }
+        assert_eq!(
+            m.topic("press").and_then(|t| t.contact.as_deref()),
+            Some("carol")
+        );
+        assert!(m.contact("zed").is_none() && m.contact("").is_none());
+        assert!(m.topic("aaa").is_none());
+        let sales = m.department("sales").unwrap();
+        assert_eq!(
+            m.hours_of(sales).map(|h| h.timezone.as_str()),
+            Some("Europe/Berlin")
+        );
+        assert!(m.hours_of(m.department("comms").unwrap()).is_none());
+    }
+
+    #[test]
+    fn thousands_of_ids_are_found_and_a_late_duplicate_is_named() {
+        let mut m = RoutingManifest::from_json(FIXTURE).unwrap();
+        let template = m.contacts[1].clone();
+        m.contacts.extend((0..5000).map(|i| Contact {
+            id: format!("c-{i}"),
+            ..template.clone()
+        }));
+        let m = RoutingManifest::from_json(&serde_json::to_string(&m).unwrap()).unwrap();
+        for i in (0..5000).step_by(7) {
+            let id = format!("c-{i}");
+            assert_eq!(m.contact(&id).map(|c| &c.id), Some(&id));
+        }
+        assert!(m.contact("c-5000").is_none());
+        let mut twice = m.clone();
+        twice.contacts[4321].id = "c-17".into();
+        let e = RoutingManifest::from_json(&serde_json::to_string(&twice).unwrap()).unwrap_err();
+        assert!(
+            matches!(&e, ManifestError::Inconsistent { field, .. } if field == "contacts[4321].id"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("`c-17` is listed twice"), "{e}");
+    }
+
+    #[test]
+    fn a_stale_index_costs_time_not_answers() {
+        let mut m = RoutingManifest::from_json(FIXTURE).unwrap();
+        assert!(m.contact("bob").is_some());
+        // The index was built by the check; reorder and rename behind its back.
+        m.contacts.reverse();
+        m.contacts[0].id = "zoe".into();
+        assert_eq!(
+            m.contact("zoe").map(|c| c.name.as_str()),
+            Some("On-call Desk")
+        );
+        assert!(m.contact("oncall").is_none());
+        assert_eq!(
+            m.contact("alice").map(|c| c.name.as_str()),
+            Some("Alice Adams")
+        );
+        m.contacts.truncate(1);
+        assert!(m.contact("alice").is_none());
     }
 
     #[test]

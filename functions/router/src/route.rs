@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
-use crate::manifest::{AfterHoursRule, Contact, Department, RoutingManifest, Topic};
+use crate::manifest::{AfterHoursRule, Contact, RoutingManifest, Topic, WeeklyHours};
 
 /// Where one submission goes, and why (the why is written into the notification).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,9 +53,8 @@ pub fn route(
     let base_id = topic.contact.as_deref().unwrap_or(&dept.primary);
     let base = manifest.contact(base_id).ok_or(RouteError::UnknownTopic)?;
 
-    let tz: Tz = dept
-        .hours
-        .as_ref()
+    let hours = manifest.hours_of(dept);
+    let tz: Tz = hours
         .and_then(|h| h.timezone.parse().ok())
         .unwrap_or(Tz::UTC);
     let local = now.with_timezone(&tz);
@@ -75,7 +74,7 @@ pub fn route(
     }
 
     if !is_open(
-        dept,
+        hours,
         local.date_naive(),
         local.weekday().num_days_from_monday(),
         local.hour() * 60 + local.minute(),
@@ -177,9 +176,10 @@ fn first_available<'m>(
     None
 }
 
-/// Whether the department is open at `minute` of local weekday `weekday` (Monday = 0).
-pub fn is_open(dept: &Department, day: NaiveDate, weekday: u32, minute: u32) -> bool {
-    let Some(hours) = &dept.hours else {
+/// Whether a department keeping `hours` (`None`: always open) is open at
+/// `minute` of local weekday `weekday` (Monday = 0).
+pub fn is_open(hours: Option<&WeeklyHours>, day: NaiveDate, weekday: u32, minute: u32) -> bool {
+    let Some(hours) = hours else {
         return true;
     };
     if hours.closures.iter().any(|r| r.contains(day)) {
@@ -252,7 +252,8 @@ mod tests {
     #[test]
     fn closures_and_weekends_are_closed() {
         let m = manifest();
-        let sales = m.department("sales").unwrap();
+        let sales = m.hours_of(m.department("sales").unwrap());
+        assert!(sales.is_some());
         let xmas = NaiveDate::from_ymd_opt(2026, 12, 24).unwrap();
         assert!(!is_open(sales, xmas, 3, 600));
         let d = NaiveDate::from_ymd_opt(2026, 3, 7).unwrap();

@@ -167,29 +167,76 @@ fn has_control(s: &str) -> bool {
 /// characters a mailbox can carry without quoting, and a dotted domain of
 /// letters, digits and hyphens (internationalised labels allowed). It refuses
 /// every character that could close a header or start another address.
+///
+/// The router runs it on every address of the manifest at start-up, so it
+/// reads each part once, with a table for ASCII, and allocates nothing.
 pub fn looks_like_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    if local.is_empty() || local.len() > 64 || domain.len() > 253 || domain.contains('@') {
-        return false;
+    local.len() <= 64 && domain.len() <= 253 && local_part_ok(local) && domain_ok(domain)
+}
+
+/// The ASCII characters a local part may hold besides dots: letters, digits
+/// and ``!#$%&'*+-/=?^_`{|}~``. A table, as the check runs per character.
+const LOCAL_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(b, b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'/' | b'=' | b'?' | b'^'..=b'`' | b'{'..=b'~');
+        i += 1;
     }
-    let local_ok = local
-        .chars()
-        .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
-        && !local.starts_with('.')
-        && !local.ends_with('.')
-        && !local.contains("..");
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-')
-        });
-    local_ok && domain_ok
+    table
+};
+
+/// Non-empty; [`LOCAL_ASCII`] characters and non-ASCII letters and digits;
+/// dots only between them.
+fn local_part_ok(local: &str) -> bool {
+    let mut after_dot = true; // refuses a leading dot and an empty part
+    for c in local.chars() {
+        if c == '.' {
+            if after_dot {
+                return false;
+            }
+            after_dot = true;
+        } else if c.is_ascii() && LOCAL_ASCII[c as usize] || !c.is_ascii() && c.is_alphanumeric() {
+            after_dot = false;
+        } else {
+            return false;
+        }
+    }
+    !after_dot
+}
+
+/// Two or more dot-separated labels of letters, digits and hyphens, each
+/// 1–63 bytes, none starting or ending with a hyphen (so no second `@`).
+fn domain_ok(domain: &str) -> bool {
+    let mut labels = 1;
+    let mut label_len = 0;
+    let mut last = '.';
+    for c in domain.chars() {
+        if c == '.' {
+            if label_len == 0 || last == '-' {
+                return false;
+            }
+            labels += 1;
+            label_len = 0;
+        } else if c.is_ascii_alphanumeric() || c == '-' || !c.is_ascii() && c.is_alphanumeric() {
+            if label_len == 0 && c == '-' {
+                return false;
+            }
+            label_len += c.len_utf8();
+            if label_len > 63 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        last = c;
+    }
+    label_len > 0 && last != '-' && labels >= 2
 }
 
 #[cfg(test)]
@@ -260,6 +307,7 @@ mod tests {
             "a@b.co",
             "first.last+tag@sub.example.org",
             "jürgen@bücher.de",
+            "o'brien+x@a-b.c-d.example",
         ] {
             assert!(looks_like_email(ok), "{ok}");
         }
@@ -278,8 +326,78 @@ mod tests {
             "a..b@c.de",
             "\"a\"@b.co",
             "a@b.co;c@d.ef",
+            "a@b.co@d.ef",
+            "a@b..co",
+            "a@b.co.",
+            "a@b-.co",
+            ".a@b.co",
+            "a.@b.co",
+            "a@.b.co",
+            "a@b.-co",
+            "a@b.co-",
+            "a@b.c o",
         ] {
             assert!(!looks_like_email(bad), "{bad:?}");
+        }
+    }
+
+    /// The check as it was before it was made single-pass; the two must agree.
+    fn reference_looks_like_email(s: &str) -> bool {
+        let Some((local, domain)) = s.split_once('@') else {
+            return false;
+        };
+        if local.is_empty() || local.len() > 64 || domain.len() > 253 || domain.contains('@') {
+            return false;
+        }
+        let local_ok = local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+            && !local.starts_with('.')
+            && !local.ends_with('.')
+            && !local.contains("..");
+        let labels: Vec<&str> = domain.split('.').collect();
+        let domain_ok = labels.len() >= 2
+            && labels.iter().all(|l| {
+                !l.is_empty()
+                    && l.len() <= 63
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+                    && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+            });
+        local_ok && domain_ok
+    }
+
+    #[test]
+    fn email_syntax_agrees_with_the_reference_on_every_short_string() {
+        let alphabet = ['a', '.', '@', '-', 'é', ' ', '+', '\n'];
+        let mut words = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = words
+                .iter()
+                .filter(|w| w.chars().count() == words.last().map_or(0, |l| l.chars().count()))
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        let long = |n: usize| "x".repeat(n);
+        words.extend([
+            format!("{}@b.co", long(64)),
+            format!("{}@b.co", long(65)),
+            format!("a@{}.co", long(63)),
+            format!("a@{}.co", long(64)),
+            format!("a@{}.{}", "é".repeat(31), long(2)),
+            format!("a@{}.{}", "é".repeat(32), long(2)),
+            format!("a@{}", ["b"; 127].join(".")),
+            format!("a@{}", ["b"; 128].join(".")),
+        ]);
+        // Every ASCII character, and a few others, in each part.
+        let others = ['é', '٣', '中', '€', '\u{2028}', '\u{a0}'];
+        for c in (0u8..128).map(char::from).chain(others) {
+            words.push(format!("a{c}b@xy.zz"));
+            words.push(format!("ab@x{c}y.zz"));
+        }
+        for w in &words {
+            assert_eq!(looks_like_email(w), reference_looks_like_email(w), "{w:?}");
         }
     }
 
