@@ -185,6 +185,21 @@ pub fn build_to_disk(
     output_dir: &Path,
     manifest_path: &Path,
 ) -> Result<DiskBuild, BuildError> {
+    let write_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| BuildError::Write { path, source }
+    };
+    // Claiming the recycled tree (and reading what the last builds wrote)
+    // happens while the content loads; a build that fails gives it back.
+    let recycle = state::dir(root).join(RECYCLE_DIR);
+    let (prepared, staging) = std::thread::scope(|scope| {
+        let staging = scope.spawn(|| Staging::begin(output_dir, Some(&recycle)));
+        let prepared = prepare(root, options);
+        let staging = staging
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (prepared, staging)
+    });
     let Prepared {
         started,
         mut timings,
@@ -192,13 +207,8 @@ pub fn build_to_disk(
         theme,
         manifest,
         render_options,
-    } = prepare(root, options)?;
-    let write_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| BuildError::Write { path, source }
-    };
-    let recycle = state::dir(root).join(RECYCLE_DIR);
-    let staging = Staging::begin(output_dir, Some(&recycle)).map_err(write_error(output_dir))?;
+    } = prepared?;
+    let staging = staging.map_err(write_error(output_dir))?;
     // The manifest is written (and synced) to a temp file while the site
     // renders, and renamed into place only after the site is swapped in.
     let (rendered, staged_manifest) = std::thread::scope(|scope| {

@@ -151,8 +151,11 @@ fn the_example_site_builds() {
 fn a_render_error_midway_leaves_the_previous_site_byte_for_byte() {
     let site = site_with(None);
     let root = site.path();
-    assert!(switchboard(root, &["build"]).status.success());
+    for _ in 0..2 {
+        assert!(switchboard(root, &["build"]).status.success());
+    }
     let before = snapshot_tree(&root.join("public"));
+    assert!(root.join(".switchboard/recycle").is_dir());
     fs::create_dir_all(root.join("templates")).expect("templates folder");
     fs::write(
         root.join("templates/department.html"),
@@ -174,6 +177,10 @@ fn a_render_error_midway_leaves_the_previous_site_byte_for_byte() {
         .filter(|e| e.file_name().to_string_lossy().contains(".public."))
         .collect();
     assert!(leftovers.is_empty(), "no staging folders left behind");
+    assert!(
+        root.join(".switchboard/recycle").is_dir(),
+        "the failed build gave the recycled tree back"
+    );
 
     fs::remove_file(root.join("templates/department.html")).expect("fix the template");
     assert!(switchboard(root, &["build"]).status.success());

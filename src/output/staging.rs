@@ -1,7 +1,8 @@
 //! A new output tree, written file by file while the site renders (from
 //! several threads at once), then swapped in whole by [`Staging::commit`].
 //! Until then the live folder is untouched; dropping a [`Staging`] without
-//! committing removes what it wrote.
+//! committing (a failed build) gives a recycled tree back for the next
+//! build, or removes what it wrote.
 //!
 //! With a recycle folder (in the site's build-state folder, on the same file
 //! system), the tree the previous build replaced is reused as the staging
@@ -28,8 +29,8 @@ pub struct Staging {
     live: PathBuf,
     parent: PathBuf,
     name: String,
-    /// Removes the staging folder if the build never commits.
-    folder: tempfile::TempDir,
+    /// The staging folder, until the build commits.
+    folder: Claimed,
     recycle: Option<PathBuf>,
     /// Whether the staging folder started as the recycled tree.
     recycled: bool,
@@ -78,6 +79,10 @@ impl Staging {
         // Claim the recycled tree by renaming it over the (empty) staging
         // folder: atomic, so two builds never share one.
         let recycled = recycle.is_some_and(|r| fs::rename(r, folder.path()).is_ok());
+        let folder = Claimed {
+            folder: Some(folder),
+            give_back: recycle.filter(|_| recycled).map(Path::to_path_buf),
+        };
         let previous = recycle.map(|r| index::read(&index_path(r)));
         let known = match recycle {
             Some(r) if recycled => known_folders(folder.path(), &index::read(&tree_path(r))),
@@ -168,7 +173,7 @@ impl Staging {
         }
         let stamps = stamp(folder.path(), &folders);
         drop((files, folders));
-        let staged = folder.keep();
+        let staged = folder.keep()?;
         let old = parent.join(format!(".{name}.old-{}", std::process::id()));
         let had_old = live.exists();
         if had_old {
@@ -243,6 +248,38 @@ impl Staging {
         }
         self.lock().folders.insert(folder.to_path_buf());
         Ok(())
+    }
+}
+
+/// The staging folder of a build in progress. Dropped before the build
+/// commits, it is renamed back to the recycle folder if it came from there
+/// (so a failed build does not cost the next one its recycled tree: every
+/// file in it is still described truthfully by the index), else removed.
+struct Claimed {
+    folder: Option<tempfile::TempDir>,
+    give_back: Option<PathBuf>,
+}
+
+impl Claimed {
+    fn path(&self) -> &Path {
+        self.folder.as_ref().map_or(Path::new(""), |f| f.path())
+    }
+
+    /// The folder, no longer removed or given back on drop.
+    fn keep(mut self) -> io::Result<PathBuf> {
+        self.folder
+            .take()
+            .map(tempfile::TempDir::keep)
+            .ok_or_else(|| io::Error::other("the staging folder was already released"))
+    }
+}
+
+impl Drop for Claimed {
+    fn drop(&mut self) {
+        if let (Some(folder), Some(recycle)) = (&self.folder, &self.give_back) {
+            // If the rename fails, the TempDir removes the folder as usual.
+            let _ = fs::rename(folder.path(), recycle);
+        }
     }
 }
 

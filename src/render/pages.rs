@@ -22,6 +22,11 @@ use crate::model::Site;
 
 /// One unit of work for the rendering threads.
 enum Job {
+    /// The home page template, with short markers where the directory and
+    /// the JSON-LD go (they are megabytes for a large organisation: rather
+    /// than copying them into a tera value and through the template, the
+    /// pieces are spliced in as the page is written out).
+    Home,
     /// The home page's JSON-LD.
     JsonLd,
     /// Everything of one department: its directory entry (for the home
@@ -38,6 +43,8 @@ enum Job {
 enum Done {
     Card(usize, String),
     JsonLd(String),
+    /// The home page, with markers where the directory and JSON-LD go.
+    Home(String),
     Written,
 }
 
@@ -57,12 +64,12 @@ pub fn render_site(
 /// done. See the module docs of [`super`] for the layout; every HTML page
 /// gets `lang`, the CSP `<meta>` and the content hash.
 ///
-/// The home page template renders first, with short markers where the
-/// directory and the JSON-LD go; then everything else runs on the threads
-/// (per department: its directory entry, page and vCards); then the home
-/// page is written with the directory entries spliced in. So the home page
-/// of a thousand-department directory is not one long single-threaded
-/// render, and each department's template value lives only as long as its job.
+/// Everything runs on the threads: the home page template (with markers
+/// for the directory and the JSON-LD), the JSON-LD, and per department its
+/// directory entry, page and vCards; then the home page is written with the
+/// directory entries spliced in. So the home page of a thousand-department
+/// directory is not one long single-threaded render, and each department's
+/// template value lives only as long as its job.
 pub fn render_site_into(
     site: &Site,
     theme: &Theme,
@@ -82,25 +89,6 @@ pub fn render_site_into(
     base.insert("contact_path", CONTACT_PATH);
     base.insert("thanks_path", THANKS_PATH);
 
-    // The directory and the JSON-LD are megabytes for a large organisation:
-    // rather than copying them into a tera value and through the template,
-    // the template gets short markers, and the pieces are spliced in as the
-    // page is written out.
-    // Every department's template value exists only while the home page
-    // template renders; the jobs below make their own one at a time, so a
-    // large organisation's values (tens of MB) are never all alive beside
-    // the rendered directory.
-    let mut home = base.clone();
-    let all: Vec<Value> = departments.iter().map(Value::from_serializable).collect();
-    home.insert_value("departments", Value::from(all));
-    home.insert_value("directory_html", Value::safe_string(DIRECTORY_MARK));
-    home.insert_value("jsonld", Value::safe_string(JSONLD_MARK));
-    home.insert("title", &site.config.title);
-    home.insert("root", "./");
-    home.insert("path", "");
-    let home_html = theme.render("index.html", &home)?;
-    drop(home);
-
     let shared = Shared {
         site,
         theme,
@@ -109,7 +97,15 @@ pub fn render_site_into(
         departments: &departments,
     };
     let n = site.departments.len();
-    let mut jobs = vec![Job::JsonLd, Job::Contact, Job::Thanks, Job::NotFound];
+    // The two big single jobs first, one per thread, while few directory
+    // entries are held yet.
+    let mut jobs = vec![
+        Job::Home,
+        Job::JsonLd,
+        Job::Contact,
+        Job::Thanks,
+        Job::NotFound,
+    ];
     jobs.extend((0..n).map(Job::Department));
     jobs.extend((0..site.pages.len()).map(Job::Page));
 
@@ -119,10 +115,12 @@ pub fn render_site_into(
     }
     let mut cards = vec![String::new(); n];
     let mut jsonld = String::new();
+    let mut home_html = String::new();
     for done in parallel(jobs, |j| shared.run(j, &out)) {
         match done? {
             Done::Card(i, html) => cards[i] = html,
             Done::JsonLd(text) => jsonld = text,
+            Done::Home(html) => home_html = html,
             Done::Written => {}
         }
     }
@@ -220,6 +218,24 @@ impl Shared<'_> {
         };
         let mut ctx = self.base.clone();
         match job {
+            Job::Home => {
+                // Every department's template value exists only while this
+                // renders; the department jobs make their own one at a time,
+                // so a large organisation's values (tens of MB) are never all
+                // alive beside the rendered directory.
+                let all: Vec<Value> = self
+                    .departments
+                    .iter()
+                    .map(Value::from_serializable)
+                    .collect();
+                ctx.insert_value("departments", Value::from(all));
+                ctx.insert_value("directory_html", Value::safe_string(DIRECTORY_MARK));
+                ctx.insert_value("jsonld", Value::safe_string(JSONLD_MARK));
+                ctx.insert("title", &self.site.config.title);
+                ctx.insert("root", "./");
+                ctx.insert("path", "");
+                Ok(Done::Home(self.theme.render("index.html", &ctx)?))
+            }
             Job::JsonLd => Ok(Done::JsonLd(jsonld::organization_script(self.site))),
             Job::Department(i) => {
                 let d = &self.departments[i];
