@@ -111,7 +111,7 @@ pub fn render_site_into(
 
     let out = Output::new(sink);
     for (path, file) in &theme.static_files {
-        out.add(path.clone(), &[file], "a static file")?;
+        out.add(path.clone(), &[file], Origin::Named("a static file"))?;
     }
     let mut cards = vec![String::new(); n];
     let mut jsonld = String::new();
@@ -129,7 +129,7 @@ pub fn render_site_into(
         &home_html,
         &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &jsonld)],
     );
-    out.add("index.html".into(), &pieces, "the home page")?;
+    out.add("index.html".into(), &pieces, Origin::Named("the home page"))?;
     drop(pieces);
     drop(cards);
 
@@ -137,9 +137,17 @@ pub fn render_site_into(
     urls.extend(departments.iter().map(|d| d.path.clone()));
     urls.extend(site.pages.iter().map(|p| format!("{}/", p.slug)));
     let sitemap = sitemap::sitemap(&site.config.base_url, &urls);
-    out.add("sitemap.xml".into(), &[sitemap.as_bytes()], "the sitemap")?;
+    out.add(
+        "sitemap.xml".into(),
+        &[sitemap.as_bytes()],
+        Origin::Named("the sitemap"),
+    )?;
     let robots = sitemap::robots(&site.config.base_url);
-    out.add("robots.txt".into(), &[robots.as_bytes()], "robots.txt")?;
+    out.add(
+        "robots.txt".into(),
+        &[robots.as_bytes()],
+        Origin::Named("robots.txt"),
+    )?;
     Ok(())
 }
 
@@ -206,14 +214,14 @@ struct Shared<'a> {
     departments: &'a [DepartmentView],
 }
 
-impl Shared<'_> {
-    fn run(&self, job: Job, out: &Output) -> Result<Done, RenderError> {
+impl<'a> Shared<'a> {
+    fn run(&self, job: Job, out: &Output<'a>) -> Result<Done, RenderError> {
         let page = |path: String, template: &str, mut ctx: Context| {
             ctx.insert("root", &root_for(&path));
             ctx.insert("path", &path);
             let html = self.theme.render(template, &ctx)?;
             let origin = page_origin(self.site, &path);
-            out.add(format!("{path}index.html"), &[html.as_bytes()], &origin)?;
+            out.add(format!("{path}index.html"), &[html.as_bytes()], origin)?;
             Ok(Done::Written)
         };
         let mut ctx = self.base.clone();
@@ -243,8 +251,7 @@ impl Shared<'_> {
                 let model = &self.site.departments[i];
                 for c in &model.contacts {
                     let card = vcard::contact_vcard(self.site, model, c);
-                    let origin = format!("the vCard of contact `{}`", c.id);
-                    out.add(vcard_path(&c.id), &[card.as_bytes()], &origin)?;
+                    out.add(vcard_path(&c.id), &[card.as_bytes()], Origin::VCard(&c.id))?;
                 }
                 ctx.insert_value("department", value);
                 ctx.insert("heading_level", &2);
@@ -281,7 +288,11 @@ impl Shared<'_> {
                 ctx.insert("root", &base_path(&self.site.config.base_url));
                 ctx.insert("path", "404.html");
                 let html = self.theme.render("404.html", &ctx)?;
-                out.add("404.html".into(), &[html.as_bytes()], "the 404 page")?;
+                out.add(
+                    "404.html".into(),
+                    &[html.as_bytes()],
+                    Origin::Named("the 404 page"),
+                )?;
                 Ok(Done::Written)
             }
         }
@@ -309,14 +320,33 @@ fn base_path(base_url: &str) -> String {
     }
 }
 
-fn page_origin(site: &Site, path: &str) -> String {
+fn page_origin<'a>(site: &'a Site, path: &str) -> Origin<'a> {
     match site
         .pages
         .iter()
-        .find(|p| path == format!("{}/index.html", p.slug))
+        .find(|p| path.strip_prefix(p.slug.as_str()) == Some("/"))
     {
-        Some(p) => format!("the Markdown page `{}`", p.slug),
-        None => "a built-in page".to_string(),
+        Some(p) => Origin::Page(&p.slug),
+        None => Origin::Named("a built-in page"),
+    }
+}
+
+/// What produced an output file, for collision messages (borrowed, not a
+/// string per file: a large site has tens of thousands of files).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Origin<'a> {
+    Named(&'static str),
+    Page(&'a str),
+    VCard(&'a str),
+}
+
+impl std::fmt::Display for Origin<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Named(text) => f.write_str(text),
+            Origin::Page(slug) => write!(f, "the Markdown page `{slug}`"),
+            Origin::VCard(id) => write!(f, "the vCard of contact `{id}`"),
+        }
     }
 }
 
@@ -324,7 +354,7 @@ fn page_origin(site: &Site, path: &str) -> String {
 struct Output<'a> {
     sink: &'a dyn FileSink,
     /// Path → what produced it, for collision messages.
-    origins: Mutex<HashMap<String, String>>,
+    origins: Mutex<HashMap<String, Origin<'a>>>,
 }
 
 impl<'a> Output<'a> {
@@ -335,24 +365,20 @@ impl<'a> Output<'a> {
         }
     }
 
-    fn add(&self, path: String, pieces: &[&[u8]], origin: &str) -> Result<(), RenderError> {
+    fn add(&self, path: String, pieces: &[&[u8]], origin: Origin<'a>) -> Result<(), RenderError> {
         {
             let mut origins = self.origins.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(first) = origins.get(&path) {
+            if let Some(&first) = origins.get(&path) {
                 // Files arrive from several threads: name the two in a
                 // stable order, so the message is the same on every run.
-                let (first, second) = if first.as_str() <= origin {
-                    (first.clone(), origin.to_string())
-                } else {
-                    (origin.to_string(), first.clone())
-                };
+                let (first, second) = (first.min(origin), first.max(origin));
                 return Err(RenderError::Collision {
                     path,
-                    first,
-                    second,
+                    first: first.to_string(),
+                    second: second.to_string(),
                 });
             }
-            origins.insert(path.clone(), origin.to_string());
+            origins.insert(path.clone(), origin);
         }
         self.sink
             .put(&path, pieces)
