@@ -1,10 +1,21 @@
 //! Durable file writes: write a temp file in the same directory, fsync it,
 //! rename (or hard-link, to claim a name exactly once) into place, and fsync
 //! the directory so the new name survives a crash too.
+//!
+//! The directory fsync is the step many writers can share: one fsync of a
+//! directory makes every name created in it *before* that fsync started
+//! durable. [`GroupSync`] is that sharing (group commit, as in a database's
+//! write-ahead log): writers that create names while a directory sync is in
+//! progress wait for the next one, which one of them runs for all. A file's
+//! own data cannot be shared that way (an fsync covers one file), so every
+//! file is still fsynced by its writer; concurrent file fsyncs are batched
+//! by the file system's journal.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Atomically replaces `path` with `bytes`.
 pub fn write_replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -20,11 +31,60 @@ pub fn write_replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Atomically creates `path` with `bytes`; fails with `AlreadyExists` if it
 /// exists (the hard link is the atomic "first writer wins").
 pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    create_new(path, bytes)?;
+    sync_dir(path)
+}
+
+/// [`write_new`] without the directory fsync: the file is complete (its
+/// data is synced before the name appears, so the name never shows a
+/// partial file), but the *name* is durable only once the directory is
+/// synced, e.g. through a [`GroupSync`] of `path`'s directory.
+pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = write_temp(path, bytes)?;
     let res = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
-    res?;
-    sync_dir(path)
+    res
+}
+
+/// Atomically creates `path` holding a short text `value` (a reference and a
+/// time); `AlreadyExists` if it exists. On Unix it is a symbolic link whose
+/// target is the text: created in one step, complete whenever the name
+/// exists, and with no data of its own to fsync (a short link's text lives
+/// in its inode), so a sync of the directory alone makes it durable.
+/// Elsewhere it is a file written with [`create_new`]. Read it with
+/// [`read_value`].
+pub fn create_value(path: &Path, value: &str) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(value, path)
+    }
+    #[cfg(not(unix))]
+    {
+        create_new(path, value.as_bytes())
+    }
+}
+
+/// The text stored by [`create_value`] (or a plain file's content, as
+/// earlier versions wrote).
+pub fn read_value(path: &Path) -> io::Result<String> {
+    match fs::read_link(path) {
+        Ok(target) => Ok(target.to_string_lossy().into_owned()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(e),
+        // Not a link: a plain file.
+        Err(_) => fs::read_to_string(path),
+    }
+}
+
+/// Runs blocking file work (writes, fsyncs, a wait for a [`GroupSync`]) off
+/// the async workers: on tokio's blocking pool when there is a runtime, in
+/// place otherwise.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> io::Result<T> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle.spawn_blocking(work).await.map_err(io::Error::other),
+        Err(_) => Ok(work()),
+    }
 }
 
 /// Moves a file to another name in the same file system, durably.
@@ -34,7 +94,7 @@ pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     sync_dir(from)
 }
 
-fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<std::path::PathBuf> {
+fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("path has no parent directory"))?;
@@ -61,15 +121,130 @@ fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<std::path::PathBuf> {
 
 fn sync_dir(path: &Path) -> io::Result<()> {
     match path.parent() {
-        // Directories can be opened and fsynced on Unix; elsewhere this is a no-op.
-        Some(dir) if cfg!(unix) => File::open(dir)?.sync_all(),
-        _ => Ok(()),
+        Some(dir) => fsync_dir(dir),
+        None => Ok(()),
+    }
+}
+
+fn fsync_dir(dir: &Path) -> io::Result<()> {
+    // Directories can be opened and fsynced on Unix; elsewhere this is a no-op.
+    if cfg!(unix) {
+        File::open(dir)?.sync_all()
+    } else {
+        Ok(())
+    }
+}
+
+/// Group commit of directory fsyncs.
+///
+/// [`GroupSync::sync`] returns once an fsync of every directory in the set
+/// has *started after the call* and completed, so every name created in
+/// those directories before the call is durable. Callers arriving while a
+/// sync runs wait and share the next one; the first of them to find no sync
+/// running runs it (the leader), for everyone waiting. There is no thread of
+/// its own: alone (Lambda answers one request at a time) a caller is its own
+/// leader at once, which is exactly a plain fsync, with no added latency.
+///
+/// `sync` blocks; call it from a blocking context (`spawn_blocking`).
+#[derive(Debug)]
+pub struct GroupSync {
+    dirs: Vec<PathBuf>,
+    state: Mutex<SyncState>,
+    done: Condvar,
+    /// Syncs run so far (each syncs every directory once), for tests and logs.
+    runs: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct SyncState {
+    /// Number of the last sync started (syncs are numbered 1, 2, ...).
+    started: u64,
+    /// Number of the last sync finished; syncs finish in order (one runs at a time).
+    finished: u64,
+    running: bool,
+    /// Callers waiting for a sync to end.
+    waiting: usize,
+    /// The last sync that failed, and why. A caller whose sync (or a later
+    /// one) failed gets the error: after a failed fsync, a later successful
+    /// one does not prove the earlier writes reached the disk.
+    failed: Option<(u64, io::ErrorKind, String)>,
+}
+
+impl GroupSync {
+    /// A group commit over `dirs` (each fsynced once per sync, in order).
+    pub fn new(dirs: Vec<PathBuf>) -> Self {
+        Self {
+            dirs,
+            state: Mutex::new(SyncState::default()),
+            done: Condvar::new(),
+            runs: AtomicU64::new(0),
+        }
+    }
+
+    /// Makes every name created in the directories before this call durable.
+    pub fn sync(&self) -> io::Result<()> {
+        self.sync_with(|| Ok(()))
+    }
+
+    /// How many syncs have run.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
+    }
+
+    /// [`GroupSync::sync`], with `before` called by the leader after it
+    /// claimed the sync and before it fsyncs (tests hold a sync open with it).
+    fn sync_with(&self, before: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
+        let mut state = self.lock();
+        // A sync already running may have started before our write: we need
+        // the next one.
+        let need = state.started + 1;
+        let mut before = Some(before);
+        loop {
+            if state.finished >= need {
+                return match &state.failed {
+                    Some((n, kind, why)) if *n >= need => Err(io::Error::new(
+                        *kind,
+                        format!("directory sync failed: {why}"),
+                    )),
+                    _ => Ok(()),
+                };
+            }
+            if state.running {
+                state.waiting += 1;
+                state = self.done.wait(state).unwrap_or_else(|p| p.into_inner());
+                state.waiting -= 1;
+                continue;
+            }
+            // Lead: this sync starts now, after every waiter's write.
+            state.running = true;
+            state.started += 1;
+            let number = state.started;
+            drop(state);
+            let result = before.take().map_or(Ok(()), |f| f()).and_then(|()| {
+                self.runs.fetch_add(1, Ordering::Relaxed);
+                self.dirs.iter().try_for_each(|d| fsync_dir(d))
+            });
+            state = self.lock();
+            state.running = false;
+            state.finished = number;
+            if let Err(e) = result {
+                state.failed = Some((number, e.kind(), e.to_string()));
+            }
+            self.done.notify_all();
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SyncState> {
+        // The state stays consistent across a panic (plain counters).
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use std::sync::mpsc;
 
     #[test]
     fn replace_new_and_move() {
@@ -82,11 +257,73 @@ mod tests {
             write_new(&p, b"3").unwrap_err().kind(),
             io::ErrorKind::AlreadyExists
         );
+        assert_eq!(
+            create_new(&p, b"4").unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
         assert_eq!(fs::read(&p).unwrap(), b"2");
         let q = d.path().join("b.json");
         move_file(&p, &q).unwrap();
         assert!(!p.exists() && q.exists());
         // No temp files left behind.
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_lone_caller_syncs_at_once() {
+        let d = tempfile::tempdir().unwrap();
+        let g = GroupSync::new(vec![d.path().to_path_buf()]);
+        g.sync().unwrap();
+        g.sync().unwrap();
+        // One sync per call: nothing is waited for or skipped.
+        assert_eq!(g.runs(), 2);
+    }
+
+    #[test]
+    fn callers_during_a_sync_share_the_next_one() {
+        let d = tempfile::tempdir().unwrap();
+        let g = Arc::new(GroupSync::new(vec![d.path().to_path_buf()]));
+        // The first caller leads a sync and is held inside it...
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let leader = {
+            let g = Arc::clone(&g);
+            std::thread::spawn(move || {
+                g.sync_with(|| {
+                    entered_tx.send(()).unwrap();
+                    release_rx.recv().unwrap();
+                    Ok(())
+                })
+            })
+        };
+        entered_rx.recv().unwrap();
+        // ...while eight more arrive: the running sync may have started
+        // before their writes, so none of them may return on it.
+        let waiters: Vec<_> = (0..8)
+            .map(|_| {
+                let g = Arc::clone(&g);
+                std::thread::spawn(move || g.sync())
+            })
+            .collect();
+        while g.lock().waiting < 8 {
+            std::thread::yield_now();
+        }
+        assert_eq!(g.lock().finished, 0, "nobody returns before a sync ends");
+        release_tx.send(()).unwrap();
+        leader.join().unwrap().unwrap();
+        for w in waiters {
+            w.join().unwrap().unwrap();
+        }
+        // The held sync, then exactly one more for all eight.
+        assert_eq!(g.runs(), 2);
+    }
+
+    #[test]
+    fn a_failed_sync_fails_its_callers() {
+        let d = tempfile::tempdir().unwrap();
+        let g = GroupSync::new(vec![d.path().join("gone")]);
+        assert!(g.sync().is_err());
+        fs::create_dir(d.path().join("gone")).unwrap();
+        g.sync().unwrap();
     }
 }
