@@ -29,16 +29,10 @@ pub fn write_replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Atomically creates `path` with `bytes`; fails with `AlreadyExists` if it
-/// exists (the hard link is the atomic "first writer wins").
-pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    create_new(path, bytes)?;
-    sync_dir(path)
-}
-
-/// [`write_new`] without the directory fsync: the file is complete (its
-/// data is synced before the name appears, so the name never shows a
-/// partial file), but the *name* is durable only once the directory is
-/// synced, e.g. through a [`GroupSync`] of `path`'s directory.
+/// exists (the hard link is the atomic "first writer wins"). The file is
+/// complete whenever the name exists (its data is fsynced before the name
+/// appears), but the *name* is durable only once the directory is synced:
+/// through a [`GroupSync`] of `path`'s directory, shared with other writers.
 pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = write_temp(path, bytes)?;
     let res = fs::hard_link(&tmp, path);
@@ -153,6 +147,19 @@ pub struct GroupSync {
     done: Condvar,
     /// Syncs run so far (each syncs every directory once), for tests and logs.
     runs: AtomicU64,
+    /// Called by the leader before it fsyncs: tests hold a sync open, or fail it.
+    #[cfg(test)]
+    hook: Option<TestHook>,
+}
+
+#[cfg(test)]
+pub(crate) struct TestHook(pub Box<dyn Fn() -> io::Result<()> + Send + Sync>);
+
+#[cfg(test)]
+impl std::fmt::Debug for TestHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TestHook")
+    }
 }
 
 #[derive(Debug, Default)]
@@ -178,12 +185,17 @@ impl GroupSync {
             state: Mutex::new(SyncState::default()),
             done: Condvar::new(),
             runs: AtomicU64::new(0),
+            #[cfg(test)]
+            hook: None,
         }
     }
 
-    /// Makes every name created in the directories before this call durable.
-    pub fn sync(&self) -> io::Result<()> {
-        self.sync_with(|| Ok(()))
+    #[cfg(test)]
+    pub(crate) fn with_hook(dirs: Vec<PathBuf>, hook: TestHook) -> Self {
+        Self {
+            hook: Some(hook),
+            ..Self::new(dirs)
+        }
     }
 
     /// How many syncs have run.
@@ -191,14 +203,12 @@ impl GroupSync {
         self.runs.load(Ordering::Relaxed)
     }
 
-    /// [`GroupSync::sync`], with `before` called by the leader after it
-    /// claimed the sync and before it fsyncs (tests hold a sync open with it).
-    fn sync_with(&self, before: impl FnOnce() -> io::Result<()>) -> io::Result<()> {
+    /// Makes every name created in the directories before this call durable.
+    pub fn sync(&self) -> io::Result<()> {
         let mut state = self.lock();
         // A sync already running may have started before our write: we need
         // the next one.
         let need = state.started + 1;
-        let mut before = Some(before);
         loop {
             if state.finished >= need {
                 return match &state.failed {
@@ -220,7 +230,7 @@ impl GroupSync {
             state.started += 1;
             let number = state.started;
             drop(state);
-            let result = before.take().map_or(Ok(()), |f| f()).and_then(|()| {
+            let result = self.before_sync().and_then(|()| {
                 self.runs.fetch_add(1, Ordering::Relaxed);
                 self.dirs.iter().try_for_each(|d| fsync_dir(d))
             });
@@ -234,6 +244,16 @@ impl GroupSync {
         }
     }
 
+    #[cfg(test)]
+    fn before_sync(&self) -> io::Result<()> {
+        self.hook.as_ref().map_or(Ok(()), |h| (h.0)())
+    }
+
+    #[cfg(not(test))]
+    fn before_sync(&self) -> io::Result<()> {
+        Ok(())
+    }
+
     fn lock(&self) -> MutexGuard<'_, SyncState> {
         // The state stays consistent across a panic (plain counters).
         self.state.lock().unwrap_or_else(|p| p.into_inner())
@@ -241,7 +261,7 @@ impl GroupSync {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::sync::Arc;
     use std::sync::mpsc;
@@ -253,10 +273,6 @@ mod tests {
         write_replace(&p, b"1").unwrap();
         write_replace(&p, b"2").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"2");
-        assert_eq!(
-            write_new(&p, b"3").unwrap_err().kind(),
-            io::ErrorKind::AlreadyExists
-        );
         assert_eq!(
             create_new(&p, b"4").unwrap_err().kind(),
             io::ErrorKind::AlreadyExists
@@ -279,24 +295,43 @@ mod tests {
         assert_eq!(g.runs(), 2);
     }
 
+    /// A group sync whose first run is held open until `release` sends;
+    /// `entered` receives once the leader is inside it.
+    pub(crate) fn held(
+        dirs: Vec<PathBuf>,
+    ) -> (GroupSync, mpsc::Receiver<()>, mpsc::SyncSender<()>) {
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::sync_channel::<()>(1);
+        let first = std::sync::atomic::AtomicBool::new(true);
+        let release_rx = Mutex::new(release_rx);
+        let hook = TestHook(Box::new(move || {
+            if first.swap(false, Ordering::SeqCst) {
+                let _ = entered_tx.send(());
+                let _ = release_rx.lock().unwrap().recv();
+            }
+            Ok(())
+        }));
+        (GroupSync::with_hook(dirs, hook), entered_rx, release_tx)
+    }
+
+    /// Waits until `n` callers are parked waiting for a sync.
+    pub(crate) fn wait_for_waiters(g: &GroupSync, n: usize) {
+        while g.lock().waiting < n {
+            std::thread::yield_now();
+        }
+    }
+
     #[test]
     fn callers_during_a_sync_share_the_next_one() {
         let d = tempfile::tempdir().unwrap();
-        let g = Arc::new(GroupSync::new(vec![d.path().to_path_buf()]));
+        let (g, entered, release) = held(vec![d.path().to_path_buf()]);
+        let g = Arc::new(g);
         // The first caller leads a sync and is held inside it...
-        let (entered_tx, entered_rx) = mpsc::channel();
-        let (release_tx, release_rx) = mpsc::channel::<()>();
         let leader = {
             let g = Arc::clone(&g);
-            std::thread::spawn(move || {
-                g.sync_with(|| {
-                    entered_tx.send(()).unwrap();
-                    release_rx.recv().unwrap();
-                    Ok(())
-                })
-            })
+            std::thread::spawn(move || g.sync())
         };
-        entered_rx.recv().unwrap();
+        entered.recv().unwrap();
         // ...while eight more arrive: the running sync may have started
         // before their writes, so none of them may return on it.
         let waiters: Vec<_> = (0..8)
@@ -305,11 +340,9 @@ mod tests {
                 std::thread::spawn(move || g.sync())
             })
             .collect();
-        while g.lock().waiting < 8 {
-            std::thread::yield_now();
-        }
+        wait_for_waiters(&g, 8);
         assert_eq!(g.lock().finished, 0, "nobody returns before a sync ends");
-        release_tx.send(()).unwrap();
+        release.send(()).unwrap();
         leader.join().unwrap().unwrap();
         for w in waiters {
             w.join().unwrap().unwrap();
@@ -325,5 +358,28 @@ mod tests {
         assert!(g.sync().is_err());
         fs::create_dir(d.path().join("gone")).unwrap();
         g.sync().unwrap();
+    }
+
+    #[test]
+    fn values_are_claimed_once_and_read_back() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("k");
+        create_value(&p, "AAAA-BBBB 2026-03-02T09:00:00+00:00").unwrap();
+        assert_eq!(
+            create_value(&p, "CCCC-DDDD x").unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert_eq!(
+            read_value(&p).unwrap(),
+            "AAAA-BBBB 2026-03-02T09:00:00+00:00"
+        );
+        // A plain file (as earlier versions wrote keys) reads the same way.
+        let old = d.path().join("old");
+        fs::write(&old, "AAAA-BBBB\n2026-03-02T09:00:00+00:00\n").unwrap();
+        assert!(read_value(&old).unwrap().starts_with("AAAA-BBBB\n"));
+        assert_eq!(
+            read_value(&d.path().join("none")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
     }
 }
