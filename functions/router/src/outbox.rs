@@ -6,7 +6,8 @@
 //! - `sent/REF.json`    — delivered (kept so a retried POST finds its reference)
 //! - `failed/REF.json`  — given up on (permanent error or too many attempts);
 //!   kept for the operator, never deleted by the router
-//! - `keys/ID`          — idempotency key (hashed) → reference
+//! - `keys/ID`          — idempotency key (hashed) → reference: a symbolic link
+//!   whose text is `REFERENCE TIMESTAMP` (plain files from earlier versions are read too)
 //!
 //! # What is promised, and which fsyncs it takes
 //!
@@ -22,15 +23,15 @@
 //!   in the inode, so it is complete whenever the name exists), claimed
 //!   atomically (`symlink` fails if the name exists), and made durable by the
 //!   same group sync as the record (`keys/` is synced with `pending/`).
-//! - **Delivery is at least once, never at most once.** A mail backend's
-//!   success is durable before the record says so (the mail directory
-//!   fsyncs each `.eml` and its directory; an SMTP relay's 250 reply is its
-//!   promise). The move to `sent/` is *not* fsynced: if a crash undoes it,
-//!   the record is still in `pending/` and is delivered again. Progress
-//!   between the notification and the acknowledgement is not saved either
-//!   on success (one record write less per submission): a crash between the
-//!   two sends the notification again. A failed attempt does save it,
-//!   durably, so retries never repeat a mail that went out.
+//! - **Delivery is at least once: never lost, repeated after some crashes.**
+//!   A mail backend's success is durable before the record says so (the
+//!   mail directory fsyncs each `.eml` and its directory; an SMTP relay's
+//!   250 reply is its promise). The move to `sent/` is *not* fsynced: if a
+//!   crash undoes it, the record is still in `pending/` and is delivered
+//!   again. Progress between the notification and the acknowledgement is
+//!   not saved either on success (one record write less per submission): a
+//!   crash between the two sends the notification again. A failed attempt
+//!   does save it, durably, so retries never repeat a mail that went out.
 //! - **Failure states are durable.** Updates after a failed attempt and
 //!   moves to `failed/` are fsynced (file and directory) before returning.
 
