@@ -2,7 +2,9 @@
 # Load benchmark for /api/contact on `switchboard serve` with the durable
 # outbox: wrk (Debian's package) posts the site's own form from 32
 # connections for 20 s, each request with a fresh idempotency key; then the
-# accepted submissions on disk are counted. Loopback only, bounded in time.
+# accepted submissions on disk are counted, and the CPU time the serve
+# process used during the run is printed with the load average (the machine
+# may be shared: CPU time is the steadier figure). Loopback only, bounded in time.
 #
 #   bash scripts/bench-contact.sh [SECONDS] [CONNECTIONS]
 set -euo pipefail
@@ -45,8 +47,15 @@ function request()
 end
 LUA
 
+# utime + stime of the serve process, in clock ticks (Linux /proc).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$serve_pid/stat" 2>/dev/null || echo 0; }
+before=$(cpu_ticks)
 wrk -t2 -c"$connections" -d"${seconds}s" -s "$work/post.lua" --latency "$origin/api/contact"
+after=$(cpu_ticks)
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
 sleep 2
 sent=$(find "$work/.switchboard/outbox/sent" -type f | wc -l)
 stuck=$(find "$work/.switchboard/outbox/pending" "$work/.switchboard/outbox/failed" -type f 2>/dev/null | wc -l)
 echo "accepted and delivered on disk: $sent ($(awk -v n="$sent" -v s="$seconds" 'BEGIN { printf "%.0f", n / s }')/s); pending or failed: $stuck"
+echo "serve CPU during the run: $(awk -v a="$before" -v b="$after" -v t="$(getconf CLK_TCK)" -v s="$seconds" -v n="$sent" \
+  'BEGIN { c = (b - a) / t; printf "%.1f s (%.0f%% of one core, %.2f ms per delivered submission)", c, 100 * c / s, n ? 1000 * c / n : 0 }'); load average $load"

@@ -45,6 +45,9 @@ const RETRY_EVERY: Duration = Duration::from_secs(30);
 const GRACE: Duration = Duration::from_secs(3);
 
 pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    // Two async workers are enough: the contact form's file work (outbox
+    // records, `.eml` files, their fsyncs and group syncs) runs on tokio's
+    // blocking pool, so a slow disk never stalls the workers.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,8 +1,12 @@
 //! Median time per submission through `Router::handle` with the local mail
-//! directory backend: parse, screen, validate, route, compose two emails,
-//! write the outbox record durably (fsync), write two `.eml` files (fsync),
-//! move the record to `sent/`. Run: `cargo bench -p switchboard-router --bench handler`
-//! (`-- N` for another iteration count). Not a test: it asserts nothing about time.
+//! directory backend, one request at a time (as on Lambda, where the group
+//! commit has nobody to share a sync with): parse, screen, validate, route,
+//! compose two emails, keep the outbox record (file fsync, one sync of
+//! `pending/` and `keys/`), write two `.eml` files (file fsync and a sync of
+//! the directory each), move the record to `sent/` (no fsync). Run:
+//! `cargo bench -p switchboard-router --bench handler` (`-- N` for another
+//! iteration count). Not a test: it asserts nothing about time. The outbox
+//! under concurrent load is measured by `scripts/bench-contact.sh`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,10 +1,21 @@
 //! Durable file writes: write a temp file in the same directory, fsync it,
 //! rename (or hard-link, to claim a name exactly once) into place, and fsync
 //! the directory so the new name survives a crash too.
+//!
+//! The directory fsync is the step many writers can share: one fsync of a
+//! directory makes every name created in it *before* that fsync started
+//! durable. [`GroupSync`] is that sharing (group commit, as in a database's
+//! write-ahead log): writers that create names while a directory sync is in
+//! progress wait for the next one, which one of them runs for all. A file's
+//! own data cannot be shared that way (an fsync covers one file), so every
+//! file is still fsynced by its writer; concurrent file fsyncs are batched
+//! by the file system's journal.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Atomically replaces `path` with `bytes`.
 pub fn write_replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -18,13 +29,56 @@ pub fn write_replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Atomically creates `path` with `bytes`; fails with `AlreadyExists` if it
-/// exists (the hard link is the atomic "first writer wins").
-pub fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// exists (the hard link is the atomic "first writer wins"). The file is
+/// complete whenever the name exists (its data is fsynced before the name
+/// appears), but the *name* is durable only once the directory is synced:
+/// through a [`GroupSync`] of `path`'s directory, shared with other writers.
+pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = write_temp(path, bytes)?;
     let res = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
-    res?;
-    sync_dir(path)
+    res
+}
+
+/// Atomically creates `path` holding a short text `value` (a reference and a
+/// time); `AlreadyExists` if it exists. On Unix it is a symbolic link whose
+/// target is the text: created in one step, complete whenever the name
+/// exists, and with no data of its own to fsync (a short link's text lives
+/// in its inode), so a sync of the directory alone makes it durable.
+/// Elsewhere it is a file written with [`create_new`]. Read it with
+/// [`read_value`].
+pub fn create_value(path: &Path, value: &str) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(value, path)
+    }
+    #[cfg(not(unix))]
+    {
+        create_new(path, value.as_bytes())
+    }
+}
+
+/// The text stored by [`create_value`] (or a plain file's content, as
+/// earlier versions wrote).
+pub fn read_value(path: &Path) -> io::Result<String> {
+    match fs::read_link(path) {
+        Ok(target) => Ok(target.to_string_lossy().into_owned()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Err(e),
+        // Not a link: a plain file.
+        Err(_) => fs::read_to_string(path),
+    }
+}
+
+/// Runs blocking file work (writes, fsyncs, a wait for a [`GroupSync`]) off
+/// the async workers: on tokio's blocking pool when there is a runtime, in
+/// place otherwise.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> io::Result<T> {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => handle.spawn_blocking(work).await.map_err(io::Error::other),
+        Err(_) => Ok(work()),
+    }
 }
 
 /// Moves a file to another name in the same file system, durably.
@@ -34,7 +88,7 @@ pub fn move_file(from: &Path, to: &Path) -> io::Result<()> {
     sync_dir(from)
 }
 
-fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<std::path::PathBuf> {
+fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("path has no parent directory"))?;
@@ -61,15 +115,156 @@ fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<std::path::PathBuf> {
 
 fn sync_dir(path: &Path) -> io::Result<()> {
     match path.parent() {
-        // Directories can be opened and fsynced on Unix; elsewhere this is a no-op.
-        Some(dir) if cfg!(unix) => File::open(dir)?.sync_all(),
-        _ => Ok(()),
+        Some(dir) => fsync_dir(dir),
+        None => Ok(()),
+    }
+}
+
+fn fsync_dir(dir: &Path) -> io::Result<()> {
+    // Directories can be opened and fsynced on Unix; elsewhere this is a no-op.
+    if cfg!(unix) {
+        File::open(dir)?.sync_all()
+    } else {
+        Ok(())
+    }
+}
+
+/// Group commit of directory fsyncs.
+///
+/// [`GroupSync::sync`] returns once an fsync of every directory in the set
+/// has *started after the call* and completed, so every name created in
+/// those directories before the call is durable. Callers arriving while a
+/// sync runs wait and share the next one; the first of them to find no sync
+/// running runs it (the leader), for everyone waiting. There is no thread of
+/// its own: alone (Lambda answers one request at a time) a caller is its own
+/// leader at once, which is exactly a plain fsync, with no added latency.
+///
+/// `sync` blocks; call it from a blocking context (`spawn_blocking`).
+#[derive(Debug)]
+pub struct GroupSync {
+    dirs: Vec<PathBuf>,
+    state: Mutex<SyncState>,
+    done: Condvar,
+    /// Syncs run so far (each syncs every directory once), for tests and logs.
+    runs: AtomicU64,
+    /// Called by the leader before it fsyncs: tests hold a sync open, or fail it.
+    #[cfg(test)]
+    hook: Option<TestHook>,
+}
+
+#[cfg(test)]
+pub(crate) struct TestHook(pub Box<dyn Fn() -> io::Result<()> + Send + Sync>);
+
+#[cfg(test)]
+impl std::fmt::Debug for TestHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TestHook")
+    }
+}
+
+#[derive(Debug, Default)]
+struct SyncState {
+    /// Number of the last sync started (syncs are numbered 1, 2, ...).
+    started: u64,
+    /// Number of the last sync finished; syncs finish in order (one runs at a time).
+    finished: u64,
+    running: bool,
+    /// Callers waiting for a sync to end.
+    waiting: usize,
+    /// The last sync that failed, and why. A caller whose sync (or a later
+    /// one) failed gets the error: after a failed fsync, a later successful
+    /// one does not prove the earlier writes reached the disk.
+    failed: Option<(u64, io::ErrorKind, String)>,
+}
+
+impl GroupSync {
+    /// A group commit over `dirs` (each fsynced once per sync, in order).
+    pub fn new(dirs: Vec<PathBuf>) -> Self {
+        Self {
+            dirs,
+            state: Mutex::new(SyncState::default()),
+            done: Condvar::new(),
+            runs: AtomicU64::new(0),
+            #[cfg(test)]
+            hook: None,
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn with_hook(dirs: Vec<PathBuf>, hook: TestHook) -> Self {
+        Self {
+            hook: Some(hook),
+            ..Self::new(dirs)
+        }
+    }
+
+    /// How many syncs have run.
+    pub fn runs(&self) -> u64 {
+        self.runs.load(Ordering::Relaxed)
+    }
+
+    /// Makes every name created in the directories before this call durable.
+    pub fn sync(&self) -> io::Result<()> {
+        let mut state = self.lock();
+        // A sync already running may have started before our write: we need
+        // the next one.
+        let need = state.started + 1;
+        loop {
+            if state.finished >= need {
+                return match &state.failed {
+                    Some((n, kind, why)) if *n >= need => Err(io::Error::new(
+                        *kind,
+                        format!("directory sync failed: {why}"),
+                    )),
+                    _ => Ok(()),
+                };
+            }
+            if state.running {
+                state.waiting += 1;
+                state = self.done.wait(state).unwrap_or_else(|p| p.into_inner());
+                state.waiting -= 1;
+                continue;
+            }
+            // Lead: this sync starts now, after every waiter's write.
+            state.running = true;
+            state.started += 1;
+            let number = state.started;
+            drop(state);
+            let result = self.before_sync().and_then(|()| {
+                self.runs.fetch_add(1, Ordering::Relaxed);
+                self.dirs.iter().try_for_each(|d| fsync_dir(d))
+            });
+            state = self.lock();
+            state.running = false;
+            state.finished = number;
+            if let Err(e) = result {
+                state.failed = Some((number, e.kind(), e.to_string()));
+            }
+            self.done.notify_all();
+        }
+    }
+
+    #[cfg(test)]
+    fn before_sync(&self) -> io::Result<()> {
+        self.hook.as_ref().map_or(Ok(()), |h| (h.0)())
+    }
+
+    #[cfg(not(test))]
+    fn before_sync(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SyncState> {
+        // The state stays consistent across a panic (plain counters).
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use std::sync::Arc;
+    use std::sync::mpsc;
 
     #[test]
     fn replace_new_and_move() {
@@ -79,7 +274,7 @@ mod tests {
         write_replace(&p, b"2").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"2");
         assert_eq!(
-            write_new(&p, b"3").unwrap_err().kind(),
+            create_new(&p, b"4").unwrap_err().kind(),
             io::ErrorKind::AlreadyExists
         );
         assert_eq!(fs::read(&p).unwrap(), b"2");
@@ -88,5 +283,103 @@ mod tests {
         assert!(!p.exists() && q.exists());
         // No temp files left behind.
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_lone_caller_syncs_at_once() {
+        let d = tempfile::tempdir().unwrap();
+        let g = GroupSync::new(vec![d.path().to_path_buf()]);
+        g.sync().unwrap();
+        g.sync().unwrap();
+        // One sync per call: nothing is waited for or skipped.
+        assert_eq!(g.runs(), 2);
+    }
+
+    /// A group sync whose first run is held open until `release` sends;
+    /// `entered` receives once the leader is inside it.
+    pub(crate) fn held(
+        dirs: Vec<PathBuf>,
+    ) -> (GroupSync, mpsc::Receiver<()>, mpsc::SyncSender<()>) {
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::sync_channel::<()>(1);
+        let first = std::sync::atomic::AtomicBool::new(true);
+        let release_rx = Mutex::new(release_rx);
+        let hook = TestHook(Box::new(move || {
+            if first.swap(false, Ordering::SeqCst) {
+                let _ = entered_tx.send(());
+                let _ = release_rx.lock().unwrap().recv();
+            }
+            Ok(())
+        }));
+        (GroupSync::with_hook(dirs, hook), entered_rx, release_tx)
+    }
+
+    /// Waits until `n` callers are parked waiting for a sync.
+    pub(crate) fn wait_for_waiters(g: &GroupSync, n: usize) {
+        while g.lock().waiting < n {
+            std::thread::yield_now();
+        }
+    }
+
+    #[test]
+    fn callers_during_a_sync_share_the_next_one() {
+        let d = tempfile::tempdir().unwrap();
+        let (g, entered, release) = held(vec![d.path().to_path_buf()]);
+        let g = Arc::new(g);
+        // The first caller leads a sync and is held inside it...
+        let leader = {
+            let g = Arc::clone(&g);
+            std::thread::spawn(move || g.sync())
+        };
+        entered.recv().unwrap();
+        // ...while eight more arrive: the running sync may have started
+        // before their writes, so none of them may return on it.
+        let waiters: Vec<_> = (0..8)
+            .map(|_| {
+                let g = Arc::clone(&g);
+                std::thread::spawn(move || g.sync())
+            })
+            .collect();
+        wait_for_waiters(&g, 8);
+        assert_eq!(g.lock().finished, 0, "nobody returns before a sync ends");
+        release.send(()).unwrap();
+        leader.join().unwrap().unwrap();
+        for w in waiters {
+            w.join().unwrap().unwrap();
+        }
+        // The held sync, then exactly one more for all eight.
+        assert_eq!(g.runs(), 2);
+    }
+
+    #[test]
+    fn a_failed_sync_fails_its_callers() {
+        let d = tempfile::tempdir().unwrap();
+        let g = GroupSync::new(vec![d.path().join("gone")]);
+        assert!(g.sync().is_err());
+        fs::create_dir(d.path().join("gone")).unwrap();
+        g.sync().unwrap();
+    }
+
+    #[test]
+    fn values_are_claimed_once_and_read_back() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("k");
+        create_value(&p, "AAAA-BBBB 2026-03-02T09:00:00+00:00").unwrap();
+        assert_eq!(
+            create_value(&p, "CCCC-DDDD x").unwrap_err().kind(),
+            io::ErrorKind::AlreadyExists
+        );
+        assert_eq!(
+            read_value(&p).unwrap(),
+            "AAAA-BBBB 2026-03-02T09:00:00+00:00"
+        );
+        // A plain file (as earlier versions wrote keys) reads the same way.
+        let old = d.path().join("old");
+        fs::write(&old, "AAAA-BBBB\n2026-03-02T09:00:00+00:00\n").unwrap();
+        assert!(read_value(&old).unwrap().starts_with("AAAA-BBBB\n"));
+        assert_eq!(
+            read_value(&d.path().join("none")).unwrap_err().kind(),
+            io::ErrorKind::NotFound
+        );
     }
 }

@@ -187,7 +187,11 @@ impl Router {
     pub async fn retry_pending(&self) -> RetryReport {
         let now = self.clock.now();
         let mut report = RetryReport::default();
-        let due = match self.outbox.due(now) {
+        let outbox = self.outbox.clone();
+        let due = match crate::durable::blocking(move || outbox.due(now))
+            .await
+            .and_then(|d| d)
+        {
             Ok(d) => d,
             Err(e) => {
                 log(&format!("event=retry-scan-failed error={e:?}"));

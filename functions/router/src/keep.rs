@@ -10,8 +10,9 @@ use chrono::{DateTime, Utc};
 
 use crate::compose::{self, Context};
 use crate::config::OutboxMode;
+use crate::durable;
 use crate::handler::{Router, log};
-use crate::outbox::{self, Attempt, Outbox, Record, State};
+use crate::outbox::{self, Attempt, Kept, Outbox, Record, State};
 use crate::route;
 use crate::validate;
 
@@ -44,11 +45,26 @@ impl Router {
         key_id: &str,
         now: DateTime<Utc>,
     ) -> std::io::Result<Option<Outcome>> {
-        let Some(reference) = self.outbox.lookup_key(key_id, now)? else {
+        let outbox = self.outbox.clone();
+        let key_id = key_id.to_string();
+        let found = durable::blocking(move || -> std::io::Result<_> {
+            let Some(reference) = outbox.lookup_key(&key_id, now)? else {
+                return Ok(None);
+            };
+            let loaded = outbox.load(&reference)?;
+            if let Some((_, State::Pending)) = &loaded {
+                // It may be another request's record whose group sync is
+                // still running: make it durable before giving out its reference.
+                outbox.sync()?;
+            }
+            Ok(Some((reference, loaded)))
+        })
+        .await??;
+        let Some((reference, loaded)) = found else {
             return Ok(None);
         };
         log(&format!("event=idempotent-replay ref={reference}"));
-        match self.outbox.load(&reference)? {
+        match loaded {
             None => Ok(None),
             Some((_, State::Sent)) => Ok(Some(Outcome::Accepted(reference))),
             Some((_, State::Failed)) => Ok(Some(Outcome::Failed)),
@@ -85,31 +101,32 @@ impl Router {
             let mut record = Record::new(reference, key_id.clone(), now, mails);
             // Keep a retry pass off this record while this request delivers it.
             record.next_attempt_at = now + outbox::backoff(1);
-            match self.outbox.store_new(&record) {
-                Ok(()) => break record,
+            // Written, synced (shared with concurrent requests) and its key
+            // claimed off the async workers; nothing is answered before.
+            let outbox = self.outbox.clone();
+            let (record, kept) = durable::blocking(move || {
+                let kept = outbox.keep(&record, now);
+                (record, kept)
+            })
+            .await
+            .map_err(|e| KeepError::Other(e.to_string()))?;
+            match kept {
+                Ok(Kept::Stored) => break record,
+                Ok(Kept::Duplicate(other)) => {
+                    // A concurrent request with the same key won: answer as it does.
+                    log(&format!("event=idempotent-race ref={other}"));
+                    let k = key_id.as_deref().unwrap_or_default();
+                    return match self.existing(k, now).await {
+                        Ok(Some(o)) => Ok(o),
+                        _ => Ok(Outcome::Failed),
+                    };
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts_left > 0 => {
                     attempts_left -= 1
                 }
                 Err(e) => return Err(KeepError::Other(e.to_string())),
             }
         };
-        if let Some(k) = &key_id {
-            match self.outbox.claim_key(k, &record.reference, now) {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) => {
-                    // A concurrent request with the same key won: drop ours, answer as it does.
-                    let _ = self.outbox.discard(&Record {
-                        key_id: None,
-                        ..record
-                    });
-                    return match self.existing(k, now).await {
-                        Ok(Some(o)) => Ok(o),
-                        _ => Ok(Outcome::Failed),
-                    };
-                }
-                Err(e) => log(&format!("event=key-claim-failed error={e:?}")),
-            }
-        }
         log(&format!(
             "event=kept ref={} topic={} department={} contact={}",
             record.reference,
@@ -142,7 +159,9 @@ impl Router {
             }
             (Attempt::Failed { permanent: false }, OutboxMode::Ephemeral) => {
                 // Nothing lasting holds it: forget it, so a retry starts afresh.
-                if let Err(e) = self.outbox.discard(&keep) {
+                let outbox = self.outbox.clone();
+                let discarded = durable::blocking(move || outbox.discard(&keep)).await;
+                if let Err(e) = discarded.and_then(|r| r) {
                     log(&format!("event=discard-failed ref={reference} error={e:?}"));
                 }
                 Outcome::Failed

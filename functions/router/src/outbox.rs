@@ -6,10 +6,38 @@
 //! - `sent/REF.json`    — delivered (kept so a retried POST finds its reference)
 //! - `failed/REF.json`  — given up on (permanent error or too many attempts);
 //!   kept for the operator, never deleted by the router
-//! - `keys/ID`          — idempotency key (hashed) → reference
+//! - `keys/ID`          — idempotency key (hashed) → reference: a symbolic link
+//!   whose text is `REFERENCE TIMESTAMP` (plain files from earlier versions are read too)
+//!
+//! # What is promised, and which fsyncs it takes
+//!
+//! - **Kept before answered.** [`Outbox::keep`] returns only once the
+//!   record's data is fsynced *and* its name in `pending/` is durable (a
+//!   directory fsync that started after the name was created). Nothing is
+//!   promised to the visitor before that: a crash loses no message that was
+//!   acknowledged. Records written in the same moment share the directory
+//!   fsync ([`GroupSync`]: group commit); each record's data is still
+//!   fsynced on its own.
+//! - **The idempotency key needs no fsync of its own.** It is a symbolic
+//!   link whose text is `REFERENCE TIMESTAMP` (no data block: the text lives
+//!   in the inode, so it is complete whenever the name exists), claimed
+//!   atomically (`symlink` fails if the name exists), and made durable by the
+//!   same group sync as the record (`keys/` is synced with `pending/`).
+//! - **Delivery is at least once: never lost, repeated after some crashes.**
+//!   A mail backend's success is durable before the record says so (the
+//!   mail directory fsyncs each `.eml` and its directory; an SMTP relay's
+//!   250 reply is its promise). The move to `sent/` is *not* fsynced: if a
+//!   crash undoes it, the record is still in `pending/` and is delivered
+//!   again. Progress between the notification and the acknowledgement is
+//!   not saved either on success (one record write less per submission): a
+//!   crash between the two sends the notification again. A failed attempt
+//!   does save it, durably, so retries never repeat a mail that went out.
+//! - **Failure states are durable.** Updates after a failed attempt and
+//!   moves to `failed/` are fsynced (file and directory) before returning.
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -19,7 +47,7 @@ use sha2::{Digest, Sha256};
 
 use crate::compose::{ComposedMail, MailKind};
 use crate::deliver::{DeliveryError, Envelope, Mailer};
-use crate::durable;
+use crate::durable::{self, GroupSync};
 
 /// How long an idempotency key maps to its reference: retries come within
 /// minutes; a day later the same text is a new message.
@@ -108,18 +136,43 @@ impl State {
     }
 }
 
+/// What [`Outbox::keep`] did with a new record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    /// The record is durable in `pending/` (and its key claimed, if it has one).
+    Stored,
+    /// Another request claimed the record's idempotency key first, for this
+    /// reference; the new record was dropped. That reference is durable.
+    Duplicate(String),
+}
+
+/// Cloning is cheap and clones share the group commit.
 #[derive(Debug, Clone)]
 pub struct Outbox {
     root: PathBuf,
+    /// Group commit of the names created in `pending/` and `keys/`.
+    sync: Arc<GroupSync>,
 }
 
 impl Outbox {
     pub fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
-        let root = root.into();
+        Self::open_with(root.into(), GroupSync::new)
+    }
+
+    fn open_with(root: PathBuf, sync: impl FnOnce(Vec<PathBuf>) -> GroupSync) -> io::Result<Self> {
         for d in ["pending", "sent", "failed", "keys"] {
             std::fs::create_dir_all(root.join(d))?;
         }
-        Ok(Self { root })
+        let sync = sync(vec![root.join("pending"), root.join("keys")]);
+        Ok(Self {
+            root,
+            sync: Arc::new(sync),
+        })
+    }
+
+    /// How many group syncs of `pending/` and `keys/` have run.
+    pub fn syncs(&self) -> u64 {
+        self.sync.runs()
     }
 
     pub fn root(&self) -> &Path {
@@ -149,13 +202,14 @@ impl Outbox {
     /// The reference an idempotency key already maps to, if still fresh.
     pub fn lookup_key(&self, key_id: &str, now: DateTime<Utc>) -> io::Result<Option<String>> {
         let path = self.root.join("keys").join(key_id);
-        let text = match std::fs::read_to_string(&path) {
+        let text = match durable::read_value(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        let mut lines = text.lines();
-        let (Some(reference), Some(at)) = (lines.next(), lines.next()) else {
+        // `REFERENCE TIMESTAMP` (a link's text), or two lines (older outboxes).
+        let mut words = text.split_whitespace();
+        let (Some(reference), Some(at)) = (words.next(), words.next()) else {
             return Ok(None);
         };
         let fresh = DateTime::parse_from_rfc3339(at)
@@ -168,7 +222,9 @@ impl Outbox {
         Ok(Some(reference.to_string()))
     }
 
-    /// Claims `key_id` for `reference`; `Ok(Err(other))` if another request got there first.
+    /// Claims `key_id` for `reference`; `Ok(Err(other))` if another request
+    /// got there first. The claim is durable once the outbox is synced
+    /// ([`Outbox::keep`] does); alone, call [`Outbox::sync`] after it.
     pub fn claim_key(
         &self,
         key_id: &str,
@@ -176,32 +232,62 @@ impl Outbox {
         now: DateTime<Utc>,
     ) -> io::Result<Result<(), String>> {
         let path = self.root.join("keys").join(key_id);
-        match durable::write_new(
-            &path,
-            format!("{reference}\n{}\n", now.to_rfc3339()).as_bytes(),
-        ) {
+        let value = format!("{reference} {}", now.to_rfc3339());
+        match durable::create_value(&path, &value) {
             Ok(()) => Ok(Ok(())),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 match self.lookup_key(key_id, now)? {
                     Some(other) => Ok(Err(other)),
                     // Expired and removed by lookup: claim again.
-                    None => durable::write_new(
-                        &path,
-                        format!("{reference}\n{}\n", now.to_rfc3339()).as_bytes(),
-                    )
-                    .map(Ok),
+                    None => durable::create_value(&path, &value).map(Ok),
                 }
             }
             Err(e) => Err(e),
         }
     }
 
-    /// Writes a new record to `pending/`; `AlreadyExists` if the reference is taken.
+    /// Keeps a new record: writes it to `pending/`, claims its idempotency
+    /// key, and returns once both are durable (see the module docs). Blocks:
+    /// call it off the async workers. `AlreadyExists` if the reference is
+    /// taken (draw another).
+    pub fn keep(&self, record: &Record, now: DateTime<Utc>) -> io::Result<Kept> {
+        let path = self.path(State::Pending, &record.reference);
+        durable::create_new(&path, &to_json(record)?)?;
+        let kept = match &record.key_id {
+            None => Ok(Kept::Stored),
+            Some(k) => match self.claim_key(k, &record.reference, now) {
+                Ok(Ok(())) => Ok(Kept::Stored),
+                Ok(Err(other)) => {
+                    // Never synced, never promised: dropping it loses nothing.
+                    std::fs::remove_file(&path).map(|()| Kept::Duplicate(other))
+                }
+                Err(e) => Err(e),
+            },
+        };
+        // For a duplicate, this sync also makes the other request's record
+        // and key durable (it linked them before its key was visible to us),
+        // so its reference may be given out.
+        let kept = kept.and_then(|k| self.sync.sync().map(|()| k));
+        if kept.is_err() {
+            // Not durable, so the visitor is told it failed: do not send it later.
+            let _ = self.discard(record);
+        }
+        kept
+    }
+
+    /// Makes every record and key created so far durable (a group sync).
+    pub fn sync(&self) -> io::Result<()> {
+        self.sync.sync()
+    }
+
+    /// Writes a new record to `pending/`, durably; `AlreadyExists` if the
+    /// reference is taken. [`Outbox::keep`] is the same plus the key claim.
     pub fn store_new(&self, record: &Record) -> io::Result<()> {
-        durable::write_new(
+        durable::create_new(
             &self.path(State::Pending, &record.reference),
             &to_json(record)?,
-        )
+        )?;
+        self.sync.sync()
     }
 
     pub fn update(&self, record: &Record) -> io::Result<()> {
@@ -236,10 +322,15 @@ impl Outbox {
 
     /// Moves a pending record to `sent/`. The location is the state: the
     /// file is not rewritten, so the final delivered flag may read `false`.
+    ///
+    /// Not fsynced: the mails are already durable (delivered), so a crash
+    /// that undoes the move only leaves the record in `pending/`, to be
+    /// delivered again (at least once). The move becomes durable with the
+    /// file system's next journal commit, or any later sync of the outbox.
     pub fn finish_delivered(&self, record: &Record) -> io::Result<()> {
-        durable::move_file(
-            &self.path(State::Pending, &record.reference),
-            &self.path(State::Sent, &record.reference),
+        std::fs::rename(
+            self.path(State::Pending, &record.reference),
+            self.path(State::Sent, &record.reference),
         )
     }
 
@@ -247,7 +338,13 @@ impl Outbox {
     /// disk): they still have their text and will send again.
     pub fn discard(&self, record: &Record) -> io::Result<()> {
         if let Some(k) = &record.key_id {
-            let _ = std::fs::remove_file(self.root.join("keys").join(k));
+            // Only if it still maps to this record (a duplicate's key is another's).
+            let path = self.root.join("keys").join(k);
+            let ours = durable::read_value(&path)
+                .is_ok_and(|v| v.split_whitespace().next() == Some(&record.reference));
+            if ours {
+                let _ = std::fs::remove_file(path);
+            }
         }
         std::fs::remove_file(self.path(State::Pending, &record.reference))
     }
@@ -291,8 +388,11 @@ pub enum Attempt {
     Failed { permanent: bool },
 }
 
-/// Tries to send every undelivered mail of `record`, saving progress after
-/// each, so a crash never sends a delivered mail twice or forgets one.
+/// Tries to send every undelivered mail of `record`. Success is recorded by
+/// the move to `sent/`; after a failure, progress is saved durably, so a
+/// retry never repeats a mail that went out. A crash in between may repeat
+/// one (at least once, see the module docs). The outbox's file work runs off
+/// the async workers.
 pub async fn attempt(
     outbox: &Outbox,
     mailer: &dyn Mailer,
@@ -315,14 +415,11 @@ pub async fn attempt(
             .decode(&mail.raw_base64)
             .map_err(io::Error::other)?;
         match mailer.send(&mail.envelope, &raw).await {
-            Ok(()) => {
-                record.mails[i].delivered = true;
-                // Save progress only if more is to come: the final move to
-                // `sent/` records the last success by itself (one fsync pair less).
-                if record.mails[i + 1..].iter().any(|m| !m.delivered) {
-                    outbox.update(&record)?;
-                }
-            }
+            // Not saved here: the move to `sent/` records full success, and
+            // the failure path below saves partial success. Only a crash
+            // between two mails repeats the first (one fsynced record write
+            // less per submission).
+            Ok(()) => record.mails[i].delivered = true,
             Err(e) => {
                 failed = true;
                 permanent |=
@@ -331,18 +428,23 @@ pub async fn attempt(
             }
         }
     }
+    let outbox = outbox.clone();
     if !failed {
-        outbox.finish_delivered(&record)?;
+        durable::blocking(move || outbox.finish_delivered(&record)).await??;
         return Ok(Attempt::Delivered);
     }
     record.attempts += 1;
     record.next_attempt_at = now + backoff(record.attempts);
     let notified = record.notification_delivered();
-    if permanent || record.attempts >= MAX_ATTEMPTS {
-        outbox.finish(&record, State::Failed)?;
-    } else {
-        outbox.update(&record)?;
-    }
+    let give_up = permanent || record.attempts >= MAX_ATTEMPTS;
+    durable::blocking(move || {
+        if give_up {
+            outbox.finish(&record, State::Failed)
+        } else {
+            outbox.update(&record)
+        }
+    })
+    .await??;
     Ok(if notified {
         Attempt::NotificationOnly
     } else {
@@ -367,8 +469,9 @@ fn is_reference(s: &str) -> bool {
         })
 }
 
+/// Compact JSON: records are read by the router (and `jq`), not by eye.
 fn to_json(r: &Record) -> io::Result<Vec<u8>> {
-    serde_json::to_vec_pretty(r).map_err(io::Error::other)
+    serde_json::to_vec(r).map_err(io::Error::other)
 }
 
 fn from_json(b: &[u8]) -> io::Result<Record> {
@@ -410,5 +513,102 @@ mod tests {
         let later = now + Duration::hours(KEY_TTL_HOURS + 1);
         assert_eq!(o.lookup_key(&k, later).unwrap(), None);
         assert_eq!(o.claim_key(&k, "CCCC-DDDD", later).unwrap(), Ok(()));
+    }
+
+    fn record(key: Option<&str>) -> Record {
+        let now: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
+        let reference = Outbox::new_reference().unwrap();
+        Record::new(reference, key.map(Outbox::key_id), now, vec![])
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-03-02T09:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn keep_stores_the_record_and_its_key_and_dedupes() {
+        let d = tempfile::tempdir().unwrap();
+        let o = Outbox::open(d.path()).unwrap();
+        let a = record(Some("k"));
+        assert_eq!(o.keep(&a, now()).unwrap(), Kept::Stored);
+        assert_eq!(o.load(&a.reference).unwrap().unwrap().1, State::Pending);
+        let b = record(Some("k"));
+        assert_eq!(
+            o.keep(&b, now()).unwrap(),
+            Kept::Duplicate(a.reference.clone())
+        );
+        // The loser's record is gone, the winner's key still maps to it.
+        assert_eq!(o.load(&b.reference).unwrap(), None);
+        assert_eq!(
+            o.lookup_key(&Outbox::key_id("k"), now()).unwrap(),
+            Some(a.reference.clone())
+        );
+        // Compact JSON on disk.
+        let text = std::fs::read_to_string(o.path(State::Pending, &a.reference)).unwrap();
+        assert!(!text.contains('\n'), "{text}");
+    }
+
+    /// The crash-ish case: a record written while a sync that started
+    /// before it is running is not acknowledged on that sync. `keep` returns
+    /// only after a sync that started after its write has completed.
+    #[test]
+    fn a_record_is_not_acknowledged_before_a_sync_that_covers_it() {
+        let d = tempfile::tempdir().unwrap();
+        let mut held = None;
+        let o = Outbox::open_with(d.path().to_path_buf(), |dirs| {
+            let (g, entered, release) = crate::durable::tests::held(dirs);
+            held = Some((entered, release));
+            g
+        })
+        .unwrap();
+        let (entered, release) = held.unwrap();
+        let first = {
+            let o = o.clone();
+            std::thread::spawn(move || o.keep(&record(None), now()))
+        };
+        entered.recv().unwrap();
+        // The first record's sync is running (held). The second record is
+        // written now, after that sync started...
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        let second = {
+            let o = o.clone();
+            std::thread::spawn(move || {
+                let r = record(None);
+                let kept = o.keep(&r, now());
+                let _ = done_tx.send(());
+                (r, kept)
+            })
+        };
+        crate::durable::tests::wait_for_waiters(&o.sync, 1);
+        // ...and is on disk, but not acknowledged: no sync has covered it.
+        assert_eq!(
+            std::fs::read_dir(d.path().join("pending")).unwrap().count(),
+            2
+        );
+        assert!(done_rx.try_recv().is_err(), "acknowledged before its sync");
+        release.send(()).unwrap();
+        assert_eq!(first.join().unwrap().unwrap(), Kept::Stored);
+        let (r, kept) = second.join().unwrap();
+        assert_eq!(kept.unwrap(), Kept::Stored);
+        assert_eq!(o.load(&r.reference).unwrap().unwrap().1, State::Pending);
+        // The held sync, then one that started after the second write.
+        assert_eq!(o.syncs(), 2);
+    }
+
+    #[test]
+    fn a_failed_sync_is_not_acknowledged_and_leaves_nothing_to_deliver() {
+        let d = tempfile::tempdir().unwrap();
+        let o = Outbox::open_with(d.path().to_path_buf(), |dirs| {
+            GroupSync::with_hook(
+                dirs,
+                crate::durable::TestHook(Box::new(|| Err(io::Error::other("disk on fire")))),
+            )
+        })
+        .unwrap();
+        let r = record(Some("k"));
+        assert!(o.keep(&r, now()).is_err());
+        // The visitor hears "failed": the record must not be sent later.
+        assert_eq!(o.load(&r.reference).unwrap(), None);
+        assert_eq!(o.lookup_key(&Outbox::key_id("k"), now()).unwrap(), None);
     }
 }
