@@ -20,6 +20,8 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::validate::looks_like_email_in;
+
 /// Version of the JSON shape below; the router refuses manifests of another version.
 ///
 /// 2: weekly hours are shared (`hours` list, departments name theirs by id);
@@ -459,8 +461,11 @@ impl RoutingManifest {
                 }
             }
         }
+        // An organisation's addresses share a domain or two: each address's
+        // domain is checked unless it is the one the previous address had.
+        let mut known_domain = None;
         for (i, d) in self.departments.iter().enumerate() {
-            if !crate::validate::looks_like_email(&d.inbox) {
+            if !looks_like_email_in(&d.inbox, &mut known_domain) {
                 return bad(
                     format!("departments[{i}].inbox"),
                     format!("department `{}` has an invalid inbox address", d.id),
@@ -496,7 +501,7 @@ impl RoutingManifest {
             }
         }
         for (i, c) in self.contacts.iter().enumerate() {
-            if !crate::validate::looks_like_email(&c.email) {
+            if !looks_like_email_in(&c.email, &mut known_domain) {
                 return bad(
                     format!("contacts[{i}].email"),
                     format!("contact `{}` has an invalid email address", c.id),
@@ -698,6 +703,36 @@ mod tests {
                 Box::new(|v| v["contacts"][4]["email"] = "erin@example.org\r\nBcc: x@y.z".into()),
                 "contacts[4].email",
                 "invalid email",
+            ),
+            // Addresses after one with a good domain: the local part, a
+            // domain that only starts like the good one, and the lengths
+            // are still checked.
+            (
+                Box::new(|v| v["contacts"][2]["email"] = "car..ol@example.org".into()),
+                "contacts[2].email",
+                "contact `carol` has an invalid email address",
+            ),
+            (
+                Box::new(|v| v["contacts"][3]["email"] = "dan@example.org.".into()),
+                "contacts[3].email",
+                "invalid email",
+            ),
+            (
+                Box::new(|v| v["contacts"][3]["email"] = "dan@example.org@evil.example".into()),
+                "contacts[3].email",
+                "invalid email",
+            ),
+            (
+                Box::new(|v| {
+                    v["contacts"][5]["email"] = format!("{}@example.org", "x".repeat(65)).into()
+                }),
+                "contacts[5].email",
+                "invalid email",
+            ),
+            (
+                Box::new(|v| v["departments"][1]["inbox"] = "sup port@example.org".into()),
+                "departments[1].inbox",
+                "invalid inbox address",
             ),
             (
                 Box::new(|v| v["departments"][2]["inbox"] = "press@".into()),
