@@ -14,7 +14,6 @@
 //! it (read, parse once, check every reference and address) is the router's
 //! start-up, a few milliseconds for 1,000 departments of 10 contacts.
 
-use std::hash::Hasher;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
@@ -88,11 +87,17 @@ struct IdTable {
 
 const EMPTY: u32 = u32::MAX;
 
+/// FNV-1a over the id's bytes, its high half folded into the low bits the
+/// mask keeps. Cheaper than `DefaultHasher` (SipHash) for short ids, which
+/// the check hashes ~20,000 times at start-up; SipHash here had fixed keys
+/// anyway, and a colliding id costs probes, never a wrong answer.
 fn slot_of(id: &str, mask: usize) -> usize {
-    let mut hasher = std::hash::DefaultHasher::new();
-    hasher.write(id.as_bytes());
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in id.as_bytes() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
     // Truncating the hash is what a mask does anyway.
-    (hasher.finish() as usize) & mask
+    ((hash ^ (hash >> 32)) as usize) & mask
 }
 
 impl IdTable {
@@ -811,6 +816,27 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().contains("`c-17` is listed twice"), "{e}");
+    }
+
+    #[test]
+    fn ids_of_a_large_organisation_spread_over_the_table() {
+        // Ids as the builder writes them differ in their last bytes only.
+        let ids: Vec<String> = (0..1000)
+            .flat_map(|d| (0..10).map(move |c| format!("c-{d:05}-{c:02}")))
+            .collect();
+        let (table, repeated) = IdTable::new(&ids, |s| s);
+        assert_eq!(repeated, None);
+        let mask = table.slots.len() - 1;
+        let mut probes = 0;
+        for (i, id) in ids.iter().enumerate() {
+            let mut at = slot_of(id, mask);
+            while table.slots[at] as usize != i {
+                probes += 1;
+                at = (at + 1) & mask;
+            }
+        }
+        // Uniform hashing at this fill (10,000 in 16,384) probes ~0.8 extra per id.
+        assert!(probes < 2 * ids.len(), "{probes} extra probes");
     }
 
     #[test]
