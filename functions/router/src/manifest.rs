@@ -14,11 +14,12 @@
 //! it (read, parse once, check every reference and address) is the router's
 //! start-up, a few milliseconds for 1,000 departments of 10 contacts.
 
-use std::hash::Hasher;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+use crate::validate::looks_like_email_in;
 
 /// Version of the JSON shape below; the router refuses manifests of another version.
 ///
@@ -86,11 +87,17 @@ struct IdTable {
 
 const EMPTY: u32 = u32::MAX;
 
+/// FNV-1a over the id's bytes, its high half folded into the low bits the
+/// mask keeps. Cheaper than `DefaultHasher` (SipHash) for short ids, which
+/// the check hashes ~20,000 times at start-up; SipHash here had fixed keys
+/// anyway, and a colliding id costs probes, never a wrong answer.
 fn slot_of(id: &str, mask: usize) -> usize {
-    let mut hasher = std::hash::DefaultHasher::new();
-    hasher.write(id.as_bytes());
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in id.as_bytes() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
     // Truncating the hash is what a mask does anyway.
-    (hasher.finish() as usize) & mask
+    ((hash ^ (hash >> 32)) as usize) & mask
 }
 
 impl IdTable {
@@ -459,8 +466,11 @@ impl RoutingManifest {
                 }
             }
         }
+        // An organisation's addresses share a domain or two: each address's
+        // domain is checked unless it is the one the previous address had.
+        let mut known_domain = None;
         for (i, d) in self.departments.iter().enumerate() {
-            if !crate::validate::looks_like_email(&d.inbox) {
+            if !looks_like_email_in(&d.inbox, &mut known_domain) {
                 return bad(
                     format!("departments[{i}].inbox"),
                     format!("department `{}` has an invalid inbox address", d.id),
@@ -496,7 +506,7 @@ impl RoutingManifest {
             }
         }
         for (i, c) in self.contacts.iter().enumerate() {
-            if !crate::validate::looks_like_email(&c.email) {
+            if !looks_like_email_in(&c.email, &mut known_domain) {
                 return bad(
                     format!("contacts[{i}].email"),
                     format!("contact `{}` has an invalid email address", c.id),
@@ -699,6 +709,36 @@ mod tests {
                 "contacts[4].email",
                 "invalid email",
             ),
+            // Addresses after one with a good domain: the local part, a
+            // domain that only starts like the good one, and the lengths
+            // are still checked.
+            (
+                Box::new(|v| v["contacts"][2]["email"] = "car..ol@example.org".into()),
+                "contacts[2].email",
+                "contact `carol` has an invalid email address",
+            ),
+            (
+                Box::new(|v| v["contacts"][3]["email"] = "dan@example.org.".into()),
+                "contacts[3].email",
+                "invalid email",
+            ),
+            (
+                Box::new(|v| v["contacts"][3]["email"] = "dan@example.org@evil.example".into()),
+                "contacts[3].email",
+                "invalid email",
+            ),
+            (
+                Box::new(|v| {
+                    v["contacts"][5]["email"] = format!("{}@example.org", "x".repeat(65)).into()
+                }),
+                "contacts[5].email",
+                "invalid email",
+            ),
+            (
+                Box::new(|v| v["departments"][1]["inbox"] = "sup port@example.org".into()),
+                "departments[1].inbox",
+                "invalid inbox address",
+            ),
             (
                 Box::new(|v| v["departments"][2]["inbox"] = "press@".into()),
                 "departments[2].inbox",
@@ -776,6 +816,27 @@ mod tests {
             "{e}"
         );
         assert!(e.to_string().contains("`c-17` is listed twice"), "{e}");
+    }
+
+    #[test]
+    fn ids_of_a_large_organisation_spread_over_the_table() {
+        // Ids as the builder writes them differ in their last bytes only.
+        let ids: Vec<String> = (0..1000)
+            .flat_map(|d| (0..10).map(move |c| format!("c-{d:05}-{c:02}")))
+            .collect();
+        let (table, repeated) = IdTable::new(&ids, |s| s);
+        assert_eq!(repeated, None);
+        let mask = table.slots.len() - 1;
+        let mut probes = 0;
+        for (i, id) in ids.iter().enumerate() {
+            let mut at = slot_of(id, mask);
+            while table.slots[at] as usize != i {
+                probes += 1;
+                at = (at + 1) & mask;
+            }
+        }
+        // Uniform hashing at this fill (10,000 in 16,384) probes ~0.8 extra per id.
+        assert!(probes < 2 * ids.len(), "{probes} extra probes");
     }
 
     #[test]

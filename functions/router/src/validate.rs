@@ -171,10 +171,28 @@ fn has_control(s: &str) -> bool {
 /// The router runs it on every address of the manifest at start-up, so it
 /// reads each part once, with a table for ASCII, and allocates nothing.
 pub fn looks_like_email(s: &str) -> bool {
+    looks_like_email_in(s, &mut None)
+}
+
+/// [`looks_like_email`] for many addresses in a row, as the manifest check
+/// runs it: `known_domain` is a domain an earlier address had, already found
+/// good, so an address with the same domain has only its local part and its
+/// lengths checked. On success it holds this address's domain. Start with
+/// `None`; the answer is always that of [`looks_like_email`].
+pub fn looks_like_email_in<'a>(s: &'a str, known_domain: &mut Option<&'a str>) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    local.len() <= 64 && domain.len() <= 253 && local_part_ok(local) && domain_ok(domain)
+    if local.len() > 64 || domain.len() > 253 || !local_part_ok(local) {
+        return false;
+    }
+    if *known_domain != Some(domain) {
+        if !domain_ok(domain) {
+            return false;
+        }
+        *known_domain = Some(domain);
+    }
+    true
 }
 
 /// The ASCII characters a local part may hold besides dots: letters, digits
@@ -398,6 +416,32 @@ mod tests {
         }
         for w in &words {
             assert_eq!(looks_like_email(w), reference_looks_like_email(w), "{w:?}");
+        }
+        // With a known domain carried from one address to the next, in two
+        // orders, and after each good domain of the list: the same answers.
+        for order in [words.clone(), words.iter().rev().cloned().collect()] {
+            let mut known = None;
+            for w in &order {
+                assert_eq!(
+                    looks_like_email_in(w, &mut known),
+                    looks_like_email(w),
+                    "{w:?}"
+                );
+            }
+        }
+        for good in ["a@xy.zz", "a@b.co", "a@b..co"]
+            .iter()
+            .filter(|g| looks_like_email(g))
+        {
+            for w in &words {
+                let mut known = None;
+                assert!(looks_like_email_in(good, &mut known));
+                assert_eq!(
+                    looks_like_email_in(w, &mut known),
+                    looks_like_email(w),
+                    "{w:?}"
+                );
+            }
         }
     }
 
