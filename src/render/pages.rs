@@ -22,11 +22,6 @@ use crate::model::Site;
 
 /// One unit of work for the rendering threads.
 enum Job {
-    /// The home page template, with short markers where the directory and
-    /// the JSON-LD go (they are megabytes for a large organisation: rather
-    /// than copying them into a tera value and through the template, the
-    /// pieces are spliced in as the page is written out).
-    Home,
     /// The home page's JSON-LD.
     JsonLd,
     /// Everything of one department: its directory entry (for the home
@@ -43,8 +38,6 @@ enum Job {
 enum Done {
     Card(usize, String),
     JsonLd(String),
-    /// The home page, with markers where the directory and JSON-LD go.
-    Home(String),
     Written,
 }
 
@@ -64,10 +57,10 @@ pub fn render_site(
 /// done. See the module docs of [`super`] for the layout; every HTML page
 /// gets `lang`, the CSP `<meta>` and the content hash.
 ///
-/// Everything runs on the threads: the home page template (with markers
-/// for the directory and the JSON-LD), the JSON-LD, and per department its
-/// directory entry, page and vCards; then the home page is written with the
-/// directory entries spliced in. So the home page of a thousand-department
+/// The home page template renders first (with markers for the directory
+/// and the JSON-LD); then everything else runs on the threads: the JSON-LD,
+/// and per department its directory entry, page and vCards; then the home
+/// page is written with the directory entries spliced in. So the home page of a thousand-department
 /// directory is not one long single-threaded render, and each department's
 /// template value lives only as long as its job.
 pub fn render_site_into(
@@ -97,15 +90,8 @@ pub fn render_site_into(
         departments: &departments,
     };
     let n = site.departments.len();
-    // The two big single jobs first, one per thread, while few directory
-    // entries are held yet.
-    let mut jobs = vec![
-        Job::Home,
-        Job::JsonLd,
-        Job::Contact,
-        Job::Thanks,
-        Job::NotFound,
-    ];
+    let home_html = shared.home()?;
+    let mut jobs = vec![Job::JsonLd, Job::Contact, Job::Thanks, Job::NotFound];
     jobs.extend((0..n).map(Job::Department));
     jobs.extend((0..site.pages.len()).map(Job::Page));
 
@@ -115,12 +101,10 @@ pub fn render_site_into(
     }
     let mut cards = vec![String::new(); n];
     let mut jsonld = String::new();
-    let mut home_html = String::new();
     for done in parallel(jobs, |j| shared.run(j, &out)) {
         match done? {
             Done::Card(i, html) => cards[i] = html,
             Done::JsonLd(text) => jsonld = text,
-            Done::Home(html) => home_html = html,
             Done::Written => {}
         }
     }
@@ -215,6 +199,29 @@ struct Shared<'a> {
 }
 
 impl<'a> Shared<'a> {
+    /// The home page template, with short markers where the directory and
+    /// the JSON-LD go (they are megabytes for a large organisation: rather
+    /// than copying them into a tera value and through the template, the
+    /// pieces are spliced in as the page is written out). Rendered before
+    /// the threads start: every department's template value exists only
+    /// while it renders, never beside the department jobs' own values and
+    /// the directory entries they accumulate.
+    fn home(&self) -> Result<String, RenderError> {
+        let mut ctx = self.base.clone();
+        let all: Vec<Value> = self
+            .departments
+            .iter()
+            .map(Value::from_serializable)
+            .collect();
+        ctx.insert_value("departments", Value::from(all));
+        ctx.insert_value("directory_html", Value::safe_string(DIRECTORY_MARK));
+        ctx.insert_value("jsonld", Value::safe_string(JSONLD_MARK));
+        ctx.insert("title", &self.site.config.title);
+        ctx.insert("root", "./");
+        ctx.insert("path", "");
+        self.theme.render("index.html", &ctx)
+    }
+
     fn run(&self, job: Job, out: &Output<'a>) -> Result<Done, RenderError> {
         let page = |path: String, template: &str, mut ctx: Context| {
             ctx.insert("root", &root_for(&path));
@@ -226,24 +233,6 @@ impl<'a> Shared<'a> {
         };
         let mut ctx = self.base.clone();
         match job {
-            Job::Home => {
-                // Every department's template value exists only while this
-                // renders; the department jobs make their own one at a time,
-                // so a large organisation's values (tens of MB) are never all
-                // alive beside the rendered directory.
-                let all: Vec<Value> = self
-                    .departments
-                    .iter()
-                    .map(Value::from_serializable)
-                    .collect();
-                ctx.insert_value("departments", Value::from(all));
-                ctx.insert_value("directory_html", Value::safe_string(DIRECTORY_MARK));
-                ctx.insert_value("jsonld", Value::safe_string(JSONLD_MARK));
-                ctx.insert("title", &self.site.config.title);
-                ctx.insert("root", "./");
-                ctx.insert("path", "");
-                Ok(Done::Home(self.theme.render("index.html", &ctx)?))
-            }
             Job::JsonLd => Ok(Done::JsonLd(jsonld::organization_script(self.site))),
             Job::Department(i) => {
                 let d = &self.departments[i];
