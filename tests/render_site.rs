@@ -71,20 +71,24 @@ fn expected_files_exist() {
     }
 }
 
+/// Every address the editor chose not to publish.
+fn unpublished_addresses(site: &switchboard::model::Site) -> Vec<&str> {
+    let contacts = site
+        .contacts()
+        .filter(|c| !c.publish_email)
+        .map(|c| c.email.as_str());
+    let inboxes = site
+        .departments
+        .iter()
+        .filter(|d| !d.publish_inbox)
+        .map(|d| d.inbox.as_str());
+    contacts.chain(inboxes).collect()
+}
+
 #[test]
 fn unpublished_addresses_appear_nowhere() {
     let (site, out) = render();
-    let mut secrets: Vec<&str> = site
-        .contacts()
-        .filter(|c| !c.publish_email)
-        .map(|c| c.email.as_str())
-        .collect();
-    secrets.extend(
-        site.departments
-            .iter()
-            .filter(|d| !d.publish_inbox)
-            .map(|d| d.inbox.as_str()),
-    );
+    let secrets = unpublished_addresses(&site);
     assert!(!secrets.is_empty());
     for (path, bytes) in &out.files {
         let text = String::from_utf8_lossy(bytes);
@@ -275,17 +279,7 @@ fn example_organisation_renders_without_leaks() {
     let site = switchboard::model::load_site(root).expect("example content is valid");
     let theme = Theme::load(root, &site.config.theme).expect("theme");
     let out = render_site(&site, &theme, &options()).expect("render");
-    let mut secrets: Vec<&str> = site
-        .contacts()
-        .filter(|c| !c.publish_email)
-        .map(|c| c.email.as_str())
-        .collect();
-    secrets.extend(
-        site.departments
-            .iter()
-            .filter(|d| !d.publish_inbox)
-            .map(|d| d.inbox.as_str()),
-    );
+    let secrets = unpublished_addresses(&site);
     for (path, bytes) in &out.files {
         let text = String::from_utf8_lossy(bytes);
         for s in &secrets {

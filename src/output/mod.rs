@@ -82,6 +82,21 @@ mod tests {
             .collect()
     }
 
+    /// Every file and folder under `dir`, relative to it, sorted.
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .into_iter()
+            .map(|e| {
+                let e = e.expect("entry");
+                let p = e.path().strip_prefix(dir).expect("inside");
+                p.display().to_string()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
     #[test]
     fn replaces_the_whole_folder() {
         let temp = tempfile::tempdir().expect("tempdir");
@@ -158,20 +173,7 @@ mod tests {
             !out.join("d").exists(),
             "folders the site no longer has are gone"
         );
-        let mut names: Vec<String> = walkdir::WalkDir::new(&out)
-            .min_depth(1)
-            .into_iter()
-            .map(|e| {
-                let e = e.expect("entry");
-                e.path()
-                    .strip_prefix(&out)
-                    .expect("inside")
-                    .display()
-                    .to_string()
-            })
-            .collect();
-        names.sort();
-        assert_eq!(names, ["a.html", "b", "b/c.html"]);
+        assert_eq!(listing(&out), ["a.html", "b", "b/c.html"]);
         let leftovers: Vec<_> = fs::read_dir(temp.path())
             .expect("list")
             .map(|e| e.expect("entry").file_name())
@@ -200,19 +202,6 @@ mod tests {
         fs::create_dir(out.join("b/c/extra")).expect("stray folder");
         fs::write(out.join("b/c/extra/deep.html"), "by hand").expect("stray file");
         fs::write(out.join("top.html"), "by hand").expect("stray file");
-        let listing = |dir: &Path| {
-            let mut names: Vec<String> = walkdir::WalkDir::new(dir)
-                .min_depth(1)
-                .into_iter()
-                .map(|e| {
-                    let e = e.expect("entry");
-                    let p = e.path().strip_prefix(dir).expect("inside");
-                    p.display().to_string()
-                })
-                .collect();
-            names.sort();
-            names
-        };
         let clean = ["a", "a/x.html", "b", "b/c", "b/c/y.html", "z.html"];
         for _ in 0..3 {
             build();

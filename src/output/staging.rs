@@ -115,12 +115,11 @@ impl Staging {
             None
         };
         let live = self.live.join(rel);
-        let same = |e: &&Entry| e.hash == hash && e.len == len;
         let kept = match self.previous.files.get(relative) {
-            Some(entry) => match Some(entry).filter(same) {
-                Some(entry) => keep(entry, &live, &target, &mut staged)?,
-                None => None,
-            },
+            Some(entry) if entry.hash == hash && entry.len == len => {
+                keep(entry, &live, &target, &mut staged)?
+            }
+            Some(_) => None,
             // Not in the index (first build with one, or a new file): compare by reading.
             None => match live_if_unchanged(&live, len, pieces).and_then(|m| Entry::of(hash, &m)) {
                 Some(entry) => keep(&entry, &live, &target, &mut staged)?,

@@ -11,7 +11,9 @@ use super::hours::{SCHEMA_DAYS, hhmm};
 use super::view::department_path;
 use crate::model::{Contact, Department, Hours, Site};
 
-/// The whole graph for `site`. Addresses appear only when published.
+/// The whole graph for `site` in one value: what [`organization_script`]
+/// streams, kept for tests to check it against.
+#[cfg(test)]
 pub fn organization(site: &Site) -> Value {
     let mut o = organization_head(site);
     o.insert(
@@ -24,8 +26,9 @@ pub fn organization(site: &Site) -> Value {
     Value::Object(o)
 }
 
-/// [`organization`], serialized by [`script_safe`] one department at a
-/// time, so a large directory's graph is never held in memory whole.
+/// The whole graph for `site` (addresses only when published), serialized
+/// by [`script_safe`] one department at a time, so a large directory's graph
+/// is never held in memory whole.
 pub fn organization_script(site: &Site) -> String {
     let mut out = script_safe(&Value::Object(organization_head(site)));
     // `{…}` → `{…,"department":[…]}`.
