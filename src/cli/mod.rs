@@ -1,6 +1,7 @@
 //! Command-line parsing and the commands themselves. Library errors get
 //! their context here, in words an editor understands.
 
+mod allocator;
 mod build;
 mod check;
 mod init;
@@ -60,8 +61,14 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init { dir } => init::run(&dir),
-        Command::Check => check::run(&cli.root),
-        Command::Build { output, manifest } => build::run(&cli.root, &output, manifest.as_deref()),
+        Command::Check => {
+            allocator::return_freed_memory_at_once();
+            check::run(&cli.root)
+        }
+        Command::Build { output, manifest } => {
+            allocator::return_freed_memory_at_once();
+            build::run(&cli.root, &output, manifest.as_deref())
+        }
         Command::Watch {
             output,
             manifest,
