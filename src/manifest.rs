@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 use switchboard_router::manifest::{
-    self as contract, FormPolicy, RoutingManifest, SCHEMA_VERSION, SiteInfo, WeeklyHours,
+    self as contract, CompactString, FormPolicy, RoutingManifest, SCHEMA_VERSION, SiteInfo,
+    WeeklyHours,
 };
 
 use crate::model::Site;
@@ -26,12 +27,12 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
     // Departments keeping the same hours share one entry: a thousand
     // departments usually have a handful of distinct weeks.
     let mut hours: Vec<WeeklyHours> = Vec::new();
-    let mut hours_ids: HashMap<WeeklyHours, String> = HashMap::new();
+    let mut hours_ids: HashMap<WeeklyHours, CompactString> = HashMap::new();
     let mut hours_id = |week: WeeklyHours| {
         hours_ids
             .entry(week)
             .or_insert_with_key(|week| {
-                let id = format!("hours-{}", hours.len() + 1);
+                let id = CompactString::from(format!("hours-{}", hours.len() + 1));
                 hours.push(WeeklyHours {
                     id: id.clone(),
                     ..week.clone()
@@ -44,16 +45,16 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
         .departments
         .iter()
         .map(|department| contract::Department {
-            id: department.id.clone(),
-            name: department.name.clone(),
-            inbox: department.inbox.clone(),
+            id: department.id.as_str().into(),
+            name: department.name.as_str().into(),
+            inbox: department.inbox.as_str().into(),
             cc_inbox: department.cc_inbox,
-            response_time: department.response_time.clone(),
-            primary: department.primary.clone(),
+            response_time: department.response_time.as_str().into(),
+            primary: department.primary.as_str().into(),
             hours: department.hours.as_ref().map(|week| {
                 hours_id(WeeklyHours {
-                    id: String::new(),
-                    timezone: week.timezone.clone(),
+                    id: CompactString::default(),
+                    timezone: week.timezone.as_str().into(),
                     days: week.days.clone(),
                     closures: week.closures.iter().map(|closure| closure.dates).collect(),
                 })
@@ -81,10 +82,10 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
             .topics
             .iter()
             .map(|topic| contract::Topic {
-                id: topic.id.clone(),
-                label: topic.label.clone(),
-                department: topic.department.clone(),
-                contact: topic.contact.clone(),
+                id: topic.id.as_str().into(),
+                label: topic.label.as_str().into(),
+                department: topic.department.as_str().into(),
+                contact: topic.contact.as_deref().map(Into::into),
             })
             .collect(),
         hours,
@@ -92,10 +93,10 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
         contacts: site
             .contacts()
             .map(|contact| contract::Contact {
-                id: contact.id.clone(),
-                name: contact.name.clone(),
-                email: contact.email.clone(),
-                backup: contact.backup.clone(),
+                id: contact.id.as_str().into(),
+                name: contact.name.as_str().into(),
+                email: contact.email.as_str().into(),
+                backup: contact.backup.as_deref().map(Into::into),
                 away: contact.away.clone(),
             })
             .collect(),

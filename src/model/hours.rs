@@ -89,7 +89,7 @@ pub fn parse_after_hours(text: &str) -> Result<AfterHoursRule, Invalid> {
         "backup" => Ok(AfterHoursRule::Backup),
         "inbox" => Ok(AfterHoursRule::Inbox),
         other => match other.strip_prefix("contact:") {
-            Some(id) if !id.trim().is_empty() => Ok(AfterHoursRule::Contact(id.trim().to_string())),
+            Some(id) if !id.trim().is_empty() => Ok(AfterHoursRule::Contact(id.trim().into())),
             _ => Err(Invalid::new(
                 format!("`{other}` is not an after-hours rule"),
                 "use \"primary\", \"backup\", \"inbox\" or \"contact:<contact id>\"",

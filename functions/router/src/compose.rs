@@ -80,8 +80,8 @@ pub fn notification(
 
     let mut facts = vec![
         ("Reference", ctx.reference.to_string()),
-        ("Topic", route.topic_label.clone()),
-        ("Department", route.department_name.clone()),
+        ("Topic", route.topic_label.to_string()),
+        ("Department", route.department_name.to_string()),
         ("Routed", route.rule.clone()),
         (
             "Received",

@@ -5,18 +5,20 @@
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
-use crate::manifest::{AfterHoursRule, Contact, RoutingManifest, Topic, WeeklyHours};
+use crate::manifest::{
+    AfterHoursRule, CompactString, Contact, RoutingManifest, Topic, WeeklyHours,
+};
 
 /// Where one submission goes, and why (the why is written into the notification).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
-    pub topic_id: String,
-    pub topic_label: String,
-    pub department_id: String,
-    pub department_name: String,
-    pub response_time: String,
+    pub topic_id: CompactString,
+    pub topic_label: CompactString,
+    pub department_id: CompactString,
+    pub department_name: CompactString,
+    pub response_time: CompactString,
     /// The contact it went to; `None` when only the department inbox gets it.
-    pub contact_id: Option<String>,
+    pub contact_id: Option<CompactString>,
     pub to: Vec<Recipient>,
     pub cc: Vec<Recipient>,
     /// Human-readable reason, e.g. "Bob Brown covers for Alice Adams, who is away".
@@ -25,8 +27,8 @@ pub struct Route {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
-    pub name: String,
-    pub email: String,
+    pub name: CompactString,
+    pub email: CompactString,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
