@@ -31,9 +31,9 @@ pub fn return_freed_memory_at_once() {
 
 /// The purge delay in milliseconds.
 #[cfg(test)]
-fn purge_delay() -> i64 {
+fn purge_delay() -> std::ffi::c_long {
     // SAFETY: reads an integer option; no other thread sets options.
-    i64::from(unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) })
+    unsafe { libmimalloc_sys::mi_option_get(PURGE_DELAY) }
 }
 
 #[cfg(test)]
