@@ -8,7 +8,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use switchboard_router::deliver::BoxFuture;
 use switchboard_router::{
-    DeliveryError, Envelope, MailConfig, Mailer, Router, RouterConfig, RouterError,
+    BlockingMailer, DeliveryError, Envelope, MailConfig, Mailer, Router, RouterConfig, RouterError,
     RoutingManifest, SystemClock,
 };
 
@@ -112,6 +112,32 @@ impl Mailer for Reporting {
 
     fn kind(&self) -> &'static str {
         self.inner.kind()
+    }
+
+    fn blocking(&self) -> Option<Arc<dyn BlockingMailer>> {
+        let inner = self.inner.blocking()?;
+        Some(Arc::new(ReportingBlocking {
+            inner,
+            kind: self.inner.kind(),
+            on_routed: Arc::clone(&self.on_routed),
+        }))
+    }
+}
+
+/// [`Reporting`] for a blocking backend (the mail directory).
+struct ReportingBlocking {
+    inner: Arc<dyn BlockingMailer>,
+    kind: &'static str,
+    on_routed: OnRouted,
+}
+
+impl BlockingMailer for ReportingBlocking {
+    fn send_blocking(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), DeliveryError> {
+        self.inner.send_blocking(envelope, raw)?;
+        if let Some(routed) = summarize(envelope, raw, self.kind) {
+            (self.on_routed)(&routed);
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,8 @@
 //! Durable file writes: write a temp file in the same directory, fsync it,
 //! rename (or hard-link, to claim a name exactly once) into place, and fsync
-//! the directory so the new name survives a crash too.
+//! the directory so the new name survives a crash too. On Linux a new file
+//! is written unnamed (`O_TMPFILE`), fsynced and then linked to its name,
+//! so no temp name is created and removed in the directory at all.
 //!
 //! The directory fsync is the step many writers can share: one fsync of a
 //! directory makes every name created in it *before* that fsync started
@@ -29,15 +31,74 @@ pub fn write_replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Atomically creates `path` with `bytes`; fails with `AlreadyExists` if it
-/// exists (the hard link is the atomic "first writer wins"). The file is
+/// exists (the link is the atomic "first writer wins"). The file is
 /// complete whenever the name exists (its data is fsynced before the name
 /// appears), but the *name* is durable only once the directory is synced:
 /// through a [`GroupSync`] of `path`'s directory, shared with other writers.
+///
+/// On Linux the file is written without a name (`O_TMPFILE`), fsynced, and
+/// then linked to `path` (`linkat` of `/proc/self/fd/N`): one directory
+/// entry made, none made and removed for a temp name. Where the file system
+/// or kernel has no unnamed files, or `/proc` is missing, and on other
+/// systems, a named temp file is written, fsynced, hard-linked and removed.
 pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if let Some(done) = unnamed::create_new(path, bytes) {
+        return done;
+    }
+    create_new_named(path, bytes)
+}
+
+/// [`create_new`] through a named temp file (the portable way).
+fn create_new_named(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = write_temp(path, bytes)?;
     let res = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
     res
+}
+
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use std::fs::File;
+    use std::io::{self, Write};
+    use std::os::fd::AsRawFd;
+    use std::path::Path;
+
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
+
+    /// Writes `bytes` to an unnamed file in `path`'s directory, fsyncs it
+    /// and links it to `path`. `None` if unnamed files cannot be used here
+    /// (the caller falls back to a named temp file); nothing is left behind
+    /// either way: an unnamed file that is never linked vanishes with its
+    /// descriptor.
+    pub(super) fn create_new(path: &Path, bytes: &[u8]) -> Option<io::Result<()>> {
+        let dir = match path.parent() {
+            Some(d) if d.as_os_str().is_empty() => Path::new("."),
+            Some(d) => d,
+            None => return Some(Err(io::Error::other("path has no parent directory"))),
+        };
+        // Outbox records hold visitors' messages: readable by the owner only.
+        let flags = OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC;
+        let fd = match rustix::fs::openat(CWD, dir, flags, Mode::from_raw_mode(0o600)) {
+            Ok(fd) => fd,
+            // No unnamed files on this file system (or an old kernel that
+            // takes the flag for O_DIRECTORY).
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => return None,
+            Err(e) => return Some(Err(e.into())),
+        };
+        let mut file = File::from(fd);
+        if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+            return Some(Err(e));
+        }
+        let handle = format!("/proc/self/fd/{}", file.as_raw_fd());
+        match rustix::fs::linkat(CWD, handle.as_str(), CWD, path, AtFlags::SYMLINK_FOLLOW) {
+            Ok(()) => Some(Ok(())),
+            // No /proc to name the descriptor by: the portable way.
+            Err(Errno::NOENT) if !Path::new("/proc/self/fd").is_dir() => None,
+            Err(e) => Some(Err(e.into())),
+        }
+    }
 }
 
 /// Atomically creates `path` holding a short text `value` (a reference and a
@@ -283,6 +344,65 @@ pub(crate) mod tests {
         assert!(!p.exists() && q.exists());
         // No temp files left behind.
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+    }
+
+    /// Both ways of creating a file: complete content, owner-only, first
+    /// writer wins, nothing else left in the directory.
+    #[test]
+    fn new_files_are_claimed_once_either_way() {
+        type Create = fn(&Path, &[u8]) -> io::Result<()>;
+        let ways: [(&str, Create); 2] = [("create_new", create_new), ("named", create_new_named)];
+        for (way, create) in ways {
+            let d = tempfile::tempdir().unwrap();
+            let p = d.path().join("r.json");
+            create(&p, b"first").unwrap();
+            assert_eq!(
+                create(&p, b"second").unwrap_err().kind(),
+                io::ErrorKind::AlreadyExists,
+                "{way}"
+            );
+            assert_eq!(fs::read(&p).unwrap(), b"first", "{way}");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = fs::metadata(&p).unwrap().permissions().mode();
+                assert_eq!(mode & 0o077, 0, "{way}: {mode:o}");
+            }
+            let names: Vec<_> = fs::read_dir(d.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            assert_eq!(names, ["r.json"], "{way}");
+            // A missing directory is `NotFound` (the mail directory relies on it).
+            let missing = d.path().join("none").join("m.eml");
+            assert_eq!(
+                create(&missing, b"x").unwrap_err().kind(),
+                io::ErrorKind::NotFound,
+                "{way}"
+            );
+        }
+    }
+
+    /// Where the file system has unnamed files (ext4, xfs, btrfs, tmpfs on
+    /// any kernel since 3.11), `create_new` uses them.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn unnamed_files_are_linked_into_place() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("u.json");
+        match unnamed::create_new(&p, b"data") {
+            None => eprintln!("no O_TMPFILE on {}: fallback only", d.path().display()),
+            Some(done) => {
+                done.unwrap();
+                assert_eq!(fs::read(&p).unwrap(), b"data");
+                use std::os::unix::fs::MetadataExt;
+                assert_eq!(fs::metadata(&p).unwrap().nlink(), 1);
+                let again = unnamed::create_new(&p, b"other").expect("supported");
+                assert_eq!(again.unwrap_err().kind(), io::ErrorKind::AlreadyExists);
+                assert_eq!(fs::read(&p).unwrap(), b"data");
+                assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+            }
+        }
     }
 
     #[test]

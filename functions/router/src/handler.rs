@@ -383,21 +383,23 @@ impl Router {
             .filter(|k| !k.is_empty())
             .map(|k| Outbox::key_id(&k.chars().take(MAX_KEY_CHARS).collect::<String>()));
 
-        if let Some(key_id) = &key {
-            match self.existing(key_id, now).await {
-                Ok(Some(Outcome::Accepted(r))) => {
-                    return answer::accepted(&self.thank_you_url(allowed), &r, json);
-                }
-                Ok(Some(Outcome::Failed)) => return self.unavailable(&page, json),
-                Ok(None) => {}
-                Err(e) => {
-                    log(&format!("event=outbox-error error={e:?}"));
-                    return self.unavailable(&page, json);
+        // A key seen before is answered as the first time: `keep_and_send`
+        // looks it up in the same step as it keeps a new record; here only
+        // when this submission cannot be routed (its topic gone since).
+        let Ok(route) = route::route(&self.manifest, &sub.topic, now) else {
+            if let Some(key_id) = &key {
+                match self.existing(key_id, now).await {
+                    Ok(Some(Outcome::Accepted(r))) => {
+                        return answer::accepted(&self.thank_you_url(allowed), &r, json);
+                    }
+                    Ok(Some(Outcome::Failed)) => return self.unavailable(&page, json),
+                    Ok(None) => {}
+                    Err(e) => {
+                        log(&format!("event=outbox-error error={e:?}"));
+                        return self.unavailable(&page, json);
+                    }
                 }
             }
-        }
-
-        let Ok(route) = route::route(&self.manifest, &sub.topic, now) else {
             let e = [FieldError {
                 field: fields::TOPIC,
                 message: "Please choose one of the topics in the list.".into(),
@@ -454,5 +456,12 @@ impl Router {
 /// One line per event on stderr (CloudWatch on Lambda). Only references,
 /// ids and outcomes: never a visitor's name, address or message, never a secret.
 pub(crate) fn log(line: &str) {
-    eprintln!("switchboard-router: {line}");
+    use std::io::Write;
+    // One write per line (stderr is unbuffered, and `eprintln!` writes each
+    // piece on its own); a line that cannot be written is dropped.
+    let mut text = String::with_capacity(line.len() + 21);
+    text.push_str("switchboard-router: ");
+    text.push_str(line);
+    text.push('\n');
+    let _ = std::io::stderr().write_all(text.as_bytes());
 }

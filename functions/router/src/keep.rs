@@ -47,22 +47,19 @@ impl Router {
     ) -> std::io::Result<Option<Outcome>> {
         let outbox = self.outbox.clone();
         let key_id = key_id.to_string();
-        let found = durable::blocking(move || -> std::io::Result<_> {
-            let Some(reference) = outbox.lookup_key(&key_id, now)? else {
-                return Ok(None);
-            };
-            let loaded = outbox.load(&reference)?;
-            if let Some((_, State::Pending)) = &loaded {
-                // It may be another request's record whose group sync is
-                // still running: make it durable before giving out its reference.
-                outbox.sync()?;
-            }
-            Ok(Some((reference, loaded)))
-        })
-        .await??;
-        let Some((reference, loaded)) = found else {
-            return Ok(None);
-        };
+        let found = durable::blocking(move || find_existing(&outbox, &key_id, now)).await??;
+        match found {
+            None => Ok(None),
+            Some(found) => self.answer_existing(found, now).await,
+        }
+    }
+
+    /// The answer for a key's earlier submission, found by [`find_existing`].
+    async fn answer_existing(
+        &self,
+        (reference, loaded): Found,
+        now: DateTime<Utc>,
+    ) -> std::io::Result<Option<Outcome>> {
         log(&format!("event=idempotent-replay ref={reference}"));
         match loaded {
             None => Ok(None),
@@ -83,6 +80,9 @@ impl Router {
         now: DateTime<Utc>,
     ) -> Result<Outcome, KeepError> {
         let mut attempts_left = 5;
+        // A key seen before is looked up in the same blocking task as the
+        // new record is kept in (one hop to the blocking pool, not two).
+        let mut look_up = key_id.is_some();
         let record = loop {
             let reference = Outbox::new_reference().map_err(|e| KeepError::Other(e.to_string()))?;
             let ctx = Context {
@@ -104,12 +104,32 @@ impl Router {
             // Written, synced (shared with concurrent requests) and its key
             // claimed off the async workers; nothing is answered before.
             let outbox = self.outbox.clone();
-            let (record, kept) = durable::blocking(move || {
+            let (record, step) = durable::blocking(move || {
+                if let Some(k) = record.key_id.as_deref().filter(|_| look_up) {
+                    if let Some(found) = find_existing(&outbox, k, now).transpose() {
+                        return (record, Step::Seen(found));
+                    }
+                }
                 let kept = outbox.keep(&record, now);
-                (record, kept)
+                (record, Step::Kept(kept))
             })
             .await
             .map_err(|e| KeepError::Other(e.to_string()))?;
+            let kept = match step {
+                Step::Kept(kept) => kept,
+                Step::Seen(found) => {
+                    let found = found.map_err(|e| KeepError::Other(e.to_string()))?;
+                    match self.answer_existing(found, now).await {
+                        Ok(Some(o)) => return Ok(o),
+                        // Its record is gone: keep this one as new.
+                        Ok(None) => {
+                            look_up = false;
+                            continue;
+                        }
+                        Err(e) => return Err(KeepError::Other(e.to_string())),
+                    }
+                }
+            };
             match kept {
                 Ok(Kept::Stored) => break record,
                 Ok(Kept::Duplicate(other)) => {
@@ -177,6 +197,35 @@ impl Router {
             reference: reference.to_string(),
         })
     }
+}
+
+/// A key's earlier reference and its record, where it is now (`None`: gone).
+type Found = (String, Option<(Record, State)>);
+
+/// What the keep step did, on the blocking pool.
+enum Step {
+    /// The key was seen before (or looking it up failed); nothing was written.
+    Seen(std::io::Result<Found>),
+    Kept(std::io::Result<Kept>),
+}
+
+/// The blocking half of [`Router::existing`]: the reference `key_id` maps
+/// to, and its record. Blocks.
+fn find_existing(
+    outbox: &Outbox,
+    key_id: &str,
+    now: DateTime<Utc>,
+) -> std::io::Result<Option<Found>> {
+    let Some(reference) = outbox.lookup_key(key_id, now)? else {
+        return Ok(None);
+    };
+    let loaded = outbox.load(&reference)?;
+    if let Some((_, State::Pending)) = &loaded {
+        // It may be another request's record whose group sync is
+        // still running: make it durable before giving out its reference.
+        outbox.sync()?;
+    }
+    Ok(Some((reference, loaded)))
 }
 
 /// Marks a reference as being delivered by this process until dropped.

@@ -28,7 +28,7 @@ pub mod validate;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ConfigError, MailConfig, OutboxMode, RouterConfig};
-pub use deliver::{DeliveryError, Envelope, MaildirMailer, Mailer};
+pub use deliver::{BlockingMailer, DeliveryError, Envelope, MaildirMailer, Mailer};
 pub use handler::{RetryReport, Router, RouterError};
 pub use manifest::{ManifestError, RoutingManifest};
 pub use token::sign_form_token;

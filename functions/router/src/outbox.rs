@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::compose::{ComposedMail, MailKind};
-use crate::deliver::{DeliveryError, Envelope, Mailer};
+use crate::deliver::{BlockingMailer, DeliveryError, Envelope, Mailer};
 use crate::durable::{self, GroupSync};
 
 /// How long an idempotency key maps to its reference: retries come within
@@ -392,64 +392,120 @@ pub enum Attempt {
 /// the move to `sent/`; after a failure, progress is saved durably, so a
 /// retry never repeats a mail that went out. A crash in between may repeat
 /// one (at least once, see the module docs). The outbox's file work runs off
-/// the async workers.
+/// the async workers: with a [`Mailer::blocking`] backend (the mail
+/// directory) the whole attempt is one blocking task, [`attempt_blocking`].
 pub async fn attempt(
     outbox: &Outbox,
     mailer: &dyn Mailer,
     mut record: Record,
     now: DateTime<Utc>,
 ) -> io::Result<Attempt> {
-    let mut permanent = false;
-    let mut failed = false;
+    if let Some(mailer) = mailer.blocking() {
+        let outbox = outbox.clone();
+        return durable::blocking(move || attempt_blocking(&outbox, mailer.as_ref(), record, now))
+            .await?;
+    }
+    let mut run = Run::default();
     for i in 0..record.mails.len() {
-        if record.mails[i].delivered {
+        if !run.due(&record, i) {
             continue;
         }
         let mail = &record.mails[i];
-        // Never acknowledge what the point of contact has not received: the
-        // visitor could be told "received" by email and "failed" on the page.
-        if mail.kind == MailKind::Acknowledgement && !record.notification_delivered() {
-            continue;
-        }
         let raw = STANDARD
             .decode(&mail.raw_base64)
             .map_err(io::Error::other)?;
-        match mailer.send(&mail.envelope, &raw).await {
+        let result = mailer.send(&mail.envelope, &raw).await;
+        run.note(&mut record, i, result);
+    }
+    let outbox = outbox.clone();
+    durable::blocking(move || run.conclude(&outbox, record, now)).await?
+}
+
+/// [`attempt`] with a blocking backend, in the calling thread (a blocking
+/// context): the same order, promises and record updates.
+pub fn attempt_blocking(
+    outbox: &Outbox,
+    mailer: &dyn BlockingMailer,
+    mut record: Record,
+    now: DateTime<Utc>,
+) -> io::Result<Attempt> {
+    let mut run = Run::default();
+    for i in 0..record.mails.len() {
+        if !run.due(&record, i) {
+            continue;
+        }
+        let mail = &record.mails[i];
+        let raw = STANDARD
+            .decode(&mail.raw_base64)
+            .map_err(io::Error::other)?;
+        let result = mailer.send_blocking(&mail.envelope, &raw);
+        run.note(&mut record, i, result);
+    }
+    run.conclude(outbox, record, now)
+}
+
+/// One delivery attempt's bookkeeping, shared by [`attempt`] and
+/// [`attempt_blocking`].
+#[derive(Debug, Default)]
+struct Run {
+    failed: bool,
+    permanent: bool,
+}
+
+impl Run {
+    /// Whether mail `i` is to be sent now: not yet delivered, and never an
+    /// acknowledgement before the point of contact has the notification (the
+    /// visitor could be told "received" by email and "failed" on the page).
+    fn due(&self, record: &Record, i: usize) -> bool {
+        let mail = &record.mails[i];
+        !mail.delivered
+            && (mail.kind != MailKind::Acknowledgement || record.notification_delivered())
+    }
+
+    fn note(&mut self, record: &mut Record, i: usize, result: Result<(), DeliveryError>) {
+        match result {
             // Not saved here: the move to `sent/` records full success, and
-            // the failure path below saves partial success. Only a crash
-            // between two mails repeats the first (one fsynced record write
-            // less per submission).
+            // the failure path in `conclude` saves partial success. Only a
+            // crash between two mails repeats the first (one fsynced record
+            // write less per submission).
             Ok(()) => record.mails[i].delivered = true,
             Err(e) => {
-                failed = true;
-                permanent |=
-                    matches!(e, DeliveryError::Permanent(_)) && mail.kind == MailKind::Notification;
+                self.failed = true;
+                self.permanent |= matches!(e, DeliveryError::Permanent(_))
+                    && record.mails[i].kind == MailKind::Notification;
                 record.last_error = Some(e.to_string());
             }
         }
     }
-    let outbox = outbox.clone();
-    if !failed {
-        durable::blocking(move || outbox.finish_delivered(&record)).await??;
-        return Ok(Attempt::Delivered);
-    }
-    record.attempts += 1;
-    record.next_attempt_at = now + backoff(record.attempts);
-    let notified = record.notification_delivered();
-    let give_up = permanent || record.attempts >= MAX_ATTEMPTS;
-    durable::blocking(move || {
-        if give_up {
-            outbox.finish(&record, State::Failed)
-        } else {
-            outbox.update(&record)
+
+    /// Records the outcome on disk (blocking): the move to `sent/`, or the
+    /// saved progress and next attempt, or the move to `failed/`.
+    fn conclude(
+        self,
+        outbox: &Outbox,
+        mut record: Record,
+        now: DateTime<Utc>,
+    ) -> io::Result<Attempt> {
+        if !self.failed {
+            outbox.finish_delivered(&record)?;
+            return Ok(Attempt::Delivered);
         }
-    })
-    .await??;
-    Ok(if notified {
-        Attempt::NotificationOnly
-    } else {
-        Attempt::Failed { permanent }
-    })
+        record.attempts += 1;
+        record.next_attempt_at = now + backoff(record.attempts);
+        let notified = record.notification_delivered();
+        if self.permanent || record.attempts >= MAX_ATTEMPTS {
+            outbox.finish(&record, State::Failed)?;
+        } else {
+            outbox.update(&record)?;
+        }
+        Ok(if notified {
+            Attempt::NotificationOnly
+        } else {
+            Attempt::Failed {
+                permanent: self.permanent,
+            }
+        })
+    }
 }
 
 /// 1, 2, 4, ... minutes, capped at six hours.
@@ -593,6 +649,98 @@ mod tests {
         assert_eq!(o.load(&r.reference).unwrap().unwrap().1, State::Pending);
         // The held sync, then one that started after the second write.
         assert_eq!(o.syncs(), 2);
+    }
+
+    /// A blocking backend that answers from a script and notes what it was given.
+    struct Scripted {
+        answers: std::sync::Mutex<Vec<Result<(), DeliveryError>>>,
+        sent: std::sync::Mutex<Vec<Vec<u8>>>,
+    }
+
+    impl Scripted {
+        fn new(mut answers: Vec<Result<(), DeliveryError>>) -> Self {
+            answers.reverse();
+            Self {
+                answers: std::sync::Mutex::new(answers),
+                sent: std::sync::Mutex::new(Vec::new()),
+            }
+        }
+
+        fn sent(&self) -> Vec<Vec<u8>> {
+            self.sent.lock().unwrap().clone()
+        }
+    }
+
+    impl BlockingMailer for Scripted {
+        fn send_blocking(&self, _: &Envelope, raw: &[u8]) -> Result<(), DeliveryError> {
+            self.sent.lock().unwrap().push(raw.to_vec());
+            self.answers.lock().unwrap().pop().unwrap_or(Ok(()))
+        }
+    }
+
+    fn two_mails() -> Record {
+        let envelope = Envelope {
+            from: "forms@example.org".into(),
+            to: vec!["ana@example.org".into()],
+        };
+        let mail = |kind, raw: &str| ComposedMail {
+            kind,
+            envelope: envelope.clone(),
+            raw: raw.as_bytes().to_vec(),
+        };
+        Record::new(
+            Outbox::new_reference().unwrap(),
+            None,
+            now(),
+            vec![
+                mail(MailKind::Notification, "notification"),
+                mail(MailKind::Acknowledgement, "acknowledgement"),
+            ],
+        )
+    }
+
+    /// The blocking attempt keeps the async one's rules: no acknowledgement
+    /// before the notification went out, progress saved after a failure,
+    /// a retry never repeats a mail that went out, success moves to `sent/`.
+    #[test]
+    fn a_blocking_attempt_sends_in_order_and_saves_progress_on_failure() {
+        let d = tempfile::tempdir().unwrap();
+        let o = Outbox::open(d.path()).unwrap();
+        let r = two_mails();
+        o.store_new(&r).unwrap();
+
+        // The notification fails: the acknowledgement is not tried.
+        let down = Scripted::new(vec![Err(DeliveryError::Temporary("down".into()))]);
+        let a = attempt_blocking(&o, &down, r.clone(), now()).unwrap();
+        assert_eq!(a, Attempt::Failed { permanent: false });
+        assert_eq!(down.sent(), [b"notification".to_vec()]);
+        let (saved, state) = o.load(&r.reference).unwrap().unwrap();
+        assert_eq!((state, saved.attempts), (State::Pending, 1));
+        assert_eq!(saved.next_attempt_at, now() + backoff(1));
+
+        // The notification goes out, the acknowledgement fails: saved as such.
+        let half = Scripted::new(vec![Ok(()), Err(DeliveryError::Temporary("ack".into()))]);
+        let a = attempt_blocking(&o, &half, saved, now()).unwrap();
+        assert_eq!(a, Attempt::NotificationOnly);
+        assert_eq!(half.sent().len(), 2);
+        let (saved, state) = o.load(&r.reference).unwrap().unwrap();
+        assert_eq!(state, State::Pending);
+        assert!(saved.notification_delivered() && !saved.all_delivered());
+
+        // The retry sends the acknowledgement only, and the record is done.
+        let up = Scripted::new(vec![]);
+        let a = attempt_blocking(&o, &up, saved, now()).unwrap();
+        assert_eq!(a, Attempt::Delivered);
+        assert_eq!(up.sent(), [b"acknowledgement".to_vec()]);
+        assert_eq!(o.load(&r.reference).unwrap().unwrap().1, State::Sent);
+
+        // A permanent failure of the notification gives up on the record.
+        let r = two_mails();
+        o.store_new(&r).unwrap();
+        let refused = Scripted::new(vec![Err(DeliveryError::Permanent("no".into()))]);
+        let a = attempt_blocking(&o, &refused, r.clone(), now()).unwrap();
+        assert_eq!(a, Attempt::Failed { permanent: true });
+        assert_eq!(o.load(&r.reference).unwrap().unwrap().1, State::Failed);
     }
 
     #[test]

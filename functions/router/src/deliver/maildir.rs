@@ -12,7 +12,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{BoxFuture, DeliveryError, Envelope, Mailer};
+use super::{BlockingMailer, BoxFuture, DeliveryError, Envelope, Mailer};
 use crate::durable::{self, GroupSync};
 
 /// Cloning is cheap and clones share the group commit.
@@ -59,31 +59,57 @@ impl MaildirMailer {
     }
 }
 
+/// The file as written: the envelope as leading `X-Envelope-From` and
+/// `X-Envelope-To` lines (like mbox's `Delivered-To`), so one can see who a
+/// file was "sent" to even when that differs from the To/Cc headers, then
+/// the message.
+fn with_envelope(envelope: &Envelope, raw: &[u8]) -> Vec<u8> {
+    let mut file = Vec::with_capacity(raw.len() + 128);
+    let mut line = |name: &str, address: &str| {
+        file.extend_from_slice(name.as_bytes());
+        file.extend_from_slice(b": <");
+        file.extend_from_slice(address.as_bytes());
+        file.extend_from_slice(b">\r\n");
+    };
+    line("X-Envelope-From", &envelope.from);
+    for to in &envelope.to {
+        line("X-Envelope-To", to);
+    }
+    file.extend_from_slice(raw);
+    file
+}
+
+fn temporary(e: io::Error) -> DeliveryError {
+    DeliveryError::Temporary(format!("mail directory: {e}"))
+}
+
 impl Mailer for MaildirMailer {
     fn send<'a>(
         &'a self,
         envelope: &'a Envelope,
         raw: &'a [u8],
     ) -> BoxFuture<'a, Result<(), DeliveryError>> {
-        // The envelope is written as leading `X-Envelope-To` lines (like
-        // mbox's `Delivered-To`), so one can see who a file was "sent" to
-        // even when that differs from the To/Cc headers.
-        let mut file = Vec::with_capacity(raw.len() + 128);
-        file.extend_from_slice(format!("X-Envelope-From: <{}>\r\n", envelope.from).as_bytes());
-        for to in &envelope.to {
-            file.extend_from_slice(format!("X-Envelope-To: <{to}>\r\n").as_bytes());
-        }
-        file.extend_from_slice(raw);
+        let file = with_envelope(envelope, raw);
         let this = self.clone();
         Box::pin(async move {
             durable::blocking(move || this.write(&file))
                 .await
                 .and_then(|r| r)
-                .map_err(|e| DeliveryError::Temporary(format!("mail directory: {e}")))
+                .map_err(temporary)
         })
     }
 
     fn kind(&self) -> &'static str {
         "maildir"
+    }
+
+    fn blocking(&self) -> Option<Arc<dyn BlockingMailer>> {
+        Some(Arc::new(self.clone()))
+    }
+}
+
+impl BlockingMailer for MaildirMailer {
+    fn send_blocking(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), DeliveryError> {
+        self.write(&with_envelope(envelope, raw)).map_err(temporary)
     }
 }

@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -44,4 +45,20 @@ pub trait Mailer: Send + Sync {
 
     /// A short name for logs ("maildir", "smtp", "ses").
     fn kind(&self) -> &'static str;
+
+    /// The same backend as a [`BlockingMailer`], when sending is blocking
+    /// work on local files (the mail directory): the router then makes a
+    /// whole delivery attempt (every mail, then the record's move) one task
+    /// on its blocking pool instead of one per step. `None` (the default)
+    /// for network backends, which are driven from the async workers.
+    fn blocking(&self) -> Option<Arc<dyn BlockingMailer>> {
+        None
+    }
+}
+
+/// A backend that sends by blocking (local file work), called from a
+/// blocking context only; see [`Mailer::blocking`].
+pub trait BlockingMailer: Send + Sync {
+    /// What [`Mailer::send`] does, blocking: the same promise on success.
+    fn send_blocking(&self, envelope: &Envelope, raw: &[u8]) -> Result<(), DeliveryError>;
 }
