@@ -80,6 +80,13 @@ pub struct StoredMail {
     pub delivered: bool,
 }
 
+impl StoredMail {
+    /// The formatted message, as the backend sends it.
+    pub fn raw(&self) -> io::Result<Vec<u8>> {
+        STANDARD.decode(&self.raw_base64).map_err(io::Error::other)
+    }
+}
+
 impl Record {
     pub fn new(
         reference: String,
@@ -411,9 +418,7 @@ pub async fn attempt(
             continue;
         }
         let mail = &record.mails[i];
-        let raw = STANDARD
-            .decode(&mail.raw_base64)
-            .map_err(io::Error::other)?;
+        let raw = mail.raw()?;
         let result = mailer.send(&mail.envelope, &raw).await;
         run.note(&mut record, i, result);
     }
@@ -435,9 +440,7 @@ pub fn attempt_blocking(
             continue;
         }
         let mail = &record.mails[i];
-        let raw = STANDARD
-            .decode(&mail.raw_base64)
-            .map_err(io::Error::other)?;
+        let raw = mail.raw()?;
         let result = mailer.send_blocking(&mail.envelope, &raw);
         run.note(&mut record, i, result);
     }
