@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use switchboard_router::manifest::RoutingManifest;
+use switchboard_router::manifest::{ManifestError, RoutingManifest};
+use switchboard_router::token::{Shown, sign_form_token, sign_time_token};
 
 use crate::diagnostic::Diagnostics;
 use crate::manifest::routing_manifest;
@@ -33,6 +34,9 @@ pub struct BuildOptions {
     pub live_reload: Option<String>,
     /// Parses kept between builds (`serve`, `watch`): only changed files are parsed again.
     pub parse_cache: Option<Arc<ParseCache>>,
+    /// The form secret the CLI read from `SWITCHBOARD_FORM_SECRET`; `None`:
+    /// the site's generated one in `.switchboard/form-secret`.
+    pub form_secret: Option<String>,
 }
 
 /// A finished build, still in memory.
@@ -100,6 +104,12 @@ pub enum BuildError {
         #[source]
         source: io::Error,
     },
+    /// The content passed its checks but the router would refuse the
+    /// manifest: a gap between the two checks, reported rather than deployed.
+    #[error(
+        "the routing manifest would not start the router: {0}\nPlease report this: `switchboard check` should have caught it."
+    )]
+    Manifest(#[from] ManifestError),
 }
 
 /// A build written to disk by [`build_to_disk`].
@@ -108,6 +118,11 @@ pub struct DiskBuild {
     pub manifest: RoutingManifest,
     /// The files of the output folder, as written.
     pub written: Written,
+    /// Which secret signed the form.
+    pub secret_source: state::SecretSource,
+    /// When the form's tokens were issued (seconds since the Unix epoch, a
+    /// UTC midnight): the pages work for the manifest's `token_max_age_days` after.
+    pub tokens_issued: i64,
     pub elapsed: Duration,
     pub timings: Timings,
 }
@@ -120,6 +135,15 @@ struct Prepared {
     theme: Theme,
     manifest: RoutingManifest,
     render_options: RenderOptions,
+    secret_source: state::SecretSource,
+    tokens_issued: i64,
+}
+
+/// Tokens are dated by the UTC day they were issued: a rebuild on the same
+/// day renders the same pages (so unchanged files are not written again),
+/// and a page's lifetime is counted in days anyway.
+fn token_day(now: i64) -> i64 {
+    now - now.rem_euclid(86_400)
 }
 
 fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> {
@@ -131,17 +155,24 @@ fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> 
     let theme = Theme::load(root, &site.config.theme)?;
     timings.mark("load theme");
     let manifest = routing_manifest(&site, &options.extra_origins);
-    let secret = state::form_secret(root).map_err(|source| BuildError::Secret {
-        path: state::dir(root),
-        source,
+    // The router's own check, before anything is written: a site that
+    // builds is a site the router starts on.
+    manifest.check()?;
+    let secret = state::form_secret(root, options.form_secret.as_deref()).map_err(|source| {
+        BuildError::Secret {
+            path: state::dir(root),
+            source,
+        }
     })?;
+    let tokens_issued = token_day(chrono::Utc::now().timestamp());
     let render_options = RenderOptions {
         form_endpoint: options
             .form_endpoint
             .clone()
             .unwrap_or_else(|| site.form.endpoint.clone()),
         content_hash: manifest.content_hash.clone(),
-        form_token: switchboard_router::sign_form_token(&secret, &manifest.content_hash),
+        form_token: sign_form_token(&secret.bytes, &manifest.content_hash, tokens_issued),
+        time_token: sign_time_token(&secret.bytes, Shown::AtBuild, tokens_issued),
         live_reload: options.live_reload.clone(),
     };
     timings.mark("manifest and form secret");
@@ -152,6 +183,8 @@ fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> 
         theme,
         manifest,
         render_options,
+        secret_source: secret.source,
+        tokens_issued,
     })
 }
 
@@ -164,6 +197,7 @@ pub fn build(root: &Path, options: &BuildOptions) -> Result<Build, BuildError> {
         theme,
         manifest,
         render_options,
+        ..
     } = prepare(root, options)?;
     let output = render_site(&site, &theme, &render_options)?;
     timings.mark("render");
@@ -207,6 +241,8 @@ pub fn build_to_disk(
         theme,
         manifest,
         render_options,
+        secret_source,
+        tokens_issued,
     } = prepared?;
     let staging = staging.map_err(write_error(output_dir))?;
     // The manifest is written (and synced) to a temp file while the site
@@ -239,6 +275,8 @@ pub fn build_to_disk(
         site,
         manifest,
         written,
+        secret_source,
+        tokens_issued,
         elapsed: started.elapsed(),
         timings,
     })

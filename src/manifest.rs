@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 use switchboard_router::manifest::{
-    self as contract, CompactString, FormPolicy, RoutingManifest, SCHEMA_VERSION, SiteInfo,
-    WeeklyHours,
+    self as contract, CompactString, DEFAULT_VIEW_TOKEN_MAX_AGE_HOURS, FormPolicy, RoutingManifest,
+    SCHEMA_VERSION, SiteInfo, WeeklyHours,
 };
 
 use crate::model::Site;
@@ -60,6 +60,13 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
                 })
             }),
             after_hours: department.after_hours.clone(),
+            phone: department
+                .phone
+                .as_ref()
+                .map(|phone| phone.display.as_str().into()),
+            public_email: department
+                .publish_inbox
+                .then(|| department.inbox.as_str().into()),
         })
         .collect();
     let mut manifest = RoutingManifest {
@@ -76,7 +83,10 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
             min_fill_seconds: site.form.min_fill_seconds,
             max_message_chars: site.form.max_message_chars,
             honeypot_field: HONEYPOT_FIELD.to_string(),
-            captcha: None,
+            captcha: site.form.captcha.clone(),
+            token_max_age_days: site.form.token_max_age_days,
+            view_token_max_age_hours: DEFAULT_VIEW_TOKEN_MAX_AGE_HOURS,
+            limits: site.form.limits,
         },
         topics: site
             .topics

@@ -9,8 +9,26 @@ use crate::output::write_file_atomic;
 
 pub const STATE_DIR: &str = ".switchboard";
 /// Environment variable holding the secret that signs form tokens; the
-/// deployed router must be given the same value.
+/// deployed router must be given the same value. Read by the CLI only.
 pub const FORM_SECRET_ENV: &str = "SWITCHBOARD_FORM_SECRET";
+/// The generated secret's file, under the build-state folder.
+pub const FORM_SECRET_FILE: &str = "form-secret";
+
+/// The secret that signs the form, and where it came from: the build says
+/// which, so a site signed with a local secret is not deployed unawares.
+#[derive(Clone)]
+pub struct FormSecret {
+    pub bytes: Vec<u8>,
+    pub source: SecretSource,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretSource {
+    /// `SWITCHBOARD_FORM_SECRET`.
+    Environment,
+    /// `.switchboard/form-secret`; `generated` when this build created it.
+    LocalFile { generated: bool },
+}
 
 pub fn dir(root: &Path) -> PathBuf {
     root.join(STATE_DIR)
@@ -21,19 +39,29 @@ pub fn manifest_path(root: &Path) -> PathBuf {
     dir(root).join("routing.json")
 }
 
-/// The form-signing secret: from the environment when set, otherwise one
-/// generated once per site and kept in `.switchboard/form-secret`.
-pub fn form_secret(root: &Path) -> io::Result<Vec<u8>> {
-    if let Ok(secret) = std::env::var(FORM_SECRET_ENV) {
-        if !secret.is_empty() {
-            return Ok(secret.into_bytes());
-        }
+/// The form-signing secret: `from_env` (the CLI's `SWITCHBOARD_FORM_SECRET`)
+/// when set, otherwise one generated once per site and kept in
+/// `.switchboard/form-secret`.
+pub fn form_secret(root: &Path, from_env: Option<&str>) -> io::Result<FormSecret> {
+    if let Some(secret) = from_env.filter(|s| !s.is_empty()) {
+        return Ok(FormSecret {
+            bytes: secret.as_bytes().to_vec(),
+            source: SecretSource::Environment,
+        });
     }
-    let path = dir(root).join("form-secret");
+    let path = dir(root).join(FORM_SECRET_FILE);
+    let local = |bytes, generated| FormSecret {
+        bytes,
+        source: SecretSource::LocalFile { generated },
+    };
     match fs::read_to_string(&path) {
-        Ok(secret) if !secret.trim().is_empty() => Ok(secret.trim().as_bytes().to_vec()),
-        Ok(_) => new_secret(&path),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => new_secret(&path),
+        Ok(secret) if !secret.trim().is_empty() => {
+            Ok(local(secret.trim().as_bytes().to_vec(), false))
+        }
+        Ok(_) => new_secret(&path).map(|s| local(s, true)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            new_secret(&path).map(|s| local(s, true))
+        }
         Err(error) => Err(error),
     }
 }

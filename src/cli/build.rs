@@ -2,8 +2,8 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use switchboard::build::{BuildError, BuildOptions, build_to_disk};
-use switchboard::state;
+use switchboard::build::{BuildError, BuildOptions, DiskBuild, build_to_disk};
+use switchboard::state::{self, SecretSource};
 
 pub fn run(root: &Path, output: &Path, manifest: Option<&Path>) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -17,7 +17,11 @@ pub fn run(root: &Path, output: &Path, manifest: Option<&Path>) -> anyhow::Resul
             output_dir.display()
         );
     }
-    let built = match build_to_disk(root, &BuildOptions::default(), &output_dir, &manifest_path) {
+    let options = BuildOptions {
+        form_secret: super::form_secret_from_env(),
+        ..BuildOptions::default()
+    };
+    let built = match build_to_disk(root, &options, &output_dir, &manifest_path) {
         Ok(built) => built,
         Err(BuildError::Content(diagnostics)) => {
             eprintln!("{diagnostics}");
@@ -49,9 +53,85 @@ pub fn run(root: &Path, output: &Path, manifest: Option<&Path>) -> anyhow::Resul
         manifest_path.display(),
         started.elapsed().as_millis()
     );
+    report_secret(root, &built);
     // The process ends right after this: freeing a large organisation's
     // model piece by piece (tens of thousands of allocations, ~15 ms at
     // 1,000 departments) would only delay the prompt.
     std::mem::forget(built);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says which secret signed the form (never its value) and until when its
+/// pages work, and warns when a site for a deployed router was signed with
+/// the secret generated on this machine: the router would refuse every message.
+fn report_secret(root: &Path, built: &DiskBuild) {
+    let until = chrono::DateTime::from_timestamp(
+        built.tokens_issued + i64::from(built.manifest.form.token_max_age_days) * 86_400,
+        0,
+    )
+    .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
+    let secret_file = state::dir(root).join(state::FORM_SECRET_FILE);
+    match built.secret_source {
+        SecretSource::Environment => println!(
+            "The form is signed with {}; its pages work until {until}: rebuild before then.",
+            state::FORM_SECRET_ENV
+        ),
+        SecretSource::LocalFile { generated } => {
+            println!(
+                "The form is signed with the local secret in {}{}; its pages work until {until}: rebuild before then.",
+                secret_file.display(),
+                if generated { " (generated now)" } else { "" }
+            );
+            let endpoint = &built.site.form.endpoint;
+            if !is_local_endpoint(endpoint) {
+                eprintln!(
+                    "warning: the form posts to {endpoint}, but it was signed with the secret generated on this machine ({}).\n  \
+                     The deployed router refuses every message unless its SWITCHBOARD_FORM_SECRET is the same:\n  \
+                     set {} to the router's secret for this build, or give the router the value in that file.",
+                    secret_file.display(),
+                    state::FORM_SECRET_ENV
+                );
+            }
+        }
+    }
+}
+
+/// Whether the form posts to this machine (a router for local testing).
+fn is_local_endpoint(endpoint: &str) -> bool {
+    let Some((_, rest)) = endpoint.split_once("://") else {
+        // Site-relative: served by whatever host publishes the site.
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_local_endpoint;
+
+    #[test]
+    fn local_endpoints() {
+        for local in [
+            "http://localhost:8080/api/contact",
+            "http://127.0.0.1:9000/",
+            "http://[::1]:80/x",
+        ] {
+            assert!(is_local_endpoint(local), "{local}");
+        }
+        for remote in [
+            "/api/contact",
+            "https://abc.lambda-url.eu-west-1.on.aws/",
+            "https://localhost.example.org/",
+        ] {
+            assert!(!is_local_endpoint(remote), "{remote}");
+        }
+    }
 }

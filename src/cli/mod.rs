@@ -58,6 +58,14 @@ enum Command {
     Serve(serve::ServeArgs),
 }
 
+/// `SWITCHBOARD_FORM_SECRET`, the one variable the builder reads; here, so
+/// the library takes it as an argument.
+fn form_secret_from_env() -> Option<String> {
+    std::env::var(switchboard::state::FORM_SECRET_ENV)
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init { dir } => init::run(&dir),

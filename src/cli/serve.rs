@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use switchboard::build::{BuildOptions, build};
 use switchboard::output::write_file_atomic;
-use switchboard::serve::{CONTACT_PATH, ContactSettings, DevSite, live};
+use switchboard::serve::{CONTACT_PATH, ContactSettings, DevSite, listen, live};
 use switchboard::state;
 use switchboard::watch::Watcher;
 
@@ -74,6 +74,7 @@ async fn serve(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         extra_origins: origins(address),
         live_reload: Some(live::SCRIPT_PATH.into()),
         parse_cache: Some(Default::default()),
+        form_secret: super::form_secret_from_env(),
     };
 
     let state_dir = state::dir(root);
@@ -81,8 +82,9 @@ async fn serve(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let shown_state_dir = std::fs::canonicalize(root)
         .map(|r| state::dir(&r))
         .unwrap_or_else(|_| state_dir.clone());
-    let form_secret = state::form_secret(root)
-        .with_context(|| format!("setting up the form secret in {}", state_dir.display()))?;
+    let form_secret = state::form_secret(root, options.form_secret.as_deref())
+        .with_context(|| format!("setting up the form secret in {}", state_dir.display()))?
+        .bytes;
     let settings = ContactSettings {
         state_dir: state_dir.clone(),
         form_secret,
@@ -148,23 +150,27 @@ async fn serve(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     };
 
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, site.app()).with_graceful_shutdown(async move {
-        let _ = stopping_rx.await;
-    });
-    let server = tokio::spawn(async move { server.await });
+    let server = tokio::spawn(listen::serve(
+        listener,
+        site.app(),
+        listen::HEADER_TIMEOUT,
+        async move {
+            let _ = stopping_rx.await;
+        },
+        GRACE,
+    ));
     shutdown_signal().await;
     println!("Stopping…");
     site.close_sockets();
     let _ = stopping_tx.send(());
     stop.stop();
     retries.abort();
-    match tokio::time::timeout(GRACE, server).await {
-        Ok(Ok(Ok(()))) => {}
-        Ok(Ok(Err(error))) => eprintln!("warning: the server stopped with an error: {error}"),
-        Ok(Err(error)) => eprintln!("warning: the server task failed: {error}"),
-        Err(_) => {
+    match server.await {
+        Ok(true) => {}
+        Ok(false) => {
             eprintln!("warning: some connections were still open after {GRACE:?}; closed them")
         }
+        Err(error) => eprintln!("warning: the server task failed: {error}"),
     }
     // A build in progress finishes first; it only touches memory, so nothing is left half-written.
     let _ = tokio::task::spawn_blocking(move || builder.join()).await;

@@ -157,6 +157,7 @@ pub fn run(
     let mut reporter = Reporter::default();
     let options = BuildOptions {
         parse_cache: Some(Default::default()),
+        form_secret: super::form_secret_from_env(),
         ..BuildOptions::default()
     };
     let rebuild = |what: Option<&str>, reporter: &mut Reporter| {

@@ -63,6 +63,26 @@ pub struct FormSection {
     pub response_time: Option<String>,
     pub min_fill_seconds: Option<u32>,
     pub max_message_chars: Option<Spanned<u32>>,
+    /// `{ provider = "turnstile" | "hcaptcha", site_key = "…" }`.
+    pub captcha: Option<CaptchaEntry>,
+    pub token_max_age_days: Option<Spanned<u32>>,
+    pub limits: Option<LimitsSection>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptchaEntry {
+    pub provider: Spanned<String>,
+    pub site_key: Spanned<String>,
+}
+
+/// `[form.limits]`: how much one client, one address and everyone may send.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsSection {
+    pub per_client_per_hour: Option<Spanned<u32>>,
+    pub overall_per_hour: Option<Spanned<u32>>,
+    pub acknowledgement_window_minutes: Option<Spanned<u32>>,
 }
 
 /// One file under `content/departments/`.

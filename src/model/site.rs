@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use serde::Serialize;
-use switchboard_router::manifest::{AfterHoursRule, DateRange, OpenSpan};
+use switchboard_router::manifest::{AfterHoursRule, Captcha, DateRange, OpenSpan, RateLimits};
 
 /// A whole site, ready to render.
 #[derive(Debug, Clone, Serialize)]
@@ -81,6 +81,11 @@ pub struct FormSettings {
     pub response_time: String,
     pub min_fill_seconds: u32,
     pub max_message_chars: u32,
+    /// The captcha widget the form shows and the router verifies.
+    pub captcha: Option<Captcha>,
+    /// Days a built page's form keeps working: rebuild at least this often.
+    pub token_max_age_days: u32,
+    pub limits: RateLimits,
 }
 
 #[derive(Debug, Clone, Serialize)]

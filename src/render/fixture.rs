@@ -172,6 +172,9 @@ pub fn site() -> Site {
             response_time: "within two business days".into(),
             min_fill_seconds: 3,
             max_message_chars: 5000,
+            captcha: None,
+            token_max_age_days: 180,
+            limits: Default::default(),
         },
         departments: vec![sales, support, press],
         topics: vec![

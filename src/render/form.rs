@@ -27,14 +27,15 @@ pub struct FormFields {
     pub honeypot: &'static str,
     /// The build-time signed token (proves the page is ours).
     pub token: &'static str,
-    /// Filled by the script with the time token fetched from the endpoint
-    /// when the page is shown (proves a minimum fill time). Empty without JS.
+    /// The build's time token; the script replaces it with one fetched
+    /// from the endpoint when the form is shown (proves a minimum fill time).
     pub time_token: &'static str,
     /// Informational (the router reads the hash from the signed token); not
     /// a router field, and the router ignores fields it does not know.
     pub content_hash: &'static str,
     /// Filled by the script with a random value kept across retries, so a
-    /// re-sent POST is not mailed twice. Empty without JavaScript.
+    /// re-sent POST is not mailed twice. Empty without JavaScript: then the
+    /// router recognises a re-sent message by its content.
     pub idempotency_key: &'static str,
 }
 
@@ -68,6 +69,8 @@ pub struct FormView {
     pub fields: FormFields,
     pub content_hash: String,
     pub token: String,
+    /// The build's time token (see [`super::RenderOptions::time_token`]).
+    pub time_token: String,
     pub max_message_chars: u32,
     pub min_fill_seconds: u32,
     /// Site-relative path of the thank-you page.
@@ -78,6 +81,16 @@ pub struct FormView {
     pub selected: Option<String>,
     /// Set on department pages: the response time promised there.
     pub response_time: String,
+    /// The captcha widget, when `[form] captcha` names one.
+    pub captcha: Option<CaptchaWidget>,
+}
+
+/// What the template needs to show a captcha provider's widget.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptchaWidget {
+    pub class: &'static str,
+    pub script: &'static str,
+    pub site_key: String,
 }
 
 pub const CONTACT_PATH: &str = "contact/";
@@ -120,12 +133,18 @@ impl FormView {
             fields: FIELDS,
             content_hash: opts.content_hash.clone(),
             token: opts.form_token.clone(),
+            time_token: opts.time_token.clone(),
             max_message_chars: site.form.max_message_chars,
             min_fill_seconds: site.form.min_fill_seconds,
             thanks_path: THANKS_PATH,
             groups,
             selected,
             response_time,
+            captcha: site.form.captcha.as_ref().map(|c| CaptchaWidget {
+                class: c.provider.widget_class(),
+                script: c.provider.script_url(),
+                site_key: c.site_key.clone(),
+            }),
         }
     }
 }

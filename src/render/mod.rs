@@ -39,6 +39,9 @@ pub struct RenderOptions {
     pub content_hash: String,
     /// Signed token rendered into the form (see the router's `sign_form_token`).
     pub form_token: String,
+    /// The build's time token, for visitors without JavaScript (the page's
+    /// script replaces it with one minted when the form is shown).
+    pub time_token: String,
     /// Under `serve`: the URL of a same-origin script to load on every HTML page
     /// (live reload). It is loaded with `<script src>`, never inlined, so the
     /// CSP can stay `script-src 'self'`. `None` when building.

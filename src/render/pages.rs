@@ -76,7 +76,13 @@ pub fn render_site_into(
     // Built by us from a sanitized origin (no quotes, `<` or `&`), so it can
     // go into the attribute as is; escaping would turn every `'self'` into
     // `&#39;self&#39;`, valid but unreadable for anyone checking the policy.
-    base.insert_value("csp", Value::safe_string(&csp::policy(&opts.form_endpoint)));
+    base.insert_value(
+        "csp",
+        Value::safe_string(&csp::policy(
+            &opts.form_endpoint,
+            site.form.captcha.as_ref().map(|c| c.provider),
+        )),
+    );
     base.insert("content_hash", &opts.content_hash);
     base.insert("live_reload", &opts.live_reload);
     base.insert("contact_path", CONTACT_PATH);

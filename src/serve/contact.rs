@@ -73,12 +73,15 @@ impl ContactSettings {
         }))
     }
 
-    /// A router for one build's manifest.
+    /// A router for one build's manifest. A captcha is shown on the pages
+    /// but not verified here: its secret belongs to the deployed router, and
+    /// `serve` works offline; the deployed router verifies every message.
     pub fn router(
         &self,
-        manifest: RoutingManifest,
+        mut manifest: RoutingManifest,
         mailer: Arc<dyn Mailer>,
     ) -> Result<Router, RouterError> {
+        manifest.form.captcha = None;
         Router::new(
             manifest,
             self.router_config(),
@@ -89,7 +92,8 @@ impl ContactSettings {
 }
 
 /// Passes every message on, and reports each delivered notification (the
-/// acknowledgement to the visitor is marked `Auto-Submitted` and not reported).
+/// acknowledgement to the visitor is marked `Auto-Submitted: auto-replied`
+/// and not reported).
 struct Reporting {
     inner: Arc<dyn Mailer>,
     on_routed: OnRouted,
@@ -145,7 +149,7 @@ impl BlockingMailer for ReportingBlocking {
 fn summarize(envelope: &Envelope, raw: &[u8], backend: &'static str) -> Option<Routed> {
     let text = String::from_utf8_lossy(raw);
     let head = text.split("\r\n\r\n").next()?;
-    if header(head, "Auto-Submitted").is_some() {
+    if header(head, "Auto-Submitted").is_some_and(|v| v.trim() == "auto-replied") {
         return None;
     }
     let reference = header(head, "X-Switchboard-Reference")?.trim().to_string();
@@ -225,7 +229,7 @@ mod tests {
 
     #[test]
     fn summarizes_a_notification() {
-        let raw = "From: x\r\nSubject: [Fixture Co.] Billing question (ref 7K2M-9QXD)\r\nX-Switchboard-Reference: 7K2M-9QXD\r\n\r\nbody";
+        let raw = "From: x\r\nSubject: [Fixture Co.] Billing question (ref 7K2M-9QXD)\r\nAuto-Submitted: auto-generated\r\nX-Switchboard-Reference: 7K2M-9QXD\r\n\r\nbody";
         let routed = summarize(&envelope(), raw.as_bytes(), "maildir").expect("summary");
         assert_eq!(routed.reference, "7K2M-9QXD");
         assert_eq!(routed.topic, "Billing question");

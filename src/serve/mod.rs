@@ -8,6 +8,7 @@
 
 mod contact;
 pub mod files;
+pub mod listen;
 pub mod live;
 
 use std::collections::BTreeMap;
@@ -21,7 +22,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use bytes::Bytes;
-use switchboard_router::{Mailer, Router, RouterError};
+use switchboard_router::{ClientAddr, Mailer, Router, RouterError};
 use tokio::sync::watch;
 
 use crate::build::{Build, BuildError};
@@ -316,6 +317,9 @@ fn file(
     respond(status, kind, Body::from(bytes.clone()))
 }
 
+/// How long a form's body may take to arrive once its headers have.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 async fn contact_form(State(site): State<Arc<DevSite>>, request: Request) -> Response {
     let Some(router) = site.current().router.clone() else {
         return respond(
@@ -326,15 +330,40 @@ async fn contact_form(State(site): State<Arc<DevSite>>, request: Request) -> Res
             ),
         );
     };
-    let (parts, body) = request.into_parts();
-    // The router enforces its own, smaller cap and answers it properly; this
-    // only stops a client from making the server hold an endless body.
-    let Ok(bytes) = axum::body::to_bytes(body, 4 * 1024 * 1024).await else {
-        return respond(
+    let (mut parts, body) = request.into_parts();
+    if let Some(peer) = listen::peer(&parts.extensions) {
+        parts.extensions.insert(ClientAddr(peer.ip()));
+    }
+    // The router's cap, enforced before reading: a declared length over it
+    // is answered at once; otherwise at most one byte more is read (so the
+    // router sees the body is too large and answers it), within a deadline.
+    let cap = router.max_body_bytes();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let too_large = || {
+        respond(
             StatusCode::PAYLOAD_TOO_LARGE,
             "text/plain; charset=utf-8",
-            Body::from("The message is too large.\n"),
-        );
+            Body::from(format!("The message is too large (at most {cap} bytes).\n")),
+        )
+    };
+    if declared.is_some_and(|n| n > cap as u64) {
+        return too_large();
+    }
+    let read = axum::body::to_bytes(body, cap.saturating_add(1));
+    let bytes = match tokio::time::timeout(BODY_TIMEOUT, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => return too_large(),
+        Err(_) => {
+            return respond(
+                StatusCode::REQUEST_TIMEOUT,
+                "text/plain; charset=utf-8",
+                Body::from("The message took too long to arrive; please send it again.\n"),
+            );
+        }
     };
     let answer = router.handle(http::Request::from_parts(parts, bytes)).await;
     let (mut parts, body) = answer.into_parts();

@@ -13,18 +13,24 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use switchboard_router::{
-    FixedClock, MaildirMailer, Router, RouterConfig, RoutingManifest, fields, sign_form_token,
+    FixedClock, MaildirMailer, Router, RouterConfig, RoutingManifest, Shown, fields,
+    sign_form_token, sign_time_token,
 };
 
 const SECRET: &[u8] = b"bench-form-secret-0123456789";
+/// The tokens' issue time: 2026-03-01, a day before the pinned clock.
+const ISSUED: i64 = 1_772_323_200;
 
 fn main() {
     let n: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(300);
-    let manifest = RoutingManifest::from_json(include_str!("../tests/fixtures/manifest.json"))
+    let mut manifest = RoutingManifest::from_json(include_str!("../tests/fixtures/manifest.json"))
         .expect("fixture manifest");
+    // One client sends every submission here: measure the handler, not the limits.
+    manifest.form.limits.per_client_per_hour = u32::MAX;
+    manifest.form.limits.overall_per_hour = u32::MAX;
     // SWITCHBOARD_BENCH_DIR puts the outbox elsewhere, e.g. on /dev/shm to
     // see the cost without the disk's fsync latency.
     let dir = match std::env::var_os("SWITCHBOARD_BENCH_DIR") {
@@ -37,7 +43,8 @@ fn main() {
     let mailer = Arc::new(MaildirMailer::new(dir.path().join("mail")));
     let clock = Arc::new(FixedClock::at("2026-03-02T09:00:00Z"));
     let router = Router::new(manifest, config, mailer, clock).expect("router");
-    let token = sign_form_token(SECRET, "c0ffee1234");
+    let token = sign_form_token(SECRET, "c0ffee1234", ISSUED);
+    let time_token = sign_time_token(SECRET, Shown::AtBuild, ISSUED);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
@@ -45,9 +52,10 @@ fn main() {
     let mut times = Vec::with_capacity(n);
     for i in 0..n + 20 {
         let body = format!(
-            "name=Ann+Example&email=ann%40example.net&topic=sales&message=Hello+number+{i}%2C+I+would+like+a+quote.\
-             &phone=%2B49+30+1234&website=&{}={token}&{}=bench-{i}",
+            "name=Ann+Example&email=ann{i}%40example.net&topic=sales&message=Hello+number+{i}%2C+I+would+like+a+quote.\
+             &phone=%2B49+30+1234&website=&{}={token}&{}={time_token}&{}=bench-{i}",
             fields::FORM_TOKEN,
+            fields::TIME_TOKEN,
             fields::IDEMPOTENCY_KEY
         );
         let req = http::Request::post("/api/contact")

@@ -21,9 +21,13 @@ use lettre::message::Mailbox;
 use switchboard_router::compose::{self, Context};
 use switchboard_router::parse::{self, BodyKind};
 use switchboard_router::screen::{self, Verdict};
-use switchboard_router::{RoutingManifest, fields, route, sign_form_token, validate};
+use switchboard_router::{
+    RoutingManifest, Shown, fields, route, sign_form_token, sign_time_token, validate,
+};
 
 const SECRET: &[u8] = b"bench-form-secret-0123456789";
+/// The tokens' issue time: 2026-03-01, a day before the pinned clock.
+const ISSUED: i64 = 1_772_323_200;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -61,7 +65,8 @@ fn main() {
     warm_heap.sort();
     // The last topic: for a large organisation the worst case of a scan.
     let topic = manifest.topics.last().expect("a topic").id.clone();
-    let token = sign_form_token(SECRET, &manifest.content_hash);
+    let token = sign_form_token(SECRET, &manifest.content_hash, ISSUED);
+    let time_token = sign_time_token(SECRET, Shown::AtBuild, ISSUED);
     let sender: Mailbox = "Example Org <forms@example.org>".parse().expect("sender");
     let now: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().expect("time");
 
@@ -69,8 +74,9 @@ fn main() {
     for i in 0..n + 100 {
         let body = format!(
             "name=Ann+Example&email=ann%40example.net&topic={topic}&message=Hello+number+{i}%2C+I+would+like+a+quote.\
-             &phone=%2B49+30+1234&website=&{}={token}&{}=bench-{i}",
+             &phone=%2B49+30+1234&website=&{}={token}&{}={time_token}&{}=bench-{i}",
             fields::FORM_TOKEN,
+            fields::TIME_TOKEN,
             fields::IDEMPOTENCY_KEY
         );
         let start = Instant::now();

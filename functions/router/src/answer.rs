@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::fields;
 use crate::html::escape;
-use crate::manifest::{CaptchaProvider, RoutingManifest};
+use crate::manifest::RoutingManifest;
 use crate::parse::{BodyKind, RawFields};
 use crate::validate::FieldError;
 
@@ -78,9 +78,23 @@ pub fn problem(status: StatusCode, message: &str, json: bool) -> Response<Bytes>
 /// What the error page needs to re-render the form.
 pub struct FormPage<'a> {
     pub manifest: &'a RoutingManifest,
-    /// A fresh form token, so the re-rendered form can be sent again.
-    pub form_token: String,
+    /// The tokens of the re-rendered form; `None` when the submission's own
+    /// form token was refused: then the page shows what was typed, to copy,
+    /// and leads back to the contact page, but hands out no token.
+    pub tokens: Option<PageTokens>,
     pub raw: &'a RawFields,
+    /// Carry the submission's idempotency key into the re-rendered form
+    /// (not after a 409: that key belongs to another message).
+    pub keep_key: bool,
+}
+
+/// The hidden tokens of a re-rendered form.
+#[derive(Debug, Clone)]
+pub struct PageTokens {
+    /// The visitor's own form token, which passed: nothing new is handed out.
+    pub form_token: String,
+    /// Minted as this page is shown: the minimum fill time counts from now.
+    pub time_token: String,
 }
 
 /// Errors with the submission: per-field JSON, or the form again with the
@@ -141,7 +155,12 @@ fn render_form_page(summary: &str, errors: &[FieldError], page: &FormPage<'_>) -
         }
         h.push_str("</ul>");
     }
-    h.push_str("</div><form method=\"post\" accept-charset=\"UTF-8\" novalidate>");
+    h.push_str("</div>");
+    let Some(tokens) = &page.tokens else {
+        render_typed_text(&mut h, page);
+        return h;
+    };
+    h.push_str("<form method=\"post\" accept-charset=\"UTF-8\" novalidate>");
 
     let field = |h: &mut String, name: &str, label: &str, kind: &str, required: bool| {
         let err = error_for(name);
@@ -204,12 +223,20 @@ fn render_form_page(summary: &str, errors: &[FieldError], page: &FormPage<'_>) -
         "<div class=\"sb-hp\" aria-hidden=\"true\"><label for=\"{hp}\">Leave this empty</label>\
          <input id=\"{hp}\" name=\"{hp}\" type=\"text\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"
     ));
-    h.push_str(&format!(
-        "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-        fields::FORM_TOKEN,
-        escape(&page.form_token)
-    ));
-    if let Some(key) = page.raw.get(fields::IDEMPOTENCY_KEY) {
+    for (name, value) in [
+        (fields::FORM_TOKEN, &tokens.form_token),
+        (fields::TIME_TOKEN, &tokens.time_token),
+    ] {
+        h.push_str(&format!(
+            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
+            escape(value)
+        ));
+    }
+    if let Some(key) = page
+        .raw
+        .get(fields::IDEMPOTENCY_KEY)
+        .filter(|_| page.keep_key)
+    {
         h.push_str(&format!(
             "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
             fields::IDEMPOTENCY_KEY,
@@ -217,16 +244,11 @@ fn render_form_page(summary: &str, errors: &[FieldError], page: &FormPage<'_>) -
         ));
     }
     if let Some(c) = &m.form.captcha {
-        let (class, script) = match c.provider {
-            CaptchaProvider::Turnstile => (
-                "cf-turnstile",
-                "https://challenges.cloudflare.com/turnstile/v0/api.js",
-            ),
-            CaptchaProvider::Hcaptcha => ("h-captcha", "https://js.hcaptcha.com/1/api.js"),
-        };
         h.push_str(&format!(
-            "<div id=\"captcha\" class=\"{class}\" data-sitekey=\"{}\"></div><script src=\"{script}\" async defer></script>",
-            escape(&c.site_key)
+            "<div id=\"captcha\" class=\"{}\" data-sitekey=\"{}\"></div><script src=\"{}\" async defer></script>",
+            c.provider.widget_class(),
+            escape(&c.site_key),
+            c.provider.script_url()
         ));
     }
     h.push_str("<p><button type=\"submit\">Send message</button></p></form>");
@@ -237,6 +259,27 @@ fn render_form_page(summary: &str, errors: &[FieldError], page: &FormPage<'_>) -
         escape(&m.site.form_path)
     ));
     h
+}
+
+/// The page for a refused form token: what was typed, read-only so it can
+/// be copied, and the way back to a current contact page. No form: a form
+/// here would need a token, and handing one out would defeat the check.
+fn render_typed_text(h: &mut String, page: &FormPage<'_>) {
+    let m = page.manifest;
+    h.push_str(&format!(
+        "<p><a href=\"{}{}\">Open the contact page again</a> and send your message from there.</p>",
+        escape(&m.site.base_url),
+        escape(&m.site.form_path)
+    ));
+    let message = page.raw.get(fields::MESSAGE).unwrap_or("");
+    if !message.is_empty() {
+        h.push_str(&format!(
+            "<label for=\"{0}\">Your message, to copy</label><textarea id=\"{0}\" rows=\"8\" readonly>{1}</textarea>",
+            fields::MESSAGE,
+            escape(message)
+        ));
+    }
+    h.push_str("</main><script>document.getElementById('errors').focus()</script></body></html>");
 }
 
 pub fn json_response(status: StatusCode, value: serde_json::Value) -> Response<Bytes> {

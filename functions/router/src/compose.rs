@@ -70,6 +70,10 @@ pub fn notification(
         )))
         .date(SystemTime::from(ctx.received))
         .message_id(Some(message_id(ctx, "n")))
+        // Sent by a machine: a helpdesk must not auto-reply to the Reply-To,
+        // an address the visitor chose.
+        .header(AutoSubmitted("auto-generated"))
+        .header(AutoResponseSuppress)
         .header(SwitchboardReference(ctx.reference.to_string()));
     for r in &route.to {
         b = b.to(mailbox(r)?);
@@ -152,7 +156,8 @@ pub fn acknowledgement(
         )))
         .date(SystemTime::from(ctx.received))
         .message_id(Some(message_id(ctx, "a")))
-        .header(AutoSubmitted)
+        .header(AutoSubmitted("auto-replied"))
+        .header(AutoResponseSuppress)
         .header(SwitchboardReference(ctx.reference.to_string()));
 
     let greeting = match safe_name(&sub.name) {
@@ -245,19 +250,37 @@ fn safe_name(name: &str) -> Option<String> {
     (!linky && name.chars().count() <= 60).then(|| one_line(name))
 }
 
-/// `Auto-Submitted: auto-replied` (RFC 3834): stops out-of-office loops.
+/// `Auto-Submitted` (RFC 3834): `auto-replied` on the acknowledgement,
+/// `auto-generated` on the notification; stops out-of-office loops.
 #[derive(Clone)]
-struct AutoSubmitted;
+struct AutoSubmitted(&'static str);
 
 impl Header for AutoSubmitted {
     fn name() -> HeaderName {
         HeaderName::new_from_ascii_str("Auto-Submitted")
     }
     fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self("auto-generated"))
+    }
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.into())
+    }
+}
+
+/// `X-Auto-Response-Suppress: All`: Exchange and Outlook send no automatic
+/// answers (out of office, read receipts) to what we send.
+#[derive(Clone)]
+struct AutoResponseSuppress;
+
+impl Header for AutoResponseSuppress {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Auto-Response-Suppress")
+    }
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Self)
     }
     fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "auto-replied".into())
+        HeaderValue::new(Self::name(), "All".into())
     }
 }
 
@@ -344,6 +367,14 @@ mod tests {
             p.header_raw("X-Switchboard-Reference").map(str::trim),
             Some("K7QM-3XPD")
         );
+        assert_eq!(
+            p.header_raw("Auto-Submitted").map(str::trim),
+            Some("auto-generated")
+        );
+        assert_eq!(
+            p.header_raw("X-Auto-Response-Suppress").map(str::trim),
+            Some("All")
+        );
     }
 
     #[test]
@@ -375,6 +406,10 @@ mod tests {
         assert_eq!(
             p.header_raw("Auto-Submitted").map(str::trim),
             Some("auto-replied")
+        );
+        assert_eq!(
+            p.header_raw("X-Auto-Response-Suppress").map(str::trim),
+            Some("All")
         );
         let m = acknowledgement(&ctx(&sender), &sub("J. R. Tolkien", "x"), &r).unwrap();
         let p = mail_parser::MessageParser::default().parse(&m.raw).unwrap();

@@ -9,19 +9,20 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use lettre::message::Mailbox;
 
-use crate::answer::{self, FormPage};
+use crate::answer::{self, FormPage, PageTokens};
 use crate::captcha::CaptchaVerifier;
 use crate::clock::Clock;
 use crate::config::{ConfigError, RouterConfig};
 use crate::deliver::Mailer;
 use crate::fields;
-use crate::keep::{KeepError, Outcome};
+use crate::keep::{KeepError, Outcome, SubmissionKey};
+use crate::limit::{ClientAddr, Limited, Limiter, Scope};
 use crate::manifest::{ManifestError, RoutingManifest};
 use crate::outbox::{self, Attempt, Outbox};
-use crate::parse::{self, ParseError};
+use crate::parse::{self, ParseError, RawFields};
 use crate::route;
-use crate::screen::{self, Verdict};
-use crate::token;
+use crate::screen::{self, Refusal, Verdict};
+use crate::token::{self, Shown, TokenError};
 use crate::validate::{self, FieldError};
 
 /// Longest idempotency key kept (a UUID is 36 characters).
@@ -64,6 +65,8 @@ pub struct Router {
     /// References being delivered by this process right now, so a retry pass
     /// and a request never send the same record at once.
     pub(crate) inflight: Mutex<HashSet<String>>,
+    /// Per client, per acknowledgement address and overall (this process).
+    pub(crate) limiter: Arc<Limiter>,
 }
 
 impl Router {
@@ -98,7 +101,6 @@ impl Router {
             source,
         })?;
         Ok(Self {
-            manifest: Arc::new(manifest),
             config,
             sender,
             mailer,
@@ -106,6 +108,8 @@ impl Router {
             outbox,
             captcha: None,
             inflight: Mutex::new(HashSet::new()),
+            limiter: Arc::new(Limiter::new(manifest.form.limits)),
+            manifest: Arc::new(manifest),
         })
     }
 
@@ -146,6 +150,11 @@ impl Router {
 
     pub fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+
+    /// The largest body this router accepts; hosts stop reading one byte past it.
+    pub fn max_body_bytes(&self) -> usize {
+        self.config.max_body_bytes
     }
 
     /// Answers one request: `POST` a submission, `GET` a fresh time token,
@@ -257,7 +266,11 @@ impl Router {
     /// A token proving when the page was shown; the page's script puts it in
     /// the [`fields::TIME_TOKEN`] field.
     fn time_token(&self) -> Response<Bytes> {
-        let t = token::sign_time_token(&self.config.form_secret, self.clock.now().timestamp());
+        let t = token::sign_time_token(
+            &self.config.form_secret,
+            Shown::AtView,
+            self.clock.now().timestamp(),
+        );
         answer::json_response(
             StatusCode::OK,
             serde_json::json!({ "field": fields::TIME_TOKEN, "token": t }),
@@ -275,6 +288,8 @@ impl Router {
         )
     }
 
+    /// One submission: parse, screen, validate, limit, verify the captcha,
+    /// route, keep and send, answer. Each step answers for itself when it stops one.
     async fn submit(
         &self,
         req: Request<Bytes>,
@@ -309,26 +324,15 @@ impl Router {
             Err(e) => return answer::problem(e.status(), &e.to_string(), json),
         };
         let now = self.clock.now();
-        let page = FormPage {
+        let mut page = FormPage {
             manifest: &self.manifest,
-            form_token: token::sign_form_token(
-                &self.config.form_secret,
-                &self.manifest.content_hash,
-            ),
+            tokens: None,
             raw: &raw,
+            keep_key: true,
         };
 
         match screen::screen(&raw, &self.manifest, &self.config.form_secret, now) {
-            Verdict::Refused => {
-                log("event=refused reason=form-token");
-                return answer::form_errors(
-                    StatusCode::FORBIDDEN,
-                    "We could not confirm that this message was sent from our contact page. Please check it and send it again.",
-                    &[],
-                    &page,
-                    json,
-                );
-            }
+            Verdict::Refused(refusal) => return self.refused(refusal, page, json),
             Verdict::ScreenedOut(sign) => {
                 // Same answer as a person gets, with a reference that leads nowhere.
                 log(&format!("event=screened-out sign={}", sign.as_str()));
@@ -341,85 +345,210 @@ impl Router {
                 }
             }
         }
+        page.tokens = Some(self.page_tokens(&raw));
 
         let sub = match validate::validate(&raw, &self.manifest) {
             Ok(s) => s,
             Err(errors) => return self.invalid(&errors, &page, json),
         };
+        let client = parts.extensions.get::<ClientAddr>().copied();
+        let permit = match self.limiter.admit(client, now) {
+            Ok(p) => p,
+            Err(limited) => return self.limited(limited, &sub, &page, json),
+        };
+        if let Err(answer) = self.verify_captcha(&raw, &page, json).await {
+            self.limiter.refund(permit);
+            return answer;
+        }
+        let key = submission_key(&parts.headers, &raw, &sub);
+        let answer = self
+            .route_keep_and_send(&sub, &key, &page, allowed, json, now)
+            .await;
+        if answer.1 {
+            // Nothing new was kept: it does not count against the limits.
+            self.limiter.refund(permit);
+        }
+        answer.0
+    }
 
-        if let Some(c) = &self.manifest.form.captcha {
-            let field = match c.provider {
-                crate::manifest::CaptchaProvider::Turnstile => fields::TURNSTILE_RESPONSE,
-                crate::manifest::CaptchaProvider::Hcaptcha => fields::HCAPTCHA_RESPONSE,
-            };
-            let response = raw.get(field).unwrap_or("");
-            let verdict = match &self.captcha {
-                Some(v) if !response.is_empty() => v.verify(c.provider, response).await,
-                Some(_) => Ok(false),
-                None => Err(crate::captcha::CaptchaError("no verifier".into())),
-            };
-            match verdict {
-                Ok(true) => {}
-                Ok(false) => {
-                    let e = [FieldError {
-                        field: "captcha",
-                        message: "Please complete the verification below.".into(),
-                    }];
-                    return self.invalid(&e, &page, json);
+    /// The tokens of a re-rendered form: the visitor's own form token (it
+    /// passed) and a time token minted now.
+    fn page_tokens(&self, raw: &RawFields) -> PageTokens {
+        PageTokens {
+            form_token: raw.get(fields::FORM_TOKEN).unwrap_or("").to_string(),
+            time_token: token::sign_time_token(
+                &self.config.form_secret,
+                Shown::AtView,
+                self.clock.now().timestamp(),
+            ),
+        }
+    }
+
+    /// A submission whose tokens did not pass. The answer for a form token
+    /// hands out no token at all, so a page signed with another secret
+    /// fails the same way every time, and the operator's log says why.
+    fn refused(&self, refusal: Refusal, mut page: FormPage<'_>, json: bool) -> Response<Bytes> {
+        let reason = refusal.as_str();
+        match refusal {
+            Refusal::FormToken(TokenError::OtherSecret) => log(&format!(
+                "event=token-from-another-secret reason={reason} hint=the page was built with another SWITCHBOARD_FORM_SECRET than this router's: rebuild the site with the router's secret, or give the router the build's"
+            )),
+            _ => log(&format!("event=refused reason={reason}")),
+        }
+        let summary = match refusal {
+            Refusal::ViewExpired => {
+                // The form token passed: show the form again, timed from now.
+                page.tokens = Some(self.page_tokens(page.raw));
+                "This page was open for a long time, so your message was not sent yet. Please check it and send it again."
+            }
+            Refusal::FormToken(TokenError::Expired) | Refusal::PageTime(TokenError::Expired) => {
+                "This copy of our contact page is out of date, so your message was not sent. Please open the contact page again and send it from there."
+            }
+            _ => {
+                "We could not confirm that this message was sent from our contact page, so it was not sent. Please open the contact page again and send it from there."
+            }
+        };
+        answer::form_errors(StatusCode::FORBIDDEN, summary, &[], &page, json)
+    }
+
+    /// 429: the form again, with the wait and the department's published
+    /// phone or address, so a person in a hurry has another way.
+    fn limited(
+        &self,
+        limited: Limited,
+        sub: &validate::Submission,
+        page: &FormPage<'_>,
+        json: bool,
+    ) -> Response<Bytes> {
+        log(&format!(
+            "event=rate-limited scope={} retry_after={}",
+            limited.scope.as_str(),
+            limited.retry_after_secs
+        ));
+        let minutes = limited.retry_after_secs.div_ceil(60);
+        let mut summary = match limited.scope {
+            Scope::Client => format!(
+                "You have sent several messages in a short time. Please wait {minutes} minute{} and send this one again; your text is kept below.",
+                if minutes == 1 { "" } else { "s" }
+            ),
+            Scope::Overall => format!(
+                "We are receiving very many messages just now. Please try again in {minutes} minute{}; your text is kept below.",
+                if minutes == 1 { "" } else { "s" }
+            ),
+        };
+        let department = self
+            .manifest
+            .topic(&sub.topic)
+            .and_then(|t| self.manifest.department(&t.department));
+        if let Some(d) = department {
+            match (&d.phone, &d.public_email) {
+                (Some(p), Some(e)) => summary.push_str(&format!(
+                    " You can also call {} at {p} or write to {e}.",
+                    d.name
+                )),
+                (Some(p), None) => {
+                    summary.push_str(&format!(" You can also call {} at {p}.", d.name))
                 }
-                Err(e) => {
-                    log(&format!("event=captcha-unavailable error={e}"));
-                    return self.unavailable(&page, json);
-                }
+                (None, Some(e)) => summary.push_str(&format!(" You can also write to {e}.")),
+                (None, None) => {}
             }
         }
+        let mut r = answer::form_errors(StatusCode::TOO_MANY_REQUESTS, &summary, &[], page, json);
+        if let Ok(v) = HeaderValue::from_str(&limited.retry_after_secs.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        r
+    }
 
-        let key = parts
-            .headers
-            .get(fields::IDEMPOTENCY_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .or_else(|| raw.get(fields::IDEMPOTENCY_KEY))
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .map(|k| Outbox::key_id(&k.chars().take(MAX_KEY_CHARS).collect::<String>()));
-
-        // A key seen before is answered as the first time: `keep_and_send`
-        // looks it up in the same step as it keeps a new record; here only
-        // when this submission cannot be routed (its topic gone since).
-        let Ok(route) = route::route(&self.manifest, &sub.topic, now) else {
-            if let Some(key_id) = &key {
-                match self.existing(key_id, now).await {
-                    Ok(Some(Outcome::Accepted(r))) => {
-                        return answer::accepted(&self.thank_you_url(allowed), &r, json);
-                    }
-                    Ok(Some(Outcome::Failed)) => return self.unavailable(&page, json),
-                    Ok(None) => {}
-                    Err(e) => {
-                        log(&format!("event=outbox-error error={e:?}"));
-                        return self.unavailable(&page, json);
-                    }
-                }
-            }
-            let e = [FieldError {
-                field: fields::TOPIC,
-                message: "Please choose one of the topics in the list.".into(),
-            }];
-            return self.invalid(&e, &page, json);
+    /// The captcha, when the manifest names one; `Err` holds the answer.
+    async fn verify_captcha(
+        &self,
+        raw: &RawFields,
+        page: &FormPage<'_>,
+        json: bool,
+    ) -> Result<(), Response<Bytes>> {
+        let Some(c) = &self.manifest.form.captcha else {
+            return Ok(());
         };
+        let response = raw.get(c.provider.response_field()).unwrap_or("");
+        let verdict = match &self.captcha {
+            Some(v) if !response.is_empty() => v.verify(c.provider, response).await,
+            Some(_) => Ok(false),
+            None => Err(crate::captcha::CaptchaError("no verifier".into())),
+        };
+        match verdict {
+            Ok(true) => Ok(()),
+            Ok(false) => {
+                let e = [FieldError {
+                    field: "captcha",
+                    message: "Please complete the verification below.".into(),
+                }];
+                Err(self.invalid(&e, page, json))
+            }
+            Err(e) => {
+                log(&format!("event=captcha-unavailable error={e}"));
+                Err(self.unavailable(page, json))
+            }
+        }
+    }
 
-        match self.keep_and_send(&sub, &route, key, now).await {
-            Ok(Outcome::Accepted(r)) => answer::accepted(&self.thank_you_url(allowed), &r, json),
-            Ok(Outcome::Failed) => self.unavailable(&page, json),
+    /// Routes, keeps and sends; the answer, and whether nothing new was kept.
+    async fn route_keep_and_send(
+        &self,
+        sub: &validate::Submission,
+        key: &SubmissionKey,
+        page: &FormPage<'_>,
+        allowed: Option<&str>,
+        json: bool,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> (Response<Bytes>, bool) {
+        let outcome = match route::route(&self.manifest, &sub.topic, now) {
+            Ok(route) => self.keep_and_send(sub, &route, key, now).await,
+            // A key seen before is answered as the first time, even when its
+            // topic is gone since; otherwise the topic is the problem.
+            Err(_) => match self.existing(key, now).await {
+                Ok(Some(o)) => Ok(o),
+                Ok(None) => {
+                    let e = [FieldError {
+                        field: fields::TOPIC,
+                        message: "Please choose one of the topics in the list.".into(),
+                    }];
+                    return (self.invalid(&e, page, json), true);
+                }
+                Err(e) => Err(KeepError::Other(e.to_string())),
+            },
+        };
+        let thanks = || self.thank_you_url(allowed);
+        match outcome {
+            Ok(Outcome::Accepted(r)) => (answer::accepted(&thanks(), &r, json), false),
+            Ok(Outcome::Replayed(r)) => (answer::accepted(&thanks(), &r, json), true),
+            Ok(Outcome::Failed) => (self.unavailable(page, json), true),
+            Ok(Outcome::Conflict) => {
+                let page = FormPage {
+                    manifest: page.manifest,
+                    tokens: page.tokens.clone(),
+                    raw: page.raw,
+                    keep_key: false,
+                };
+                let r = answer::form_errors(
+                    StatusCode::CONFLICT,
+                    "This form already sent a different message, which we received. To send this one as a new message, please send it again.",
+                    &[],
+                    &page,
+                    json,
+                );
+                (r, true)
+            }
             Err(KeepError::BadVisitorAddress) => {
                 let e = [FieldError {
                     field: fields::EMAIL,
                     message: "Please enter a valid email address, like name@example.com.".into(),
                 }];
-                self.invalid(&e, &page, json)
+                (self.invalid(&e, page, json), true)
             }
             Err(KeepError::Other(e)) => {
                 log(&format!("event=keep-failed error={e}"));
-                self.unavailable(&page, json)
+                (self.unavailable(page, json), true)
             }
         }
     }
@@ -451,6 +580,29 @@ impl Router {
             .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         r
     }
+}
+
+/// The submission's idempotency key: the client's (`Idempotency-Key`
+/// header or the form's hidden field, filled by the page's script), or,
+/// without one, the message's own digest, so a double submit without
+/// JavaScript is recognised by its content.
+fn submission_key(
+    headers: &http::HeaderMap,
+    raw: &RawFields,
+    sub: &validate::Submission,
+) -> SubmissionKey {
+    let body_digest = sub.digest();
+    let client_key = headers
+        .get(fields::IDEMPOTENCY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| raw.get(fields::IDEMPOTENCY_KEY))
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let id = match client_key {
+        Some(k) => Outbox::key_id(&k.chars().take(MAX_KEY_CHARS).collect::<String>()),
+        None => Outbox::content_key_id(&body_digest),
+    };
+    SubmissionKey { id, body_digest }
 }
 
 /// One line per event on stderr (CloudWatch on Lambda). Only references,

@@ -4,7 +4,7 @@
 //! delivery is "received, will retry" or "failed, please try again".
 
 use std::collections::HashSet;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
@@ -12,15 +12,21 @@ use crate::compose::{self, Context};
 use crate::config::OutboxMode;
 use crate::durable;
 use crate::handler::{Router, log};
+use crate::limit::AckGrant;
 use crate::outbox::{self, Attempt, Kept, Outbox, Record, State};
 use crate::route;
 use crate::validate;
 
 /// What the visitor hears about a kept (or not kept) submission.
 pub(crate) enum Outcome {
+    /// Kept as a new message.
     Accepted(String),
+    /// The same message was sent before with this key: its reference.
+    Replayed(String),
     /// Not delivered and not kept for later: the visitor must try again.
     Failed,
+    /// The key was sent before with another message.
+    Conflict,
 }
 
 pub(crate) enum KeepError {
@@ -37,38 +43,60 @@ impl KeepError {
     }
 }
 
+/// The idempotency key of one submission and the digest of its message.
+pub(crate) struct SubmissionKey {
+    pub id: String,
+    pub body_digest: String,
+}
+
+/// What an idempotency key already stands for.
+enum Earlier {
+    /// Nothing (never seen, expired, or freed because its record failed or is gone).
+    Free,
+    /// Another message was sent with this key.
+    Conflict,
+    /// This message, kept before: the reference and the record where it is now.
+    Same(String, Record, State),
+}
+
 impl Router {
-    /// What to answer for an idempotency key seen before; `None` if unseen
-    /// (or if its record was discarded after a failure the visitor was told about).
+    /// What to answer for a key seen before; `None` if it is free.
     pub(crate) async fn existing(
         &self,
-        key_id: &str,
+        key: &SubmissionKey,
         now: DateTime<Utc>,
     ) -> std::io::Result<Option<Outcome>> {
         let outbox = self.outbox.clone();
-        let key_id = key_id.to_string();
-        let found = durable::blocking(move || find_existing(&outbox, &key_id, now)).await??;
-        match found {
-            None => Ok(None),
-            Some(found) => self.answer_existing(found, now).await,
-        }
+        let (key_id, digest) = (key.id.clone(), key.body_digest.clone());
+        let earlier =
+            durable::blocking(move || find_existing(&outbox, &key_id, &digest, now)).await??;
+        self.answer_existing(earlier, now).await
     }
 
     /// The answer for a key's earlier submission, found by [`find_existing`].
     async fn answer_existing(
         &self,
-        (reference, loaded): Found,
+        earlier: Earlier,
         now: DateTime<Utc>,
     ) -> std::io::Result<Option<Outcome>> {
-        log(&format!("event=idempotent-replay ref={reference}"));
-        match loaded {
-            None => Ok(None),
-            Some((_, State::Sent)) => Ok(Some(Outcome::Accepted(reference))),
-            Some((_, State::Failed)) => Ok(Some(Outcome::Failed)),
-            Some((record, State::Pending)) => match self.config.outbox_mode {
-                OutboxMode::Durable => Ok(Some(Outcome::Accepted(reference))),
-                OutboxMode::Ephemeral => self.deliver(record, now).await.map(Some),
-            },
+        match earlier {
+            Earlier::Free => Ok(None),
+            Earlier::Conflict => {
+                log("event=idempotency-conflict");
+                Ok(Some(Outcome::Conflict))
+            }
+            Earlier::Same(reference, record, state) => {
+                log(&format!("event=idempotent-replay ref={reference}"));
+                match (state, self.config.outbox_mode) {
+                    (State::Pending, OutboxMode::Ephemeral) => {
+                        Ok(Some(match self.deliver(record, now).await? {
+                            Outcome::Accepted(r) => Outcome::Replayed(r),
+                            other => other,
+                        }))
+                    }
+                    _ => Ok(Some(Outcome::Replayed(reference))),
+                }
+            }
         }
     }
 
@@ -76,14 +104,11 @@ impl Router {
         &self,
         sub: &validate::Submission,
         route: &route::Route,
-        key_id: Option<String>,
+        key: &SubmissionKey,
         now: DateTime<Utc>,
     ) -> Result<Outcome, KeepError> {
         let mut attempts_left = 5;
-        // A key seen before is looked up in the same blocking task as the
-        // new record is kept in (one hop to the blocking pool, not two).
-        let mut look_up = key_id.is_some();
-        let record = loop {
+        let (mut record, ack) = loop {
             let reference = Outbox::new_reference().map_err(|e| KeepError::Other(e.to_string()))?;
             let ctx = Context {
                 site_title: &self.manifest.site.title,
@@ -98,45 +123,51 @@ impl Router {
                     compose::acknowledgement(&ctx, sub, route).map_err(KeepError::from_compose)?,
                 );
             }
-            let mut record = Record::new(reference, key_id.clone(), now, mails);
+            let mut record = Record::new(reference, Some(key.id.clone()), now, mails);
+            record.body_digest = Some(key.body_digest.clone());
             // Keep a retry pass off this record while this request delivers it.
             record.next_attempt_at = now + outbox::backoff(1);
-            // Written, synced (shared with concurrent requests) and its key
-            // claimed off the async workers; nothing is answered before.
+            // The key is looked up, and the new record written, synced
+            // (shared with concurrent requests) and its key claimed, in one
+            // blocking task; nothing is answered before. Only the request
+            // whose record is kept asks for the acknowledgement's turn.
             let outbox = self.outbox.clone();
+            let limiter = Arc::clone(&self.limiter);
+            let (acknowledge, email) = (self.config.acknowledge, sub.email.clone());
             let (record, step) = durable::blocking(move || {
-                if let Some(k) = record.key_id.as_deref().filter(|_| look_up) {
-                    if let Some(found) = find_existing(&outbox, k, now).transpose() {
-                        return (record, Step::Seen(found));
+                let earlier = record.key_id.as_deref().zip(record.body_digest.as_deref());
+                if let Some((k, d)) = earlier {
+                    match find_existing(&outbox, k, d, now) {
+                        Ok(Earlier::Free) => {}
+                        other => return (record, Step::Seen(other)),
                     }
                 }
                 let kept = outbox.keep(&record, now);
-                (record, Step::Kept(kept))
+                let ack = match (&kept, acknowledge) {
+                    (Ok(Kept::Stored), true) => limiter.acknowledge(&email, now),
+                    _ => None,
+                };
+                (record, Step::Kept(kept, ack))
             })
             .await
             .map_err(|e| KeepError::Other(e.to_string()))?;
-            let kept = match step {
-                Step::Kept(kept) => kept,
-                Step::Seen(found) => {
-                    let found = found.map_err(|e| KeepError::Other(e.to_string()))?;
-                    match self.answer_existing(found, now).await {
-                        Ok(Some(o)) => return Ok(o),
-                        // Its record is gone: keep this one as new.
-                        Ok(None) => {
-                            look_up = false;
-                            continue;
-                        }
-                        Err(e) => return Err(KeepError::Other(e.to_string())),
-                    }
+            let (kept, ack) = match step {
+                Step::Kept(kept, ack) => (kept, ack),
+                Step::Seen(earlier) => {
+                    let earlier = earlier.map_err(|e| KeepError::Other(e.to_string()))?;
+                    return match self.answer_existing(earlier, now).await {
+                        Ok(Some(o)) => Ok(o),
+                        Ok(None) => Ok(Outcome::Failed),
+                        Err(e) => Err(KeepError::Other(e.to_string())),
+                    };
                 }
             };
             match kept {
-                Ok(Kept::Stored) => break record,
+                Ok(Kept::Stored) => break (record, ack),
                 Ok(Kept::Duplicate(other)) => {
                     // A concurrent request with the same key won: answer as it does.
                     log(&format!("event=idempotent-race ref={other}"));
-                    let k = key_id.as_deref().unwrap_or_default();
-                    return match self.existing(k, now).await {
+                    return match self.existing(key, now).await {
                         Ok(Some(o)) => Ok(o),
                         _ => Ok(Outcome::Failed),
                     };
@@ -147,16 +178,37 @@ impl Router {
                 Err(e) => return Err(KeepError::Other(e.to_string())),
             }
         };
+        // One acknowledgement per address per window: a form that mails
+        // whatever address it is given must not mail it again and again.
+        // The record on disk still lists it; a crash before the first
+        // attempt may send it after all (at least once, as the outbox says).
+        if self.config.acknowledge && ack.is_none() {
+            record
+                .mails
+                .retain(|m| m.kind != compose::MailKind::Acknowledgement);
+        }
         log(&format!(
-            "event=kept ref={} topic={} department={} contact={}",
+            "event=kept ref={} topic={} department={} contact={} acknowledgement={}",
             record.reference,
             route.topic_id,
             route.department_id,
-            route.contact_id.as_deref().unwrap_or("-")
+            route.contact_id.as_deref().unwrap_or("-"),
+            match (self.config.acknowledge, &ack) {
+                (false, _) => "off",
+                (true, Some(_)) => "yes",
+                (true, None) => "skipped-address-limit",
+            }
         ));
-        self.deliver(record, now)
+        let outcome = self
+            .deliver(record, now)
             .await
-            .map_err(|e| KeepError::Other(e.to_string()))
+            .map_err(|e| KeepError::Other(e.to_string()));
+        if let Some(grant) = ack
+            && !matches!(outcome, Ok(Outcome::Accepted(_)))
+        {
+            self.limiter.refund_ack(grant);
+        }
+        outcome
     }
 
     /// Delivers a kept record now and decides what the visitor hears.
@@ -199,33 +251,48 @@ impl Router {
     }
 }
 
-/// A key's earlier reference and its record, where it is now (`None`: gone).
-type Found = (String, Option<(Record, State)>);
-
 /// What the keep step did, on the blocking pool.
 enum Step {
     /// The key was seen before (or looking it up failed); nothing was written.
-    Seen(std::io::Result<Found>),
-    Kept(std::io::Result<Kept>),
+    Seen(std::io::Result<Earlier>),
+    /// Kept (or not), and the acknowledgement's turn if it was kept.
+    Kept(std::io::Result<Kept>, Option<AckGrant>),
 }
 
-/// The blocking half of [`Router::existing`]: the reference `key_id` maps
-/// to, and its record. Blocks.
+/// The blocking half of [`Router::existing`]: what `key_id` stands for, for
+/// a message with `body_digest`. A key whose record failed or is gone is
+/// freed here, so the visitor's next try is a new message (after an
+/// operator fixed the mail backend, the same page must be able to send).
 fn find_existing(
     outbox: &Outbox,
     key_id: &str,
+    body_digest: &str,
     now: DateTime<Utc>,
-) -> std::io::Result<Option<Found>> {
-    let Some(reference) = outbox.lookup_key(key_id, now)? else {
-        return Ok(None);
+) -> std::io::Result<Earlier> {
+    let Some(entry) = outbox.lookup_key(key_id, now)? else {
+        return Ok(Earlier::Free);
     };
-    let loaded = outbox.load(&reference)?;
-    if let Some((_, State::Pending)) = &loaded {
-        // It may be another request's record whose group sync is
-        // still running: make it durable before giving out its reference.
-        outbox.sync()?;
+    if entry
+        .body_digest
+        .as_deref()
+        .is_some_and(|d| d != body_digest)
+    {
+        return Ok(Earlier::Conflict);
     }
-    Ok(Some((reference, loaded)))
+    match outbox.load(&entry.reference)? {
+        None | Some((_, State::Failed)) => {
+            outbox.release_key(key_id, &entry.reference)?;
+            Ok(Earlier::Free)
+        }
+        Some((record, state)) => {
+            if state == State::Pending {
+                // It may be another request's record whose group sync is
+                // still running: make it durable before giving out its reference.
+                outbox.sync()?;
+            }
+            Ok(Earlier::Same(entry.reference, record, state))
+        }
+    }
 }
 
 /// Marks a reference as being delivered by this process until dropped.

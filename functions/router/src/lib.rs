@@ -18,6 +18,7 @@ pub mod fields;
 pub mod handler;
 pub mod html;
 mod keep;
+pub mod limit;
 pub mod manifest;
 pub mod outbox;
 pub mod parse;
@@ -30,8 +31,9 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ConfigError, MailConfig, OutboxMode, RouterConfig};
 pub use deliver::{BlockingMailer, DeliveryError, Envelope, MaildirMailer, Mailer};
 pub use handler::{RetryReport, Router, RouterError};
+pub use limit::ClientAddr;
 pub use manifest::{ManifestError, RoutingManifest};
-pub use token::sign_form_token;
+pub use token::{Shown, sign_form_token, sign_time_token};
 
 #[cfg(feature = "smtp")]
 pub use deliver::smtp::SmtpMailer;

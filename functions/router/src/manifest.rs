@@ -30,7 +30,11 @@ pub use compact_str::CompactString;
 ///
 /// 2: weekly hours are shared (`hours` list, departments name theirs by id);
 /// contacts no longer repeat their department; empty `away` lists are left out.
-pub const SCHEMA_VERSION: u32 = 2;
+///
+/// 3: tokens carry their issue time (`form.token_max_age_days`,
+/// `form.view_token_max_age_hours`), rate limits (`form.limits`), and a
+/// department's published phone and address (offered when a visitor is limited).
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Everything the router needs to route a submission, and nothing more.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,6 +196,52 @@ pub struct FormPolicy {
     pub honeypot_field: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub captcha: Option<Captcha>,
+    /// Days a built page's tokens are accepted: rebuild at least this often.
+    #[serde(default = "default_token_max_age_days")]
+    pub token_max_age_days: u32,
+    /// Hours a token minted when the form was shown stays valid.
+    #[serde(default = "default_view_token_max_age_hours")]
+    pub view_token_max_age_hours: u32,
+    #[serde(default)]
+    pub limits: RateLimits,
+}
+
+/// Default of [`FormPolicy::token_max_age_days`].
+pub const DEFAULT_TOKEN_MAX_AGE_DAYS: u32 = 180;
+/// Default of [`FormPolicy::view_token_max_age_hours`].
+pub const DEFAULT_VIEW_TOKEN_MAX_AGE_HOURS: u32 = 24;
+
+fn default_token_max_age_days() -> u32 {
+    DEFAULT_TOKEN_MAX_AGE_DAYS
+}
+
+fn default_view_token_max_age_hours() -> u32 {
+    DEFAULT_VIEW_TOKEN_MAX_AGE_HOURS
+}
+
+/// How much one client, one address and everyone together may send. Kept
+/// per router process (per instance on Lambda, where the API's throttling
+/// is the shared limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimits {
+    /// Messages accepted from one client address in any hour; more get 429.
+    pub per_client_per_hour: u32,
+    /// Messages accepted from everyone together in any hour; more get 429.
+    pub overall_per_hour: u32,
+    /// At most one acknowledgement email to the same address in this many
+    /// minutes; later messages are still routed, without one.
+    pub acknowledgement_window_minutes: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self {
+            per_client_per_hour: 10,
+            overall_per_hour: 300,
+            acknowledgement_window_minutes: 60,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,6 +257,41 @@ pub struct Captcha {
 pub enum CaptchaProvider {
     Turnstile,
     Hcaptcha,
+}
+
+impl CaptchaProvider {
+    /// The class of the element the provider's script turns into its widget.
+    pub fn widget_class(self) -> &'static str {
+        match self {
+            CaptchaProvider::Turnstile => "cf-turnstile",
+            CaptchaProvider::Hcaptcha => "h-captcha",
+        }
+    }
+
+    /// The provider's widget script.
+    pub fn script_url(self) -> &'static str {
+        match self {
+            CaptchaProvider::Turnstile => "https://challenges.cloudflare.com/turnstile/v0/api.js",
+            CaptchaProvider::Hcaptcha => "https://js.hcaptcha.com/1/api.js",
+        }
+    }
+
+    /// The origins its widget loads scripts, frames, styles and data from
+    /// (the pages' Content-Security-Policy allows them).
+    pub fn origins(self) -> &'static str {
+        match self {
+            CaptchaProvider::Turnstile => "https://challenges.cloudflare.com",
+            CaptchaProvider::Hcaptcha => "https://hcaptcha.com https://*.hcaptcha.com",
+        }
+    }
+
+    /// The form field its widget fills with the response to verify.
+    pub fn response_field(self) -> &'static str {
+        match self {
+            CaptchaProvider::Turnstile => crate::fields::TURNSTILE_RESPONSE,
+            CaptchaProvider::Hcaptcha => crate::fields::HCAPTCHA_RESPONSE,
+        }
+    }
 }
 
 /// A choice in the form's topic menu.
@@ -239,6 +324,12 @@ pub struct Department {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hours: Option<CompactString>,
     pub after_hours: AfterHoursRule,
+    /// The department's published phone, offered when a visitor is rate-limited.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<CompactString>,
+    /// The inbox when the editor published it (`publish_inbox`); same use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_email: Option<CompactString>,
 }
 
 /// Opening hours in the department's own time zone, shared by every
@@ -409,6 +500,27 @@ impl RoutingManifest {
         if self.form.honeypot_field.is_empty() {
             return bad("form.honeypot_field", "empty");
         }
+        let limits = &self.form.limits;
+        for (field, value) in [
+            ("form.token_max_age_days", self.form.token_max_age_days),
+            (
+                "form.view_token_max_age_hours",
+                self.form.view_token_max_age_hours,
+            ),
+            (
+                "form.limits.per_client_per_hour",
+                limits.per_client_per_hour,
+            ),
+            ("form.limits.overall_per_hour", limits.overall_per_hour),
+            (
+                "form.limits.acknowledgement_window_minutes",
+                limits.acknowledgement_window_minutes,
+            ),
+        ] {
+            if value == 0 {
+                return bad(field, "must be at least 1");
+            }
+        }
         // Maps, not scans: a thousand departments with ten contacts each
         // would otherwise cost tens of millions of comparisons.
         let index = Positions::new(self);
@@ -499,6 +611,14 @@ impl RoutingManifest {
                         "department `{}` after-hours rule names unknown contact `{c}`",
                         d.id
                     ),
+                );
+            }
+            if let Some(e) = &d.public_email
+                && !looks_like_email_in(e, &mut known_domain)
+            {
+                return bad(
+                    format!("departments[{i}].public_email"),
+                    format!("department `{}` has an invalid public address", d.id),
                 );
             }
             if let Some(h) = &d.hours
@@ -621,14 +741,17 @@ mod tests {
     fn refuses_other_versions_first() {
         // A future shape: the version is named, not the unknown field.
         let e = edit(|v| {
-            v["schema_version"] = 3.into();
+            v["schema_version"] = 4.into();
             v["new_field"] = true.into();
         })
         .unwrap_err();
-        assert!(matches!(e, ManifestError::Version { found: 3 }), "{e}");
+        assert!(matches!(e, ManifestError::Version { found: 4 }), "{e}");
         // A future version in a shape this router happens to read.
-        let e = edit(|v| v["schema_version"] = 3.into()).unwrap_err();
-        assert!(matches!(e, ManifestError::Version { found: 3 }), "{e}");
+        let e = edit(|v| v["schema_version"] = 4.into()).unwrap_err();
+        assert!(matches!(e, ManifestError::Version { found: 4 }), "{e}");
+        // A version 2 manifest (tokens without an issue time) asks for a rebuild.
+        let e = edit(|v| v["schema_version"] = 2.into()).unwrap_err();
+        assert!(matches!(e, ManifestError::Version { found: 2 }), "{e}");
         // A version 1 manifest (hours inside each department) asks for a rebuild.
         let e = edit(|v| {
             v["schema_version"] = 1.into();

@@ -52,6 +52,10 @@ use crate::durable::{self, GroupSync};
 /// How long an idempotency key maps to its reference: retries come within
 /// minutes; a day later the same text is a new message.
 pub const KEY_TTL_HOURS: i64 = 24;
+/// How long a submission sent without a key is recognised by its content.
+pub const CONTENT_KEY_TTL_MINUTES: i64 = 15;
+/// Content keys start with this; a client key's hash is hex only.
+const CONTENT_KEY_PREFIX: &str = "d-";
 /// After this many failed attempts a record moves to `failed/`.
 pub const MAX_ATTEMPTS: u32 = 20;
 
@@ -63,6 +67,10 @@ pub struct Record {
     pub created_at: DateTime<Utc>,
     #[serde(default)]
     pub key_id: Option<String>,
+    /// Digest of the message's fields: a key sent again with another
+    /// message is refused (409), not answered with this one's reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_digest: Option<String>,
     pub attempts: u32,
     pub next_attempt_at: DateTime<Utc>,
     /// Error text from the mail backend (never message content).
@@ -98,6 +106,7 @@ impl Record {
             reference,
             created_at: now,
             key_id,
+            body_digest: None,
             attempts: 0,
             next_attempt_at: now,
             last_error: None,
@@ -141,6 +150,14 @@ impl State {
             State::Failed => "failed",
         }
     }
+}
+
+/// What an idempotency key maps to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyEntry {
+    pub reference: String,
+    /// The digest of the message first sent with the key (none in older outboxes).
+    pub body_digest: Option<String>,
 }
 
 /// What [`Outbox::keep`] did with a new record.
@@ -206,40 +223,67 @@ impl Outbox {
         d.iter().take(16).map(|b| format!("{b:02x}")).collect()
     }
 
-    /// The reference an idempotency key already maps to, if still fresh.
-    pub fn lookup_key(&self, key_id: &str, now: DateTime<Utc>) -> io::Result<Option<String>> {
+    /// The key of a submission sent without one (a form without JavaScript):
+    /// its content's digest, valid for [`CONTENT_KEY_TTL_MINUTES`], so a
+    /// double click or a re-sent page is one message, and the same text
+    /// sent deliberately later is another.
+    pub fn content_key_id(body_digest: &str) -> String {
+        format!("{CONTENT_KEY_PREFIX}{body_digest}")
+    }
+
+    /// How long `key_id` maps to its reference.
+    fn key_ttl(key_id: &str) -> Duration {
+        if key_id.starts_with(CONTENT_KEY_PREFIX) {
+            Duration::minutes(CONTENT_KEY_TTL_MINUTES)
+        } else {
+            Duration::hours(KEY_TTL_HOURS)
+        }
+    }
+
+    /// What an idempotency key maps to, if still fresh.
+    pub fn lookup_key(&self, key_id: &str, now: DateTime<Utc>) -> io::Result<Option<KeyEntry>> {
         let path = self.root.join("keys").join(key_id);
         let text = match durable::read_value(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(e),
         };
-        // `REFERENCE TIMESTAMP` (a link's text), or two lines (older outboxes).
+        // `REFERENCE TIMESTAMP [DIGEST]` (a link's text), or lines (older outboxes).
         let mut words = text.split_whitespace();
         let (Some(reference), Some(at)) = (words.next(), words.next()) else {
             return Ok(None);
         };
+        let body_digest = words.next().map(str::to_string);
         let fresh = DateTime::parse_from_rfc3339(at)
-            .map(|t| now - t.with_timezone(&Utc) < Duration::hours(KEY_TTL_HOURS))
+            .map(|t| now - t.with_timezone(&Utc) < Self::key_ttl(key_id))
             .unwrap_or(false);
         if !fresh || !is_reference(reference) {
             let _ = std::fs::remove_file(&path);
             return Ok(None);
         }
-        Ok(Some(reference.to_string()))
+        Ok(Some(KeyEntry {
+            reference: reference.to_string(),
+            body_digest,
+        }))
     }
 
-    /// Claims `key_id` for `reference`; `Ok(Err(other))` if another request
-    /// got there first. The claim is durable once the outbox is synced
-    /// ([`Outbox::keep`] does); alone, call [`Outbox::sync`] after it.
+    /// Claims `key_id` for `reference` (and the message with `body_digest`);
+    /// `Ok(Err(earlier))` if another request got there first. The claim is
+    /// durable once the outbox is synced ([`Outbox::keep`] does); alone, call
+    /// [`Outbox::sync`] after it.
     pub fn claim_key(
         &self,
         key_id: &str,
         reference: &str,
+        body_digest: Option<&str>,
         now: DateTime<Utc>,
-    ) -> io::Result<Result<(), String>> {
+    ) -> io::Result<Result<(), KeyEntry>> {
         let path = self.root.join("keys").join(key_id);
-        let value = format!("{reference} {}", now.to_rfc3339());
+        let mut value = format!("{reference} {}", now.to_rfc3339());
+        if let Some(d) = body_digest {
+            value.push(' ');
+            value.push_str(d);
+        }
         match durable::create_value(&path, &value) {
             Ok(()) => Ok(Ok(())),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -253,6 +297,21 @@ impl Outbox {
         }
     }
 
+    /// Frees `key_id` if it still maps to `reference`, so the visitor's next
+    /// try is kept as a new message (its record failed, or is gone).
+    pub fn release_key(&self, key_id: &str, reference: &str) -> io::Result<()> {
+        let path = self.root.join("keys").join(key_id);
+        let ours = durable::read_value(&path)
+            .is_ok_and(|v| v.split_whitespace().next() == Some(reference));
+        if ours {
+            match std::fs::remove_file(path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Keeps a new record: writes it to `pending/`, claims its idempotency
     /// key, and returns once both are durable (see the module docs). Blocks:
     /// call it off the async workers. `AlreadyExists` if the reference is
@@ -262,14 +321,16 @@ impl Outbox {
         durable::create_new(&path, &to_json(record)?)?;
         let kept = match &record.key_id {
             None => Ok(Kept::Stored),
-            Some(k) => match self.claim_key(k, &record.reference, now) {
-                Ok(Ok(())) => Ok(Kept::Stored),
-                Ok(Err(other)) => {
-                    // Never synced, never promised: dropping it loses nothing.
-                    std::fs::remove_file(&path).map(|()| Kept::Duplicate(other))
+            Some(k) => {
+                match self.claim_key(k, &record.reference, record.body_digest.as_deref(), now) {
+                    Ok(Ok(())) => Ok(Kept::Stored),
+                    Ok(Err(other)) => {
+                        // Never synced, never promised: dropping it loses nothing.
+                        std::fs::remove_file(&path).map(|()| Kept::Duplicate(other.reference))
+                    }
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
-            },
+            }
         };
         // For a duplicate, this sync also makes the other request's record
         // and key durable (it linked them before its key was visible to us),
@@ -346,12 +407,7 @@ impl Outbox {
     pub fn discard(&self, record: &Record) -> io::Result<()> {
         if let Some(k) = &record.key_id {
             // Only if it still maps to this record (a duplicate's key is another's).
-            let path = self.root.join("keys").join(k);
-            let ours = durable::read_value(&path)
-                .is_ok_and(|v| v.split_whitespace().next() == Some(&record.reference));
-            if ours {
-                let _ = std::fs::remove_file(path);
-            }
+            let _ = self.release_key(k, &record.reference);
         }
         std::fs::remove_file(self.path(State::Pending, &record.reference))
     }
@@ -563,15 +619,23 @@ mod tests {
         let o = Outbox::open(d.path()).unwrap();
         let now: DateTime<Utc> = "2026-03-02T09:00:00Z".parse().unwrap();
         let k = Outbox::key_id("abc");
-        assert_eq!(o.claim_key(&k, "AAAA-BBBB", now).unwrap(), Ok(()));
+        assert_eq!(o.claim_key(&k, "AAAA-BBBB", None, now).unwrap(), Ok(()));
         assert_eq!(
-            o.claim_key(&k, "CCCC-DDDD", now).unwrap(),
+            o.claim_key(&k, "CCCC-DDDD", None, now)
+                .unwrap()
+                .map_err(|e| e.reference),
             Err("AAAA-BBBB".into())
         );
-        assert_eq!(o.lookup_key(&k, now).unwrap().as_deref(), Some("AAAA-BBBB"));
+        assert_eq!(
+            o.lookup_key(&k, now)
+                .unwrap()
+                .map(|e| e.reference)
+                .as_deref(),
+            Some("AAAA-BBBB")
+        );
         let later = now + Duration::hours(KEY_TTL_HOURS + 1);
         assert_eq!(o.lookup_key(&k, later).unwrap(), None);
-        assert_eq!(o.claim_key(&k, "CCCC-DDDD", later).unwrap(), Ok(()));
+        assert_eq!(o.claim_key(&k, "CCCC-DDDD", None, later).unwrap(), Ok(()));
     }
 
     fn record(key: Option<&str>) -> Record {
@@ -599,7 +663,9 @@ mod tests {
         // The loser's record is gone, the winner's key still maps to it.
         assert_eq!(o.load(&b.reference).unwrap(), None);
         assert_eq!(
-            o.lookup_key(&Outbox::key_id("k"), now()).unwrap(),
+            o.lookup_key(&Outbox::key_id("k"), now())
+                .unwrap()
+                .map(|e| e.reference),
             Some(a.reference.clone())
         );
         // Compact JSON on disk.

@@ -10,19 +10,40 @@ use chrono::{DateTime, Utc};
 use crate::fields;
 use crate::manifest::RoutingManifest;
 use crate::parse::RawFields;
-use crate::token;
-
-/// How far a time token may lie in the future (clock skew between instances).
-const MAX_FUTURE_SKEW_SECONDS: i64 = 60;
+use crate::token::{self, Shown, TokenError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Looks like a person; `stale_page` when the page came from an older build.
     Pass { stale_page: bool },
-    /// Not from our page: answer 403 and keep what was typed.
-    Refused,
+    /// Not from a current page of ours: answer 403, keep what was typed.
+    Refused(Refusal),
     /// A bot: answer as if accepted, send nothing.
     ScreenedOut(BotSign),
+}
+
+/// Which token failed, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The form token: the page is not ours, is too old, or was signed with
+    /// another secret. The answer hands out no token: none would be honest.
+    FormToken(TokenError),
+    /// The time token is missing, or the build's one is too old.
+    PageTime(TokenError),
+    /// The form was shown longer ago than a viewed token lives: the form
+    /// token was good, so the answer shows the form again with a fresh time.
+    ViewExpired,
+}
+
+impl Refusal {
+    /// The words used in log lines.
+    pub fn as_str(self) -> String {
+        match self {
+            Refusal::FormToken(e) => format!("form-token-{}", e.as_str()),
+            Refusal::PageTime(e) => format!("time-token-{}", e.as_str()),
+            Refusal::ViewExpired => "time-token-expired".into(),
+        }
+    }
 }
 
 /// Why a submission was screened out; logged, never shown.
@@ -45,6 +66,9 @@ impl BotSign {
     }
 }
 
+const DAY_SECONDS: i64 = 86_400;
+const HOUR_SECONDS: i64 = 3_600;
+
 /// Screens one submission (captcha is checked separately: it needs the network).
 pub fn screen(
     raw: &RawFields,
@@ -52,27 +76,44 @@ pub fn screen(
     secret: &[u8],
     now: DateTime<Utc>,
 ) -> Verdict {
-    let Some(form) = raw
-        .get(fields::FORM_TOKEN)
-        .and_then(|t| token::verify_form_token(secret, t))
-    else {
-        return Verdict::Refused;
+    let now = now.timestamp();
+    let page_max_age = i64::from(manifest.form.token_max_age_days) * DAY_SECONDS;
+    let form = token::verify_form_token(secret, raw.get(fields::FORM_TOKEN).unwrap_or(""))
+        .and_then(|f| token::check_age(f.issued, now, page_max_age).map(|_| f));
+    let form = match form {
+        Ok(f) => f,
+        Err(e) => return Verdict::Refused(Refusal::FormToken(e)),
     };
     match raw.get(&manifest.form.honeypot_field) {
         None => return Verdict::ScreenedOut(BotSign::HoneypotMissing),
         Some(v) if !v.is_empty() => return Verdict::ScreenedOut(BotSign::HoneypotFilled),
         Some(_) => {}
     }
-    if let Some(t) = raw.get(fields::TIME_TOKEN).filter(|t| !t.is_empty()) {
-        let Some(shown) = token::verify_time_token(secret, t) else {
-            return Verdict::ScreenedOut(BotSign::ForgedTimeToken);
+    let (shown, at) =
+        match token::verify_time_token(secret, raw.get(fields::TIME_TOKEN).unwrap_or("")) {
+            Ok(t) => t,
+            Err(TokenError::Missing) => {
+                return Verdict::Refused(Refusal::PageTime(TokenError::Missing));
+            }
+            Err(_) => return Verdict::ScreenedOut(BotSign::ForgedTimeToken),
         };
-        let elapsed = now.timestamp() - shown;
-        if elapsed < -MAX_FUTURE_SKEW_SECONDS {
-            return Verdict::ScreenedOut(BotSign::ForgedTimeToken);
+    match shown {
+        // Visitors without JavaScript: the page only knows when it was built.
+        Shown::AtBuild => {
+            if let Err(e) = token::check_age(at, now, page_max_age) {
+                return Verdict::Refused(Refusal::PageTime(e));
+            }
         }
-        if elapsed < i64::from(manifest.form.min_fill_seconds) {
-            return Verdict::ScreenedOut(BotSign::TooFast);
+        Shown::AtView => {
+            let max = i64::from(manifest.form.view_token_max_age_hours) * HOUR_SECONDS;
+            match token::check_age(at, now, max) {
+                Err(TokenError::Expired) => return Verdict::Refused(Refusal::ViewExpired),
+                Err(_) => return Verdict::ScreenedOut(BotSign::ForgedTimeToken),
+                Ok(elapsed) if elapsed < i64::from(manifest.form.min_fill_seconds) => {
+                    return Verdict::ScreenedOut(BotSign::TooFast);
+                }
+                Ok(_) => {}
+            }
         }
     }
     Verdict::Pass {
@@ -88,15 +129,33 @@ mod tests {
 
     const K: &[u8] = b"secret";
 
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
+    }
+
+    fn ago(seconds: i64) -> i64 {
+        now().timestamp() - seconds
+    }
+
+    /// A page built a day ago, shown a minute ago.
     fn base() -> RawFields {
         let mut r = RawFields::default();
-        r.insert(fields::FORM_TOKEN, token::sign_form_token(K, "c0ffee1234"));
+        r.insert(
+            fields::FORM_TOKEN,
+            token::sign_form_token(K, "c0ffee1234", ago(DAY_SECONDS)),
+        );
+        r.insert(
+            fields::TIME_TOKEN,
+            token::sign_time_token(K, Shown::AtView, ago(60)),
+        );
         r.insert("website", "");
         r
     }
 
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 2, 10, 0, 0).unwrap()
+    fn with(field: &str, value: String) -> RawFields {
+        let mut r = base();
+        r.insert(field, value);
+        r
     }
 
     #[test]
@@ -108,19 +167,82 @@ mod tests {
     }
 
     #[test]
-    fn refuses_without_a_valid_form_token() {
+    fn refuses_without_a_valid_form_token_and_names_another_secret() {
+        let r = with(fields::FORM_TOKEN, "f2.c0ffee1234.1.AAAA".into());
+        assert_eq!(
+            screen(&r, &manifest(), K, now()),
+            Verdict::Refused(Refusal::FormToken(TokenError::OtherSecret))
+        );
+        let r = with(
+            fields::FORM_TOKEN,
+            token::sign_form_token(b"the build's own secret", "c0ffee1234", ago(60)),
+        );
+        assert_eq!(
+            screen(&r, &manifest(), K, now()),
+            Verdict::Refused(Refusal::FormToken(TokenError::OtherSecret))
+        );
+        let r = with(fields::FORM_TOKEN, String::new());
+        assert_eq!(
+            screen(&r, &manifest(), K, now()),
+            Verdict::Refused(Refusal::FormToken(TokenError::Missing))
+        );
+    }
+
+    #[test]
+    fn tokens_expire() {
+        // A page built longer ago than token_max_age_days (180).
+        let r = with(
+            fields::FORM_TOKEN,
+            token::sign_form_token(K, "c0ffee1234", ago(181 * DAY_SECONDS)),
+        );
+        assert_eq!(
+            screen(&r, &manifest(), K, now()),
+            Verdict::Refused(Refusal::FormToken(TokenError::Expired))
+        );
+        // A form shown 25 hours ago (view tokens live 24).
+        let r = with(
+            fields::TIME_TOKEN,
+            token::sign_time_token(K, Shown::AtView, ago(25 * HOUR_SECONDS)),
+        );
+        assert_eq!(
+            screen(&r, &manifest(), K, now()),
+            Verdict::Refused(Refusal::ViewExpired)
+        );
+        // The build's time token of a page without JavaScript: as old as the page may be.
+        let r = with(
+            fields::TIME_TOKEN,
+            token::sign_time_token(K, Shown::AtBuild, ago(30 * DAY_SECONDS)),
+        );
+        assert_eq!(
+            screen(&r, &manifest(), K, now()),
+            Verdict::Pass { stale_page: false }
+        );
+        let r = with(
+            fields::TIME_TOKEN,
+            token::sign_time_token(K, Shown::AtBuild, ago(181 * DAY_SECONDS)),
+        );
+        assert_eq!(
+            screen(&r, &manifest(), K, now()),
+            Verdict::Refused(Refusal::PageTime(TokenError::Expired))
+        );
+    }
+
+    #[test]
+    fn the_time_token_is_required() {
         let mut r = base();
-        r.insert(fields::FORM_TOKEN, "f1.c0ffee1234.AAAA");
-        assert_eq!(screen(&r, &manifest(), K, now()), Verdict::Refused);
-        let mut r = RawFields::default();
-        r.insert("website", "");
-        assert_eq!(screen(&r, &manifest(), K, now()), Verdict::Refused);
+        r.insert(fields::TIME_TOKEN, "");
+        assert_eq!(
+            screen(&r, &manifest(), K, now()),
+            Verdict::Refused(Refusal::PageTime(TokenError::Missing))
+        );
     }
 
     #[test]
     fn stale_page_is_accepted_and_flagged() {
-        let mut r = base();
-        r.insert(fields::FORM_TOKEN, token::sign_form_token(K, "oldhash"));
+        let r = with(
+            fields::FORM_TOKEN,
+            token::sign_form_token(K, "oldhash", ago(60)),
+        );
         assert_eq!(
             screen(&r, &manifest(), K, now()),
             Verdict::Pass { stale_page: true }
@@ -130,7 +252,10 @@ mod tests {
     #[test]
     fn honeypot_missing_or_filled_is_a_bot() {
         let mut r = RawFields::default();
-        r.insert(fields::FORM_TOKEN, token::sign_form_token(K, "c0ffee1234"));
+        r.insert(
+            fields::FORM_TOKEN,
+            token::sign_form_token(K, "c0ffee1234", ago(60)),
+        );
         assert_eq!(
             screen(&r, &manifest(), K, now()),
             Verdict::ScreenedOut(BotSign::HoneypotMissing)
@@ -143,38 +268,27 @@ mod tests {
     }
 
     #[test]
-    fn minimum_fill_time_only_when_proven() {
-        let mut r = base();
-        r.insert(
-            fields::TIME_TOKEN,
-            token::sign_time_token(K, now().timestamp() - 1),
-        );
+    fn minimum_fill_time_and_forged_time_tokens() {
+        let time = |secret: &[u8], at: i64| {
+            with(
+                fields::TIME_TOKEN,
+                token::sign_time_token(secret, Shown::AtView, at),
+            )
+        };
         assert_eq!(
-            screen(&r, &manifest(), K, now()),
+            screen(&time(K, ago(1)), &manifest(), K, now()),
             Verdict::ScreenedOut(BotSign::TooFast)
         );
-        r.insert(
-            fields::TIME_TOKEN,
-            token::sign_time_token(K, now().timestamp() - 3),
-        );
         assert_eq!(
-            screen(&r, &manifest(), K, now()),
+            screen(&time(K, ago(3)), &manifest(), K, now()),
             Verdict::Pass { stale_page: false }
         );
-        r.insert(
-            fields::TIME_TOKEN,
-            token::sign_time_token(b"forger", now().timestamp() - 30),
-        );
         assert_eq!(
-            screen(&r, &manifest(), K, now()),
+            screen(&time(b"forger", ago(30)), &manifest(), K, now()),
             Verdict::ScreenedOut(BotSign::ForgedTimeToken)
         );
-        r.insert(
-            fields::TIME_TOKEN,
-            token::sign_time_token(K, now().timestamp() + 3600),
-        );
         assert_eq!(
-            screen(&r, &manifest(), K, now()),
+            screen(&time(K, ago(-3600)), &manifest(), K, now()),
             Verdict::ScreenedOut(BotSign::ForgedTimeToken)
         );
     }

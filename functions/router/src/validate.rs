@@ -57,6 +57,16 @@ pub fn validate(
             fields::NAME,
             "Your name must be on one line, without special control characters.",
         );
+    } else if name.chars().any(is_format_char) {
+        err(
+            fields::NAME,
+            "Your name contains invisible formatting characters (such as text-direction marks); please type it again without them.",
+        );
+    } else if name.contains(NAME_FORBIDDEN) {
+        err(
+            fields::NAME,
+            "Please write your name without the characters \" < > and @.",
+        );
     }
 
     let email = raw.get(fields::EMAIL).unwrap_or("").trim();
@@ -136,6 +146,11 @@ pub fn validate(
                 fields::COMPANY,
                 "The company name must be on one line, without special control characters.",
             );
+        } else if c.chars().any(is_format_char) {
+            err(
+                fields::COMPANY,
+                "The company name contains invisible formatting characters (such as text-direction marks); please type it again without them.",
+            );
         }
     }
 
@@ -150,6 +165,66 @@ pub fn validate(
         phone: phone.map(str::to_string),
         company: company.map(str::to_string),
     })
+}
+
+impl Submission {
+    /// A digest of the message's fields, so a retried POST can be told from
+    /// another message sent with the same key, and a submission sent without
+    /// a key can be recognised by its content (hex, 32 characters).
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [
+            self.topic.as_str(),
+            &self.email.to_lowercase(),
+            &self.name,
+            &self.message,
+            self.phone.as_deref().unwrap_or(""),
+            self.company.as_deref().unwrap_or(""),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.finalize()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// Characters a name may not hold: with them a name can pose as an address
+/// in a mail client's display (`"CEO <ceo@org>" <attacker@x>`).
+const NAME_FORBIDDEN: [char; 4] = ['"', '<', '>', '@'];
+
+/// Unicode format characters (general category Cf): bidi overrides and
+/// isolates, zero-width characters, the byte-order mark, tags... Invisible
+/// in a name, and able to make it read as something else.
+pub fn is_format_char(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{0890}'..='\u{0891}'
+            | '\u{08E2}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{110CD}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 fn optional<'a>(raw: &'a RawFields, field: &str) -> Option<&'a str> {
@@ -306,6 +381,48 @@ mod tests {
         );
         f[0] = ("name", "Ann\u{2028}Bcc");
         assert!(validate(&raw(&f), &manifest()).is_err());
+    }
+
+    #[test]
+    fn names_that_pose_as_addresses_or_hide_text_are_refused() {
+        for bad in [
+            "Ann\u{202E}elpmaxE",
+            "Ann\u{200B}Example",
+            "\u{2066}CEO\u{2069}",
+            "\"CEO <ceo@example.org>\"",
+            "CEO <ceo@example.org>",
+            "ceo@example.org",
+        ] {
+            let mut f = good();
+            f[0] = ("name", bad);
+            let errs = validate(&raw(&f), &manifest()).unwrap_err();
+            assert_eq!(errs.len(), 1, "{bad:?}");
+            assert_eq!(errs[0].field, "name", "{bad:?}");
+        }
+        let mut f = good();
+        f.push(("company", "Acme\u{202E}"));
+        assert_eq!(
+            validate(&raw(&f), &manifest()).unwrap_err()[0].field,
+            "company"
+        );
+        // Names in any script, with apostrophes and hyphens, still pass.
+        for ok in ["José O'Brien-Smith", "山田 太郎", "محمد علي", "Zoë"] {
+            let mut f = good();
+            f[0] = ("name", ok);
+            assert!(validate(&raw(&f), &manifest()).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn the_digest_tells_messages_apart() {
+        let a = validate(&raw(&good()), &manifest()).unwrap();
+        let mut b = a.clone();
+        assert_eq!(a.digest(), b.digest());
+        b.email = "ANN@example.org".into();
+        assert_eq!(a.digest(), b.digest(), "addresses compare without case");
+        b.message.push('!');
+        assert_ne!(a.digest(), b.digest());
+        assert_eq!(a.digest().len(), 32);
     }
 
     #[test]

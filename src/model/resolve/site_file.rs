@@ -5,6 +5,10 @@ use crate::model::fields::{self, Invalid};
 use crate::model::load::Parsed;
 use crate::model::schema::SiteFile;
 use crate::model::site::*;
+use switchboard_router::manifest::{
+    Captcha, CaptchaProvider, DEFAULT_TOKEN_MAX_AGE_DAYS, RateLimits,
+};
+use toml::Spanned;
 
 pub(super) fn resolve_site_file(
     resolver: &mut Resolver,
@@ -82,6 +86,67 @@ pub(super) fn resolve_site_file(
         Some(max) => Some(*max.get_ref()),
         None => Some(DEFAULT_MAX_MESSAGE_CHARS),
     };
+    let captcha = form.and_then(|f| f.captcha.as_ref()).and_then(|c| {
+        let provider = resolver.check(source, &c.provider, |p| match p.as_str() {
+            "turnstile" => Ok(CaptchaProvider::Turnstile),
+            "hcaptcha" => Ok(CaptchaProvider::Hcaptcha),
+            other => Err(Invalid::new(
+                format!("`{other}` is not a captcha provider Switchboard knows"),
+                "use provider = \"turnstile\" (Cloudflare) or provider = \"hcaptcha\"",
+            )),
+        });
+        let site_key = resolver.check(source, &c.site_key, |k| {
+            let ok = !k.is_empty()
+                && k.len() <= 100
+                && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            ok.then(|| k.clone()).ok_or_else(|| {
+                Invalid::new(
+                    format!("`{k}` is not a captcha site key"),
+                    "copy the public site key from the provider's dashboard (letters, digits, - and _); the secret key goes to the router as SWITCHBOARD_CAPTCHA_SECRET, never into content",
+                )
+            })
+        });
+        Some(Captcha {
+            provider: provider?,
+            site_key: site_key?,
+        })
+    });
+    let at_least_one = |name: &str, value: &Spanned<u32>| {
+        if *value.get_ref() >= 1 {
+            Ok(*value.get_ref())
+        } else {
+            Err(Invalid::new(
+                format!("{name} = 0 would refuse every message"),
+                "use a number of at least 1, or leave the key out for the default",
+            ))
+        }
+    };
+    let mut positive = |name: &str, value: Option<&Spanned<u32>>, default: u32| match value {
+        Some(v) => resolver.check(source, v, |_| at_least_one(name, v)),
+        None => Some(default),
+    };
+    let token_max_age_days = positive(
+        "token_max_age_days",
+        form.and_then(|f| f.token_max_age_days.as_ref()),
+        DEFAULT_TOKEN_MAX_AGE_DAYS,
+    );
+    let limits_section = form.and_then(|f| f.limits.as_ref());
+    let defaults = RateLimits::default();
+    let per_client_per_hour = positive(
+        "per_client_per_hour",
+        limits_section.and_then(|l| l.per_client_per_hour.as_ref()),
+        defaults.per_client_per_hour,
+    );
+    let overall_per_hour = positive(
+        "overall_per_hour",
+        limits_section.and_then(|l| l.overall_per_hour.as_ref()),
+        defaults.overall_per_hour,
+    );
+    let acknowledgement_window_minutes = positive(
+        "acknowledgement_window_minutes",
+        limits_section.and_then(|l| l.acknowledgement_window_minutes.as_ref()),
+        defaults.acknowledgement_window_minutes,
+    );
     let theme = site
         .theme
         .as_ref()
@@ -110,6 +175,13 @@ pub(super) fn resolve_site_file(
             .and_then(|f| f.min_fill_seconds)
             .unwrap_or(DEFAULT_MIN_FILL_SECONDS),
         max_message_chars: max_message_chars?,
+        captcha,
+        token_max_age_days: token_max_age_days?,
+        limits: RateLimits {
+            per_client_per_hour: per_client_per_hour?,
+            overall_per_hour: overall_per_hour?,
+            acknowledgement_window_minutes: acknowledgement_window_minutes?,
+        },
     };
     Some((config, organization, form))
 }

@@ -308,10 +308,14 @@ mod tests {
     /// Posts the test manifest's sales form, signed as the built page would
     /// be, plus `extra` fields, asking for JSON as the page's script does.
     async fn post_sales_form(router: &crate::Router, extra: &str) -> http::Response<bytes::Bytes> {
+        // Signed an hour before the tests' pinned clock.
+        let issued = 1_772_442_000 - 3_600;
         let form = format!(
-            "name=Ann&email=ann%40example.net&topic=sales&message=Quote+please&website=&{}={}{extra}",
+            "name=Ann&email=ann%40example.net&topic=sales&message=Quote+please&website=&{}={}&{}={}{extra}",
             crate::fields::FORM_TOKEN,
-            crate::sign_form_token(b"ses-test-secret-0123", "c0ffee1234")
+            crate::sign_form_token(b"ses-test-secret-0123", "c0ffee1234", issued),
+            crate::fields::TIME_TOKEN,
+            crate::sign_time_token(b"ses-test-secret-0123", crate::Shown::AtBuild, issued),
         );
         let req = http::Request::post("/api/contact")
             .header("content-type", "application/x-www-form-urlencoded")

@@ -159,13 +159,22 @@ pub fn assert_only_manifest_recipients(mails: &[Delivered], visitor: &str) {
     }
 }
 
+/// When the fixture's page was built: 2026-03-01, before every pinned clock here.
+pub const TOKENS_ISSUED: i64 = 1_772_323_200;
+
 pub fn form_token() -> String {
-    switchboard_router::sign_form_token(SECRET, "c0ffee1234")
+    switchboard_router::sign_form_token(SECRET, "c0ffee1234", TOKENS_ISSUED)
+}
+
+/// The time token a page without JavaScript carries (signed at build time).
+pub fn build_time_token() -> String {
+    switchboard_router::sign_time_token(SECRET, switchboard_router::Shown::AtBuild, TOKENS_ISSUED)
 }
 
 /// A valid urlencoded submission with extra `pairs` appended (or replacing).
 pub fn form_body(overrides: &[(&str, &str)]) -> String {
     let token = form_token();
+    let time_token = build_time_token();
     let mut pairs: Vec<(String, String)> = [
         ("name", "Ann Example"),
         ("email", "ann@example.net"),
@@ -173,6 +182,7 @@ pub fn form_body(overrides: &[(&str, &str)]) -> String {
         ("message", "Hello, I would like a quote."),
         ("website", ""),
         ("sb_form_token", token.as_str()),
+        ("sb_time_token", time_token.as_str()),
     ]
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
