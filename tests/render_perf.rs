@@ -59,7 +59,8 @@ fn thousand_departments_of_ten() {
     let opts = RenderOptions {
         form_endpoint: "https://router.example.net/submit".into(),
         content_hash: "c0ffee".into(),
-        form_token: "f1.c0ffee.sig".into(),
+        form_token: "f2.c0ffee.1772323200.sig".into(),
+        time_token: "t2.b.1772323200.sig".into(),
         live_reload: None,
     };
     let mut best = std::time::Duration::MAX;

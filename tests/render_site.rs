@@ -17,7 +17,8 @@ fn options() -> RenderOptions {
     RenderOptions {
         form_endpoint: "https://router.example.net/submit".into(),
         content_hash: "c0ffee".into(),
-        form_token: "f1.c0ffee.signature".into(),
+        form_token: "f2.c0ffee.1772323200.signature".into(),
+        time_token: "t2.b.1772323200.signature".into(),
         live_reload: None,
     }
 }
@@ -157,7 +158,7 @@ fn every_topic_is_in_the_form_grouped_by_department() {
     assert!(form.contains(
         "method=\"post\" action=\"https://router.example.net/submit\" accept-charset=\"utf-8\""
     ));
-    assert!(form.contains("name=\"sb_form_token\" value=\"f1.c0ffee.signature\""));
+    assert!(form.contains("name=\"sb_form_token\" value=\"f2.c0ffee.1772323200.signature\""));
     assert!(form.contains("autocomplete=\"email\""));
     // The honeypot: hidden from people and assistive technology, never autofilled.
     assert!(form.contains("<div class=\"hp\" aria-hidden=\"true\">"));

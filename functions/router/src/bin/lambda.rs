@@ -5,8 +5,11 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use lambda_http::{Body, Error, Request, Response, service_fn};
-use switchboard_router::{Router, RouterConfig, RouterError};
+use std::net::IpAddr;
+
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Error, Request, RequestExt, Response, service_fn};
+use switchboard_router::{ClientAddr, Router, RouterConfig, RouterError};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -35,9 +38,32 @@ async fn main() -> Result<(), Error> {
 }
 
 /// `lambda_http` has already decoded base64 bodies (`isBase64Encoded`).
+/// The client's address goes along for the rate limits.
 fn into_http(req: Request) -> http::Request<Bytes> {
-    let (parts, body) = req.into_parts();
+    let client = client_addr(&req);
+    let (mut parts, body) = req.into_parts();
+    if let Some(ip) = client {
+        parts.extensions.insert(ClientAddr(ip));
+    }
     http::Request::from_parts(parts, Bytes::copy_from_slice(body.as_ref()))
+}
+
+/// The visitor's address as AWS saw it: the request context's source IP
+/// (Function URL, HTTP API, REST API), or for an ALB the last address in
+/// `X-Forwarded-For` (the one the load balancer itself appended; earlier
+/// ones are the client's say-so).
+fn client_addr(req: &Request) -> Option<IpAddr> {
+    let from_context = match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(c) => c.http.source_ip.clone(),
+        RequestContext::ApiGatewayV1(c) => c.identity.source_ip.clone(),
+        RequestContext::Alb(_) => req
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|v| v.trim().to_string()),
+    };
+    from_context?.parse().ok()
 }
 
 /// Every answer the router gives is UTF-8 text (HTML or JSON) or empty.
