@@ -281,3 +281,87 @@ fn the_built_manifest_loads_shares_hours_and_routes_every_topic() {
     let export = switchboard_router::route::route(&manifest, "export", now).expect("route");
     assert_eq!(export.to[0].email, "ann2@fixture.example");
 }
+
+/// Finding 2 of the abuse review: no `site.toml` key could switch the
+/// captcha on. Now `[form] captcha` reaches the manifest, the form's widget
+/// and the pages' Content-Security-Policy.
+#[test]
+fn a_captcha_named_in_content_reaches_the_manifest_the_form_and_the_policy() {
+    let site = site_with(None);
+    let site_toml = site.path().join("content/site.toml");
+    let mut text = fs::read_to_string(&site_toml).unwrap();
+    text.push_str("captcha = { provider = \"turnstile\", site_key = \"0x4AAAAAAAtestkey\" }\n");
+    fs::write(&site_toml, &text).unwrap();
+    let output = switchboard(site.path(), &["build"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &fs::read_to_string(site.path().join(".switchboard/routing.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["form"]["captcha"]["provider"], "turnstile");
+    assert_eq!(manifest["form"]["captcha"]["site_key"], "0x4AAAAAAAtestkey");
+    let contact = fs::read_to_string(site.path().join("public/contact/index.html")).unwrap();
+    assert!(
+        contact.contains("class=\"cf-turnstile\" data-sitekey=\"0x4AAAAAAAtestkey\""),
+        "{contact}"
+    );
+    assert!(contact.contains("challenges.cloudflare.com/turnstile/v0/api.js"));
+    assert!(contact.contains("frame-src https://challenges.cloudflare.com;"));
+    assert!(
+        contact.contains("<noscript>"),
+        "a visitor without JavaScript is told why"
+    );
+    // An unknown provider is an error with its line.
+    fs::write(&site_toml, text.replace("turnstile", "recaptcha")).unwrap();
+    let output = switchboard(site.path(), &["check"]);
+    assert!(!output.status.success());
+    let report = stderr(&output) + &stdout(&output);
+    assert!(
+        report.contains("`recaptcha` is not a captcha provider"),
+        "{report}"
+    );
+    assert!(report.contains("content/site.toml:"), "{report}");
+}
+
+/// Finding 9 of the abuse review: without `SWITCHBOARD_FORM_SECRET` the
+/// build signed silently with a generated secret, and the deployed router
+/// then refused every message. Now the build says which secret signed the
+/// form, and warns when the form posts elsewhere than this machine.
+#[test]
+fn the_build_says_which_secret_signed_the_form() {
+    let site = site_with(None);
+    let run = |secret: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_switchboard"));
+        command
+            .args(["build"])
+            .current_dir(site.path())
+            .env_remove("SWITCHBOARD_FORM_SECRET");
+        if let Some(s) = secret {
+            command.env("SWITCHBOARD_FORM_SECRET", s);
+        }
+        command.output().unwrap()
+    };
+    let local = run(None);
+    assert!(local.status.success(), "{}", stderr(&local));
+    assert!(
+        stdout(&local).contains("signed with the local secret in"),
+        "{}",
+        stdout(&local)
+    );
+    assert!(stdout(&local).contains("(generated now)"));
+    let warning = stderr(&local);
+    assert!(
+        warning.contains("warning: the form posts to https://api.fixture.example/contact"),
+        "{warning}"
+    );
+    let secret = fs::read_to_string(site.path().join(".switchboard/form-secret")).unwrap();
+    assert!(!warning.contains(secret.trim()), "never the value");
+    let from_env = run(Some("a-secret-shared-with-the-router"));
+    assert!(from_env.status.success());
+    assert!(stdout(&from_env).contains("signed with SWITCHBOARD_FORM_SECRET"));
+    assert!(
+        !stderr(&from_env).contains("warning"),
+        "{}",
+        stderr(&from_env)
+    );
+}

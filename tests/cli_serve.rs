@@ -366,3 +366,52 @@ fn a_taken_port_is_reported_with_the_fix() {
     let err = common::stderr(&output);
     assert!(err.contains("--port 0"), "{err}");
 }
+
+/// Finding 10 of the abuse review: `serve` read up to 4 MiB before the
+/// router's 64 KiB cap, and had no header or body deadline. Now a declared
+/// length over the cap is answered at once, unread; a client that trickles
+/// its headers is cut off after 10 s, one that trickles its body gets 408.
+#[test]
+fn serve_caps_the_body_before_reading_it_and_times_out_slow_clients() {
+    let site = site_with(None);
+    let (_server, port) = serve(site.path(), &[]);
+    let connect = move || {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(40)))
+            .unwrap();
+        s
+    };
+    let read_all = |mut s: TcpStream| {
+        let mut out = Vec::new();
+        let _ = s.read_to_end(&mut out);
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    // Ten megabytes declared, none sent: answered without waiting for them.
+    let mut big = connect();
+    big.write_all(
+        b"POST /api/contact HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 10485760\r\nConnection: close\r\n\r\n",
+    )
+    .unwrap();
+    let answer = read_all(big);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    let started = std::time::Instant::now();
+    let slow_headers = std::thread::spawn(move || {
+        let mut s = connect();
+        s.write_all(b"POST /api/contact HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        read_all(s)
+    });
+    let mut slow_body = connect();
+    slow_body
+        .write_all(b"POST /api/contact HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\nConnection: close\r\n\r\nname=Ann")
+        .unwrap();
+    let answer = read_all(slow_body);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let _ = slow_headers.join().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(35),
+        "both slow clients were cut off: {:?}",
+        started.elapsed()
+    );
+}

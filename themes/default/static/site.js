@@ -194,7 +194,7 @@
           try { var j = JSON.parse(body); tok = j.time_token || j.token || ""; } catch (e) { tok = /^t1\.[\w.-]+$/.test(body.trim()) ? body.trim() : ""; }
           if (typeof tok === "string") timeField.value = tok;
         })
-        .catch(function () { /* the router accepts a submission without it */ });
+        .catch(function () { /* the page's own (build-time) token stays in the field */ });
       return timePromise;
     }
     form.addEventListener("focusin", fetchTimeToken, { once: true });
@@ -304,6 +304,9 @@
           status.focus();
           return;
         }
+        /* 409: this page's key already sent another message, which arrived.
+           A new key makes the next press of Send a new message. */
+        if (r.res.status === 409 && keyField) keyField.value = randomKey();
         var errs = serverErrors(r.body);
         if (errs.length) { button.disabled = false; say("", []); showSummary(errs); return; }
         var msg = r.body && (r.body.message || r.body.error);
