@@ -62,6 +62,8 @@ fn client_addr(req: &Request) -> Option<IpAddr> {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .map(|v| v.trim().to_string()),
+        // Kinds of request this binary is not built for.
+        _ => None,
     };
     from_context?.parse().ok()
 }
