@@ -20,11 +20,15 @@ serve_pid=
 cleanup() { [ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 cp -r content static "$work/"
+# Thousands of messages from one client: measure throughput, not the limits.
+printf '\n[form.limits]\nper_client_per_hour = 100000000\noverall_per_hour = 100000000\n' >>"$work/content/site.toml"
 (cd "$work" && exec "$root/target/release/switchboard" serve --port 0 >"$work/serve.log" 2>&1) &
 serve_pid=$!
 for _ in $(seq 1 100); do grep -q '^Serving http' "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
 origin=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | head -1)
 token=$(curl -s "$origin/contact/" | grep -o 'name="sb_form_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"$//')
+# The page's build-time time token (what a visitor without JavaScript sends).
+time_token=$(curl -s "$origin/contact/" | grep -o 'name="sb_time_token" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"$//')
 [ -n "$token" ] || { echo "no form token on $origin/contact/" >&2; exit 1; }
 
 cat >"$work/post.lua" <<LUA
@@ -38,7 +42,7 @@ end
 function request()
   counter = counter + 1
   local body = "name=Load+Test&email=load%40example.org&topic=security&message=Hello+from+wrk&website="
-    .. "&sb_form_token=$token&sb_idempotency_key=wrk-" .. thread_id .. "-" .. counter
+    .. "&sb_form_token=$token&sb_time_token=$time_token&sb_idempotency_key=wrk-" .. thread_id .. "-" .. counter
   return wrk.format("POST", "/api/contact", {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Accept"] = "application/json",
