@@ -74,7 +74,9 @@ async fn submit(overrides: &[(&str, &str)]) -> (String, Peer) {
 #[ignore = "needs an SMTP server: run scripts/test.sh"]
 async fn delivers_notification_and_acknowledgement_over_smtp() {
     let (reference, peer) = submit(&[
-        ("name", "Jürgen \"JB\" <boss@evil.example>, Bcc: victim@example.com"),
+        // (Quotes, angle brackets and `@` are refused in names since the abuse
+        // review; what a name may still hold must stay inside its header.)
+        ("name", "Jürgen (JB), Bcc: victim; To: boss"),
         ("company", "Acme: Bcc: victim2@example.com"),
         ("message", "Hi,\nBcc: victim3@example.com\nSubject: pills\n.\nA line with only a dot came before this one."),
         ("cc", "victim4@example.com"),
@@ -100,10 +102,7 @@ async fn delivers_notification_and_acknowledgement_over_smtp() {
     assert_eq!(reply_to.iter().count(), 1, "exactly one Reply-To address");
     let r = reply_to.first().unwrap();
     assert_eq!(r.address(), Some("ann@example.net"));
-    assert_eq!(
-        r.name(),
-        Some("Jürgen \"JB\" <boss@evil.example>, Bcc: victim@example.com")
-    );
+    assert_eq!(r.name(), Some("Jürgen (JB), Bcc: victim; To: boss"));
     let to: Vec<_> = note
         .to()
         .unwrap()
