@@ -131,7 +131,7 @@ fn content_hash(manifest: &RoutingManifest) -> String {
         hasher.update(part.unwrap_or_default());
     }
     let digest = hasher.finalize();
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    switchboard_router::hex::hex(&digest[..8])
 }
 
 /// `https://example.org/path` → `https://example.org`.

@@ -69,7 +69,7 @@ pub fn form_secret(root: &Path, from_env: Option<&str>) -> io::Result<FormSecret
 fn new_secret(path: &Path) -> io::Result<Vec<u8>> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| io::Error::other(e.to_string()))?;
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = switchboard_router::hex::hex(&bytes);
     write_file_atomic(path, secret.as_bytes())?;
     Ok(secret.into_bytes())
 }

@@ -156,7 +156,7 @@ fn write_temp(path: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let mut rnd = [0u8; 6];
     getrandom::fill(&mut rnd).map_err(|e| io::Error::other(e.to_string()))?;
-    let suffix: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
+    let suffix = crate::hex::hex(&rnd);
     let tmp = dir.join(format!(".{name}.{suffix}.tmp"));
     let mut opts = OpenOptions::new();
     opts.write(true).create_new(true);

@@ -16,6 +16,7 @@ pub mod deliver;
 mod durable;
 pub mod fields;
 pub mod handler;
+pub mod hex;
 pub mod html;
 mod keep;
 pub mod limit;

@@ -43,7 +43,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::compose::{ComposedMail, MailKind};
 use crate::deliver::{BlockingMailer, DeliveryError, Envelope, Mailer};
@@ -219,8 +218,7 @@ impl Outbox {
 
     /// Hashes a client's idempotency key; the raw key never touches the disk.
     pub fn key_id(key: &str) -> String {
-        let d = Sha256::digest(key.as_bytes());
-        d.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        crate::hex::short_sha256([key.as_bytes()])
     }
 
     /// The key of a submission sent without one (a form without JavaScript):

@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
+use crate::hex::hex;
+
 use super::{BoxFuture, DeliveryError, Envelope, Mailer};
 use crate::config::ConfigError;
 
@@ -254,10 +256,6 @@ fn hmac(key: &[u8], msg: &[u8]) -> Vec<u8> {
         .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     m.update(msg);
     m.finalize().into_bytes().to_vec()
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
 #[cfg(test)]
