@@ -338,11 +338,6 @@ async fn contact_form(State(site): State<Arc<DevSite>>, request: Request) -> Res
     // is answered at once; otherwise at most one byte more is read (so the
     // router sees the body is too large and answers it), within a deadline.
     let cap = router.max_body_bytes();
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
     let too_large = || {
         respond(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -350,7 +345,7 @@ async fn contact_form(State(site): State<Arc<DevSite>>, request: Request) -> Res
             Body::from(format!("The message is too large (at most {cap} bytes).\n")),
         )
     };
-    if declared.is_some_and(|n| n > cap as u64) {
+    if switchboard_router::parse::declares_more_than(&parts.headers, cap) {
         return too_large();
     }
     let read = axum::body::to_bytes(body, cap.saturating_add(1));

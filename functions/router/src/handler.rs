@@ -308,12 +308,7 @@ impl Router {
                 json,
             );
         }
-        let declared = parts
-            .headers
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|n| n > self.config.max_body_bytes) {
+        if parse::declares_more_than(&parts.headers, self.config.max_body_bytes) {
             let e = ParseError::TooLarge {
                 max: self.config.max_body_bytes,
             };

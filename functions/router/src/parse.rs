@@ -62,6 +62,16 @@ impl ParseError {
     }
 }
 
+/// Whether the request's `Content-Length` says its body is over `max`
+/// bytes: checked before reading any of it, by the router and its hosts.
+pub fn declares_more_than(headers: &HeaderMap, max: usize) -> bool {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > max as u64)
+}
+
 /// Reads the content type, refusing anything but the two encodings we speak
 /// (and any charset but UTF-8, which is what browsers send for a UTF-8 page).
 pub fn body_kind(headers: &HeaderMap) -> Result<BodyKind, ParseError> {
