@@ -356,14 +356,14 @@ impl Router {
             return answer;
         }
         let key = submission_key(&parts.headers, &raw, &sub);
-        let answer = self
+        let answered = self
             .route_keep_and_send(&sub, &key, &page, allowed, json, now)
             .await;
-        if answer.1 {
+        if !answered.kept_new {
             // Nothing new was kept: it does not count against the limits.
             self.limiter.refund(permit);
         }
-        answer.0
+        answered.response
     }
 
     /// The tokens of a re-rendered form: the visitor's own form token (it
@@ -487,7 +487,7 @@ impl Router {
         }
     }
 
-    /// Routes, keeps and sends; the answer, and whether nothing new was kept.
+    /// Routes, keeps and sends; the answer, and whether a new message was kept.
     async fn route_keep_and_send(
         &self,
         sub: &validate::Submission,
@@ -496,7 +496,7 @@ impl Router {
         allowed: Option<&str>,
         json: bool,
         now: chrono::DateTime<chrono::Utc>,
-    ) -> (Response<Bytes>, bool) {
+    ) -> Answered {
         let outcome = match route::route(&self.manifest, &sub.topic, now) {
             Ok(route) => self.keep_and_send(sub, &route, key, now).await,
             // A key seen before is answered as the first time, even when its
@@ -508,16 +508,20 @@ impl Router {
                         field: fields::TOPIC,
                         message: "Please choose one of the topics in the list.".into(),
                     }];
-                    return (self.invalid(&e, page, json), true);
+                    return Answered {
+                        response: self.invalid(&e, page, json),
+                        kept_new: false,
+                    };
                 }
                 Err(e) => Err(KeepError::Other(e.to_string())),
             },
         };
-        let thanks = || self.thank_you_url(allowed);
-        match outcome {
-            Ok(Outcome::Accepted(r)) => (answer::accepted(&thanks(), &r, json), false),
-            Ok(Outcome::Replayed(r)) => (answer::accepted(&thanks(), &r, json), true),
-            Ok(Outcome::Failed) => (self.unavailable(page, json), true),
+        let kept_new = matches!(outcome, Ok(Outcome::Accepted(_)));
+        let response = match outcome {
+            Ok(Outcome::Accepted(r) | Outcome::Replayed(r)) => {
+                answer::accepted(&self.thank_you_url(allowed), &r, json)
+            }
+            Ok(Outcome::Failed) => self.unavailable(page, json),
             Ok(Outcome::Conflict) => {
                 let page = FormPage {
                     manifest: page.manifest,
@@ -525,27 +529,27 @@ impl Router {
                     raw: page.raw,
                     keep_key: false,
                 };
-                let r = answer::form_errors(
+                answer::form_errors(
                     StatusCode::CONFLICT,
                     "This form already sent a different message, which we received. To send this one as a new message, please send it again.",
                     &[],
                     &page,
                     json,
-                );
-                (r, true)
+                )
             }
             Err(KeepError::BadVisitorAddress) => {
                 let e = [FieldError {
                     field: fields::EMAIL,
                     message: "Please enter a valid email address, like name@example.com.".into(),
                 }];
-                (self.invalid(&e, page, json), true)
+                self.invalid(&e, page, json)
             }
             Err(KeepError::Other(e)) => {
                 log(&format!("event=keep-failed error={e}"));
-                (self.unavailable(page, json), true)
+                self.unavailable(page, json)
             }
-        }
+        };
+        Answered { response, kept_new }
     }
 
     fn invalid(&self, errors: &[FieldError], page: &FormPage<'_>, json: bool) -> Response<Bytes> {
@@ -575,6 +579,13 @@ impl Router {
             .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
         r
     }
+}
+
+/// What [`Router::route_keep_and_send`] answered, and whether it kept a new
+/// message (which is what counts against the rate limits).
+struct Answered {
+    response: Response<Bytes>,
+    kept_new: bool,
 }
 
 /// The submission's idempotency key: the client's (`Idempotency-Key`

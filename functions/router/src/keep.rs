@@ -134,13 +134,11 @@ impl Router {
             let outbox = self.outbox.clone();
             let limiter = Arc::clone(&self.limiter);
             let (acknowledge, email) = (self.config.acknowledge, sub.email.clone());
+            let (key_id, digest) = (key.id.clone(), key.body_digest.clone());
             let (record, step) = durable::blocking(move || {
-                let earlier = record.key_id.as_deref().zip(record.body_digest.as_deref());
-                if let Some((k, d)) = earlier {
-                    match find_existing(&outbox, k, d, now) {
-                        Ok(Earlier::Free) => {}
-                        other => return (record, Step::Seen(other)),
-                    }
+                match find_existing(&outbox, &key_id, &digest, now) {
+                    Ok(Earlier::Free) => {}
+                    other => return (record, Step::Seen(other)),
                 }
                 let kept = outbox.keep(&record, now);
                 let ack = match (&kept, acknowledge) {

@@ -111,18 +111,17 @@ pub(super) fn resolve_site_file(
             site_key: site_key?,
         })
     });
-    let at_least_one = |name: &str, value: &Spanned<u32>| {
-        if *value.get_ref() >= 1 {
-            Ok(*value.get_ref())
-        } else {
-            Err(Invalid::new(
-                format!("{name} = 0 would refuse every message"),
-                "use a number of at least 1, or leave the key out for the default",
-            ))
-        }
-    };
     let mut positive = |name: &str, value: Option<&Spanned<u32>>, default: u32| match value {
-        Some(v) => resolver.check(source, v, |_| at_least_one(name, v)),
+        Some(v) => resolver.check(source, v, |&n| {
+            if n >= 1 {
+                Ok(n)
+            } else {
+                Err(Invalid::new(
+                    format!("{name} = 0 would refuse every message"),
+                    "use a number of at least 1, or leave the key out for the default",
+                ))
+            }
+        }),
         None => Some(default),
     };
     let token_max_age_days = positive(
