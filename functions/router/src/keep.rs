@@ -258,8 +258,8 @@ enum Step {
 }
 
 /// The blocking half of [`Router::existing`]: what `key_id` stands for, for
-/// a message with `body_digest`. A key whose record failed or is gone is
-/// freed here, so the visitor's next try is a new message (after an
+/// a message with `body_digest`. A key whose record is gone, or failed
+/// before its notification went out, is freed here, so the visitor's next try is a new message (after an
 /// operator fixed the mail backend, the same page must be able to send).
 fn find_existing(
     outbox: &Outbox,
@@ -278,7 +278,14 @@ fn find_existing(
         return Ok(Earlier::Conflict);
     }
     match outbox.load(&entry.reference)? {
-        None | Some((_, State::Failed)) => {
+        // Never reached its contact: free to be kept again. (A failed
+        // record whose notification went out, only its acknowledgement
+        // did not, is the same message: answered as before, never resent.)
+        None => {
+            outbox.release_key(key_id, &entry.reference)?;
+            Ok(Earlier::Free)
+        }
+        Some((record, State::Failed)) if !record.notification_delivered() => {
             outbox.release_key(key_id, &entry.reference)?;
             Ok(Earlier::Free)
         }

@@ -13,6 +13,7 @@ use bytes::Bytes;
 use common::*;
 use http::StatusCode;
 use switchboard_router::deliver::{BoxFuture, DeliveryError, Envelope, Mailer};
+use switchboard_router::outbox::State;
 use switchboard_router::token::{self, Shown};
 use switchboard_router::{ClientAddr, Clock, MaildirMailer, OutboxMode, fields};
 
@@ -315,4 +316,67 @@ async fn finding_7_spoofing_names_are_refused_and_notifications_say_auto_generat
         parsed.header_raw("X-Auto-Response-Suppress").map(str::trim),
         Some("All")
     );
+}
+
+/// Refuses mail to one address permanently (a visitor's typo that bounces);
+/// delivers the rest.
+struct RefusesOneAddress {
+    refused: &'static str,
+    inner: MaildirMailer,
+}
+
+impl Mailer for RefusesOneAddress {
+    fn send<'a>(
+        &'a self,
+        envelope: &'a Envelope,
+        raw: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        if envelope.to.iter().any(|t| t == self.refused) {
+            return Box::pin(async { Err(DeliveryError::Permanent("550 no such user".into())) });
+        }
+        self.inner.send(envelope, raw)
+    }
+    fn kind(&self) -> &'static str {
+        "refuses-one-address"
+    }
+}
+
+/// The fix for finding 5 frees a failed message's key; a message whose
+/// notification went out and only its acknowledgement failed for good must
+/// not be freed: sent again, the contact would get it twice.
+#[tokio::test]
+async fn finding_5_a_message_whose_acknowledgement_failed_is_not_sent_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = Arc::new(RefusesOneAddress {
+        refused: "ann@example.net",
+        inner: MaildirMailer::new(dir.path().join("mail")),
+    });
+    let h = harness_with(mailer, OutboxMode::Durable);
+    let body = form_body(&[("sb_idempotency_key", "page-view-2")]);
+    let first = h.router.handle(post_form(body.clone())).await;
+    assert_eq!(
+        first.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        body_text(&first)
+    );
+    let reference = reference_of(&first);
+    // The acknowledgement bounces until the outbox gives up on it, as it
+    // does after its last attempt: the record moves to failed/.
+    let outbox = h.router.outbox();
+    let (record, state) = outbox.load(&reference).unwrap().unwrap();
+    assert_eq!(state, State::Pending);
+    assert!(record.notification_delivered());
+    outbox.finish(&record, State::Failed).unwrap();
+
+    let again = h.router.handle(post_form(body)).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::SEE_OTHER,
+        "{}",
+        body_text(&again)
+    );
+    assert_eq!(reference_of(&again), reference);
+    let mails = read_eml_dir(&dir.path().join("mail"));
+    assert_eq!(notifications(&mails), 1, "the contact got it once");
 }
