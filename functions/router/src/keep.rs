@@ -2,17 +2,23 @@
 //! written before anything is promised, an idempotency key maps a retried
 //! POST to its first reference, and the outbox mode decides whether a failed
 //! delivery is "received, will retry" or "failed, please try again".
+//!
+//! [`Keeper`] owns what this needs (the outbox, the mailer, the
+//! acknowledgement limit); the request handler asks it to keep, the retry
+//! pass asks it to deliver what is due.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
 
 use crate::compose::{self, Context};
 use crate::config::OutboxMode;
+use crate::deliver::Mailer;
 use crate::durable;
-use crate::handler::{Router, log};
-use crate::limit::AckGrant;
+use crate::limit::{AckGrant, Limiter};
+use crate::log;
 use crate::outbox::{self, Attempt, Kept, Outbox, Record, State};
 use crate::route;
 use crate::validate;
@@ -59,7 +65,70 @@ enum Earlier {
     Same(String, Record, State),
 }
 
-impl Router {
+/// Counts from one [`Keeper::retry_due`] pass.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct RetryReport {
+    pub attempted: usize,
+    pub delivered: usize,
+    pub still_pending: usize,
+}
+
+/// What a kept message's mails say about who sent them.
+pub(crate) struct Letterhead {
+    pub site_title: String,
+    pub sender: Mailbox,
+}
+
+/// Keeps accepted submissions and delivers them, once per process at a time.
+pub(crate) struct Keeper {
+    pub(crate) outbox: Outbox,
+    pub(crate) mailer: Arc<dyn Mailer>,
+    /// Shared with the request handler: the acknowledgement's turn is taken here.
+    pub(crate) limiter: Arc<Limiter>,
+    pub(crate) letterhead: Letterhead,
+    pub(crate) mode: OutboxMode,
+    pub(crate) acknowledge: bool,
+    /// References being delivered by this process right now, so a retry pass
+    /// and a request never send the same record at once.
+    pub(crate) inflight: Mutex<HashSet<String>>,
+}
+
+impl Keeper {
+    /// Retries due deliveries in the outbox.
+    pub(crate) async fn retry_due(&self, now: DateTime<Utc>) -> RetryReport {
+        let mut report = RetryReport::default();
+        let outbox = self.outbox.clone();
+        let due = match durable::blocking(move || outbox.due(now))
+            .await
+            .and_then(|d| d)
+        {
+            Ok(d) => d,
+            Err(e) => {
+                log::event(&format!("event=retry-scan-failed error={e:?}"));
+                return report;
+            }
+        };
+        for record in due {
+            let Some(_guard) = self.claim(&record.reference) else {
+                continue;
+            };
+            report.attempted += 1;
+            let reference = record.reference.clone();
+            match outbox::attempt(&self.outbox, self.mailer.as_ref(), record, now).await {
+                Ok(Attempt::Delivered) => report.delivered += 1,
+                Ok(a) => {
+                    report.still_pending += 1;
+                    log::event(&format!("event=retry-failed ref={reference} outcome={a:?}"));
+                }
+                Err(e) => {
+                    report.still_pending += 1;
+                    log::event(&format!("event=outbox-error ref={reference} error={e:?}"));
+                }
+            }
+        }
+        report
+    }
+
     /// What to answer for a key seen before; `None` if it is free.
     pub(crate) async fn existing(
         &self,
@@ -82,12 +151,12 @@ impl Router {
         match earlier {
             Earlier::Free => Ok(None),
             Earlier::Conflict => {
-                log("event=idempotency-conflict");
+                log::event("event=idempotency-conflict");
                 Ok(Some(Outcome::Conflict))
             }
             Earlier::Same(reference, record, state) => {
-                log(&format!("event=idempotent-replay ref={reference}"));
-                match (state, self.config.outbox_mode) {
+                log::event(&format!("event=idempotent-replay ref={reference}"));
+                match (state, self.mode) {
                     (State::Pending, OutboxMode::Ephemeral) => {
                         Ok(Some(match self.deliver(record, now).await? {
                             Outcome::Accepted(r) => Outcome::Replayed(r),
@@ -100,6 +169,8 @@ impl Router {
         }
     }
 
+    /// Keeps a routed submission (unless its key was seen before), then
+    /// delivers it and decides what the visitor hears.
     pub(crate) async fn keep_and_send(
         &self,
         sub: &validate::Submission,
@@ -107,91 +178,26 @@ impl Router {
         key: &SubmissionKey,
         now: DateTime<Utc>,
     ) -> Result<Outcome, KeepError> {
-        let mut attempts_left = 5;
-        let (mut record, ack) = loop {
-            let reference = Outbox::new_reference().map_err(|e| KeepError::Other(e.to_string()))?;
-            let ctx = Context {
-                site_title: &self.manifest.site.title,
-                sender: &self.sender,
-                reference: &reference,
-                received: now,
-            };
-            let mut mails =
-                vec![compose::notification(&ctx, sub, route).map_err(KeepError::from_compose)?];
-            if self.config.acknowledge {
-                mails.push(
-                    compose::acknowledgement(&ctx, sub, route).map_err(KeepError::from_compose)?,
-                );
-            }
-            let mut record = Record::new(reference, Some(key.id.clone()), now, mails);
-            record.body_digest = Some(key.body_digest.clone());
-            // Keep a retry pass off this record while this request delivers it.
-            record.next_attempt_at = now + outbox::backoff(1);
-            // The key is looked up, and the new record written, synced
-            // (shared with concurrent requests) and its key claimed, in one
-            // blocking task; nothing is answered before. Only the request
-            // whose record is kept asks for the acknowledgement's turn.
-            let outbox = self.outbox.clone();
-            let limiter = Arc::clone(&self.limiter);
-            let (acknowledge, email) = (self.config.acknowledge, sub.email.clone());
-            let (key_id, digest) = (key.id.clone(), key.body_digest.clone());
-            let (record, step) = durable::blocking(move || {
-                match find_existing(&outbox, &key_id, &digest, now) {
-                    Ok(Earlier::Free) => {}
-                    other => return (record, Step::Seen(other)),
-                }
-                let kept = outbox.keep(&record, now);
-                let ack = match (&kept, acknowledge) {
-                    (Ok(Kept::Stored), true) => limiter.acknowledge(&email, now),
-                    _ => None,
-                };
-                (record, Step::Kept(kept, ack))
-            })
-            .await
-            .map_err(|e| KeepError::Other(e.to_string()))?;
-            let (kept, ack) = match step {
-                Step::Kept(kept, ack) => (kept, ack),
-                Step::Seen(earlier) => {
-                    let earlier = earlier.map_err(|e| KeepError::Other(e.to_string()))?;
-                    return match self.answer_existing(earlier, now).await {
-                        Ok(Some(o)) => Ok(o),
-                        Ok(None) => Ok(Outcome::Failed),
-                        Err(e) => Err(KeepError::Other(e.to_string())),
-                    };
-                }
-            };
-            match kept {
-                Ok(Kept::Stored) => break (record, ack),
-                Ok(Kept::Duplicate(other)) => {
-                    // A concurrent request with the same key won: answer as it does.
-                    log(&format!("event=idempotent-race ref={other}"));
-                    return match self.existing(key, now).await {
-                        Ok(Some(o)) => Ok(o),
-                        _ => Ok(Outcome::Failed),
-                    };
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempts_left > 0 => {
-                    attempts_left -= 1
-                }
-                Err(e) => return Err(KeepError::Other(e.to_string())),
-            }
+        let (mut record, ack) = match self.keep_new(sub, route, key, now).await? {
+            NewRecord::Kept { record, ack } => (record, ack),
+            NewRecord::Seen(outcome) => return Ok(outcome),
         };
         // One acknowledgement per address per window: a form that mails
         // whatever address it is given must not mail it again and again.
         // The record on disk still lists it; a crash before the first
         // attempt may send it after all (at least once, as the outbox says).
-        if self.config.acknowledge && ack.is_none() {
+        if self.acknowledge && ack.is_none() {
             record
                 .mails
                 .retain(|m| m.kind != compose::MailKind::Acknowledgement);
         }
-        log(&format!(
+        log::event(&format!(
             "event=kept ref={} topic={} department={} contact={} acknowledgement={}",
             record.reference,
             route.topic_id,
             route.department_id,
             route.contact_id.as_deref().unwrap_or("-"),
-            match (self.config.acknowledge, &ack) {
+            match (self.acknowledge, &ack) {
                 (false, _) => "off",
                 (true, Some(_)) => "yes",
                 (true, None) => "skipped-address-limit",
@@ -209,6 +215,107 @@ impl Router {
         outcome
     }
 
+    /// Writes a new record under a fresh reference, or answers for the
+    /// key's earlier message. A reference that happens to exist is drawn again.
+    async fn keep_new(
+        &self,
+        sub: &validate::Submission,
+        route: &route::Route,
+        key: &SubmissionKey,
+        now: DateTime<Utc>,
+    ) -> Result<NewRecord, KeepError> {
+        let mut draws_left = 5;
+        loop {
+            let record = self.compose_record(sub, route, key, now)?;
+            let (record, step) = self.write_unless_seen(record, key, &sub.email, now).await?;
+            let (kept, ack) = match step {
+                Step::Kept(kept, ack) => (kept, ack),
+                Step::Seen(earlier) => {
+                    let earlier = earlier.map_err(|e| KeepError::Other(e.to_string()))?;
+                    return match self.answer_existing(earlier, now).await {
+                        Ok(Some(o)) => Ok(NewRecord::Seen(o)),
+                        Ok(None) => Ok(NewRecord::Seen(Outcome::Failed)),
+                        Err(e) => Err(KeepError::Other(e.to_string())),
+                    };
+                }
+            };
+            match kept {
+                Ok(Kept::Stored) => return Ok(NewRecord::Kept { record, ack }),
+                Ok(Kept::Duplicate(other)) => {
+                    // A concurrent request with the same key won: answer as it does.
+                    log::event(&format!("event=idempotent-race ref={other}"));
+                    return Ok(NewRecord::Seen(match self.existing(key, now).await {
+                        Ok(Some(o)) => o,
+                        _ => Outcome::Failed,
+                    }));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && draws_left > 0 => {
+                    draws_left -= 1
+                }
+                Err(e) => return Err(KeepError::Other(e.to_string())),
+            }
+        }
+    }
+
+    /// The record of a new message: its mails composed under a fresh reference.
+    fn compose_record(
+        &self,
+        sub: &validate::Submission,
+        route: &route::Route,
+        key: &SubmissionKey,
+        now: DateTime<Utc>,
+    ) -> Result<Record, KeepError> {
+        let reference = Outbox::new_reference().map_err(|e| KeepError::Other(e.to_string()))?;
+        let ctx = Context {
+            site_title: &self.letterhead.site_title,
+            sender: &self.letterhead.sender,
+            reference: &reference,
+            received: now,
+        };
+        let mut mails =
+            vec![compose::notification(&ctx, sub, route).map_err(KeepError::from_compose)?];
+        if self.acknowledge {
+            mails
+                .push(compose::acknowledgement(&ctx, sub, route).map_err(KeepError::from_compose)?);
+        }
+        let mut record = Record::new(reference, Some(key.id.clone()), now, mails);
+        record.body_digest = Some(key.body_digest.clone());
+        // Keep a retry pass off this record while this request delivers it.
+        record.next_attempt_at = now + outbox::backoff(1);
+        Ok(record)
+    }
+
+    /// The key is looked up, and the new record written, synced (shared
+    /// with concurrent requests) and its key claimed, in one blocking task;
+    /// nothing is answered before. Only the request whose record is kept
+    /// asks for the acknowledgement's turn.
+    async fn write_unless_seen(
+        &self,
+        record: Record,
+        key: &SubmissionKey,
+        visitor_email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(Record, Step), KeepError> {
+        let outbox = self.outbox.clone();
+        let limiter = Arc::clone(&self.limiter);
+        let (acknowledge, email) = (self.acknowledge, visitor_email.to_string());
+        let (key_id, digest) = (key.id.clone(), key.body_digest.clone());
+        durable::blocking(move || {
+            match find_existing(&outbox, &key_id, &digest, now) {
+                Ok(Earlier::Free) => {}
+                other => return (record, Step::Seen(other)),
+            }
+            let kept = outbox.keep(&record, now);
+            let ack = match (&kept, acknowledge) {
+                (Ok(Kept::Stored), true) => limiter.acknowledge(&email, now),
+                _ => None,
+            };
+            (record, Step::Kept(kept, ack))
+        })
+        .await
+        .map_err(|e| KeepError::Other(e.to_string()))
+    }
+
     /// Delivers a kept record now and decides what the visitor hears.
     async fn deliver(&self, record: Record, now: DateTime<Utc>) -> std::io::Result<Outcome> {
         let reference = record.reference.clone();
@@ -218,11 +325,11 @@ impl Router {
         };
         let keep = record.clone();
         let result = outbox::attempt(&self.outbox, self.mailer.as_ref(), record, now).await?;
-        log(&format!(
+        log::event(&format!(
             "event=delivery ref={reference} backend={} result={result:?}",
             self.mailer.kind()
         ));
-        Ok(match (result, self.config.outbox_mode) {
+        Ok(match (result, self.mode) {
             (Attempt::Delivered | Attempt::NotificationOnly, _) => Outcome::Accepted(reference),
             (Attempt::Failed { permanent: false }, OutboxMode::Durable) => {
                 Outcome::Accepted(reference)
@@ -232,7 +339,7 @@ impl Router {
                 let outbox = self.outbox.clone();
                 let discarded = durable::blocking(move || outbox.discard(&keep)).await;
                 if let Err(e) = discarded.and_then(|r| r) {
-                    log(&format!("event=discard-failed ref={reference} error={e:?}"));
+                    log::event(&format!("event=discard-failed ref={reference} error={e:?}"));
                 }
                 Outcome::Failed
             }
@@ -249,6 +356,17 @@ impl Router {
     }
 }
 
+/// What [`Keeper::keep_new`] came to.
+enum NewRecord {
+    /// A new record, kept, with the acknowledgement's turn if it got one.
+    Kept {
+        record: Record,
+        ack: Option<AckGrant>,
+    },
+    /// The key was seen before: the answer for its earlier message.
+    Seen(Outcome),
+}
+
 /// What the keep step did, on the blocking pool.
 enum Step {
     /// The key was seen before (or looking it up failed); nothing was written.
@@ -257,7 +375,7 @@ enum Step {
     Kept(std::io::Result<Kept>, Option<AckGrant>),
 }
 
-/// The blocking half of [`Router::existing`]: what `key_id` stands for, for
+/// The blocking half of [`Keeper::existing`]: what `key_id` stands for, for
 /// a message with `body_digest`. A key whose record is gone, or failed
 /// before its notification went out, is freed here, so the visitor's next try is a new message (after an
 /// operator fixed the mail backend, the same page must be able to send).

@@ -20,6 +20,7 @@ pub mod hex;
 pub mod html;
 mod keep;
 pub mod limit;
+mod log;
 pub mod manifest;
 pub mod outbox;
 pub mod parse;

@@ -1,0 +1,259 @@
+//! The request handler: [`Router`] answers each request (`POST` a
+//! submission, `GET` a time token, `OPTIONS` a CORS preflight). A
+//! submission's steps are in `submit.rs`; the answers for one that is
+//! stopped (refused, limited, invalid, unavailable) in `refusals.rs`.
+//! Independent of Lambda: it takes and returns `http` types, so
+//! `switchboard serve` mounts it as is.
+
+mod refusals;
+mod submit;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use lettre::message::Mailbox;
+
+use crate::answer;
+use crate::captcha::CaptchaVerifier;
+use crate::clock::Clock;
+use crate::config::{ConfigError, RouterConfig};
+use crate::deliver::Mailer;
+use crate::fields;
+use crate::keep::{Keeper, Letterhead};
+use crate::limit::Limiter;
+use crate::manifest::{ManifestError, RoutingManifest};
+use crate::outbox::Outbox;
+use crate::token::{self, Shown};
+
+pub use crate::keep::RetryReport;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RouterError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open the outbox {path}: {source}")]
+    Outbox {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "the manifest asks for a captcha but no verifier is configured (set SWITCHBOARD_CAPTCHA_SECRET)"
+    )]
+    CaptchaUnconfigured,
+}
+
+/// The contact-form function: one per process, shared by all requests.
+pub struct Router {
+    manifest: Arc<RoutingManifest>,
+    config: RouterConfig,
+    clock: Arc<dyn Clock>,
+    captcha: Option<Arc<dyn CaptchaVerifier>>,
+    /// Per client, per acknowledgement address and overall (this process).
+    limiter: Arc<Limiter>,
+    /// Keeps and delivers what passed.
+    keeper: Keeper,
+}
+
+impl Router {
+    /// A router over a checked manifest. The outbox directory is created if
+    /// needed. If the manifest names a captcha, call [`Router::with_captcha`]
+    /// (or use [`Router::from_config`], which does when the secret is set).
+    pub fn new(
+        manifest: RoutingManifest,
+        config: RouterConfig,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, RouterError> {
+        manifest.check()?;
+        Self::over_checked(manifest, config, mailer, clock)
+    }
+
+    /// [`Router::new`] for a manifest that has just passed its check.
+    fn over_checked(
+        manifest: RoutingManifest,
+        config: RouterConfig,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, RouterError> {
+        let sender: Mailbox = config.sender.parse().map_err(|_| {
+            RouterError::Config(ConfigError::Invalid {
+                name: "SWITCHBOARD_SENDER",
+                why: "expected `Name <address@domain>`".into(),
+            })
+        })?;
+        let outbox = Outbox::open(&config.outbox_dir).map_err(|source| RouterError::Outbox {
+            path: config.outbox_dir.display().to_string(),
+            source,
+        })?;
+        let limiter = Arc::new(Limiter::new(manifest.form.limits));
+        let keeper = Keeper {
+            outbox,
+            mailer,
+            limiter: Arc::clone(&limiter),
+            letterhead: Letterhead {
+                site_title: manifest.site.title.clone(),
+                sender,
+            },
+            mode: config.outbox_mode,
+            acknowledge: config.acknowledge,
+            inflight: Mutex::new(HashSet::new()),
+        };
+        Ok(Self {
+            config,
+            clock,
+            captcha: None,
+            limiter,
+            keeper,
+            manifest: Arc::new(manifest),
+        })
+    }
+
+    /// Loads the manifest from `config.manifest_path`, builds the configured
+    /// mailer and captcha verifier, and uses the system clock.
+    pub fn from_config(config: RouterConfig) -> Result<Self, RouterError> {
+        // `load` checks it: no second check at start-up.
+        let manifest = RoutingManifest::load(&config.manifest_path)?;
+        let mailer = config.build_mailer()?;
+        #[cfg(feature = "captcha")]
+        let captcha = config.captcha_secret.clone().map(|s| {
+            Arc::new(crate::captcha::HttpCaptchaVerifier::new(s)) as Arc<dyn CaptchaVerifier>
+        });
+        #[cfg(not(feature = "captcha"))]
+        let captcha: Option<Arc<dyn CaptchaVerifier>> = None;
+        let needs_captcha = manifest.form.captcha.is_some();
+        let mut router = Self::over_checked(
+            manifest,
+            config,
+            mailer,
+            Arc::new(crate::clock::SystemClock),
+        )?;
+        router.captcha = captcha;
+        if needs_captcha && router.captcha.is_none() {
+            return Err(RouterError::CaptchaUnconfigured);
+        }
+        Ok(router)
+    }
+
+    pub fn with_captcha(mut self, verifier: Arc<dyn CaptchaVerifier>) -> Self {
+        self.captcha = Some(verifier);
+        self
+    }
+
+    pub fn manifest(&self) -> &RoutingManifest {
+        &self.manifest
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.keeper.outbox
+    }
+
+    /// The largest body this router accepts; hosts stop reading one byte past it.
+    pub fn max_body_bytes(&self) -> usize {
+        self.config.max_body_bytes
+    }
+
+    /// Answers one request: `POST` a submission, `GET` a fresh time token,
+    /// `OPTIONS` a CORS preflight. CORS headers go on every answer.
+    pub async fn handle(&self, req: Request<Bytes>) -> Response<Bytes> {
+        let origin = req
+            .headers()
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let allowed = origin.as_deref().filter(|o| self.origin_allowed(o));
+        let mut resp = match *req.method() {
+            Method::OPTIONS => self.preflight(&req, allowed.is_some()),
+            Method::GET | Method::HEAD => self.time_token(),
+            Method::POST => self.submit(req, origin.as_deref(), allowed).await,
+            _ => {
+                let mut r = answer::problem(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "This address only accepts the contact form.",
+                    false,
+                );
+                r.headers_mut().insert(
+                    header::ALLOW,
+                    HeaderValue::from_static("GET, POST, OPTIONS"),
+                );
+                r
+            }
+        };
+        let h = resp.headers_mut();
+        h.insert(header::VARY, HeaderValue::from_static("Origin"));
+        if let Some(v) = allowed.and_then(|o| HeaderValue::from_str(o).ok()) {
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
+        }
+        resp
+    }
+
+    /// Retries due deliveries in the outbox; call it periodically (serve) or
+    /// after each invocation (Lambda, where it only finds acknowledgements).
+    pub async fn retry_pending(&self) -> RetryReport {
+        self.keeper.retry_due(self.clock.now()).await
+    }
+
+    fn origin_allowed(&self, origin: &str) -> bool {
+        self.manifest
+            .site
+            .allowed_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin))
+    }
+
+    fn preflight(&self, req: &Request<Bytes>, allowed: bool) -> Response<Bytes> {
+        let method_ok = req
+            .headers()
+            .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+            .is_none_or(|m| m == "POST" || m == "GET");
+        let mut r = Response::new(Bytes::new());
+        if !allowed || !method_ok {
+            *r.status_mut() = StatusCode::FORBIDDEN;
+            return r;
+        }
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("Content-Type, Accept, Idempotency-Key"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        r
+    }
+
+    /// A token proving when the page was shown; the page's script puts it in
+    /// the [`fields::TIME_TOKEN`] field.
+    fn time_token(&self) -> Response<Bytes> {
+        let t = token::sign_time_token(
+            &self.config.form_secret,
+            Shown::AtView,
+            self.clock.now().timestamp(),
+        );
+        answer::json_response(
+            StatusCode::OK,
+            serde_json::json!({ "field": fields::TIME_TOKEN, "token": t }),
+        )
+    }
+
+    fn thank_you_url(&self, allowed_origin: Option<&str>) -> String {
+        // Send the visitor back to the site they came from (one of ours):
+        // this makes `serve` on localhost and the published site both work.
+        let base = allowed_origin.unwrap_or(&self.manifest.site.base_url);
+        format!(
+            "{}{}",
+            base.trim_end_matches('/'),
+            self.manifest.site.thank_you_path
+        )
+    }
+}

@@ -1,0 +1,337 @@
+//! The outbox: every accepted submission is written here, durably, before
+//! the visitor is told anything, and stays until its notification is
+//! delivered. Layout under the outbox directory:
+//!
+//! - `pending/REF.json` — waiting for (re)delivery
+//! - `sent/REF.json`    — delivered (kept so a retried POST finds its reference)
+//! - `failed/REF.json`  — given up on (permanent error or too many attempts);
+//!   kept for the operator, never deleted by the router
+//! - `keys/ID`          — idempotency key (hashed) → reference: a symbolic link
+//!   whose text is `REFERENCE TIMESTAMP [DIGEST]` (a plain file off Unix)
+//!
+//! # What is promised, and which fsyncs it takes
+//!
+//! - **Kept before answered.** [`Outbox::keep`] returns only once the
+//!   record's data is fsynced *and* its name in `pending/` is durable (a
+//!   directory fsync that started after the name was created). Nothing is
+//!   promised to the visitor before that: a crash loses no message that was
+//!   acknowledged. Records written in the same moment share the directory
+//!   fsync ([`GroupSync`]: group commit); each record's data is still
+//!   fsynced on its own.
+//! - **The idempotency key needs no fsync of its own.** It is a symbolic
+//!   link whose text is `REFERENCE TIMESTAMP` (no data block: the text lives
+//!   in the inode, so it is complete whenever the name exists), claimed
+//!   atomically (`symlink` fails if the name exists), and made durable by the
+//!   same group sync as the record (`keys/` is synced with `pending/`).
+//! - **Delivery is at least once: never lost, repeated after some crashes.**
+//!   A mail backend's success is durable before the record says so (the
+//!   mail directory fsyncs each `.eml` and its directory; an SMTP relay's
+//!   250 reply is its promise). The move to `sent/` is *not* fsynced: if a
+//!   crash undoes it, the record is still in `pending/` and is delivered
+//!   again. Progress between the notification and the acknowledgement is
+//!   not saved either on success (one record write less per submission): a
+//!   crash between the two sends the notification again. A failed attempt
+//!   does save it, durably, so retries never repeat a mail that went out.
+//! - **Failure states are durable.** Updates after a failed attempt and
+//!   moves to `failed/` are fsynced (file and directory) before returning.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::compose::{ComposedMail, MailKind};
+use crate::deliver::Envelope;
+use crate::durable::{self, GroupSync};
+
+mod attempt;
+mod keys;
+
+pub use attempt::{Attempt, attempt, attempt_blocking, backoff};
+use keys::is_reference;
+
+/// How long an idempotency key maps to its reference: retries come within
+/// minutes; a day later the same text is a new message.
+pub const KEY_TTL_HOURS: i64 = 24;
+/// How long a submission sent without a key is recognised by its content.
+pub const CONTENT_KEY_TTL_MINUTES: i64 = 15;
+/// Content keys start with this; a client key's hash is hex only.
+pub(crate) const CONTENT_KEY_PREFIX: &str = "d-";
+/// After this many failed attempts a record moves to `failed/`.
+pub const MAX_ATTEMPTS: u32 = 20;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub reference: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub key_id: Option<String>,
+    /// Digest of the message's fields: a key sent again with another
+    /// message is refused (409), not answered with this one's reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_digest: Option<String>,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    /// Error text from the mail backend (never message content).
+    #[serde(default)]
+    pub last_error: Option<String>,
+    pub mails: Vec<StoredMail>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMail {
+    pub kind: MailKind,
+    pub envelope: Envelope,
+    /// The formatted message, base64 so the JSON stays valid whatever the bytes.
+    pub raw_base64: String,
+    pub delivered: bool,
+}
+
+impl StoredMail {
+    /// The formatted message, as the backend sends it.
+    pub fn raw(&self) -> io::Result<Vec<u8>> {
+        STANDARD.decode(&self.raw_base64).map_err(io::Error::other)
+    }
+}
+
+impl Record {
+    pub fn new(
+        reference: String,
+        key_id: Option<String>,
+        now: DateTime<Utc>,
+        mails: Vec<ComposedMail>,
+    ) -> Self {
+        Self {
+            reference,
+            created_at: now,
+            key_id,
+            body_digest: None,
+            attempts: 0,
+            next_attempt_at: now,
+            last_error: None,
+            mails: mails
+                .into_iter()
+                .map(|m| StoredMail {
+                    kind: m.kind,
+                    envelope: m.envelope,
+                    raw_base64: STANDARD.encode(&m.raw),
+                    delivered: false,
+                })
+                .collect(),
+        }
+    }
+
+    pub fn notification_delivered(&self) -> bool {
+        self.mails
+            .iter()
+            .filter(|m| m.kind == MailKind::Notification)
+            .all(|m| m.delivered)
+    }
+
+    pub fn all_delivered(&self) -> bool {
+        self.mails.iter().all(|m| m.delivered)
+    }
+}
+
+/// Where a record currently lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    Pending,
+    Sent,
+    Failed,
+}
+
+impl State {
+    fn dir(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Sent => "sent",
+            State::Failed => "failed",
+        }
+    }
+}
+
+/// What an idempotency key maps to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyEntry {
+    pub reference: String,
+    /// The digest of the message first sent with the key (none in older outboxes).
+    pub body_digest: Option<String>,
+}
+
+/// What [`Outbox::keep`] did with a new record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kept {
+    /// The record is durable in `pending/` (and its key claimed, if it has one).
+    Stored,
+    /// Another request claimed the record's idempotency key first, for this
+    /// reference; the new record was dropped. That reference is durable.
+    Duplicate(String),
+}
+
+/// Cloning is cheap and clones share the group commit.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    root: PathBuf,
+    /// Group commit of the names created in `pending/` and `keys/`.
+    sync: Arc<GroupSync>,
+}
+
+impl Outbox {
+    pub fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
+        Self::open_with(root.into(), GroupSync::new)
+    }
+
+    fn open_with(root: PathBuf, sync: impl FnOnce(Vec<PathBuf>) -> GroupSync) -> io::Result<Self> {
+        for d in ["pending", "sent", "failed", "keys"] {
+            std::fs::create_dir_all(root.join(d))?;
+        }
+        let sync = sync(vec![root.join("pending"), root.join("keys")]);
+        Ok(Self {
+            root,
+            sync: Arc::new(sync),
+        })
+    }
+
+    /// How many group syncs of `pending/` and `keys/` have run.
+    pub fn syncs(&self) -> u64 {
+        self.sync.runs()
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Keeps a new record: writes it to `pending/`, claims its idempotency
+    /// key, and returns once both are durable (see the module docs). Blocks:
+    /// call it off the async workers. `AlreadyExists` if the reference is
+    /// taken (draw another).
+    pub fn keep(&self, record: &Record, now: DateTime<Utc>) -> io::Result<Kept> {
+        let path = self.path(State::Pending, &record.reference);
+        durable::create_new(&path, &to_json(record)?)?;
+        let kept = match &record.key_id {
+            None => Ok(Kept::Stored),
+            Some(k) => {
+                match self.claim_key(k, &record.reference, record.body_digest.as_deref(), now) {
+                    Ok(Ok(())) => Ok(Kept::Stored),
+                    Ok(Err(other)) => {
+                        // Never synced, never promised: dropping it loses nothing.
+                        std::fs::remove_file(&path).map(|()| Kept::Duplicate(other.reference))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        // For a duplicate, this sync also makes the other request's record
+        // and key durable (it linked them before its key was visible to us),
+        // so its reference may be given out.
+        let kept = kept.and_then(|k| self.sync.sync().map(|()| k));
+        if kept.is_err() {
+            // Not durable, so the visitor is told it failed: do not send it later.
+            let _ = self.discard(record);
+        }
+        kept
+    }
+
+    /// Makes every record and key created so far durable (a group sync).
+    pub fn sync(&self) -> io::Result<()> {
+        self.sync.sync()
+    }
+
+    pub fn update(&self, record: &Record) -> io::Result<()> {
+        durable::write_replace(
+            &self.path(State::Pending, &record.reference),
+            &to_json(record)?,
+        )
+    }
+
+    pub fn load(&self, reference: &str) -> io::Result<Option<(Record, State)>> {
+        if !is_reference(reference) {
+            return Ok(None);
+        }
+        for state in [State::Pending, State::Sent, State::Failed] {
+            match std::fs::read(self.path(state, reference)) {
+                Ok(bytes) => return Ok(Some((from_json(&bytes)?, state))),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Moves a pending record to `sent/` or `failed/`, saving its latest state first.
+    pub fn finish(&self, record: &Record, to: State) -> io::Result<()> {
+        self.update(record)?;
+        durable::move_file(
+            &self.path(State::Pending, &record.reference),
+            &self.path(to, &record.reference),
+        )
+    }
+
+    /// Moves a pending record to `sent/`. The location is the state: the
+    /// file is not rewritten, so the final delivered flag may read `false`.
+    ///
+    /// Not fsynced: the mails are already durable (delivered), so a crash
+    /// that undoes the move only leaves the record in `pending/`, to be
+    /// delivered again (at least once). The move becomes durable with the
+    /// file system's next journal commit, or any later sync of the outbox.
+    pub fn finish_delivered(&self, record: &Record) -> io::Result<()> {
+        std::fs::rename(
+            self.path(State::Pending, &record.reference),
+            self.path(State::Sent, &record.reference),
+        )
+    }
+
+    /// Forgets a record whose failure the visitor was told about (no lasting
+    /// disk): they still have their text and will send again.
+    pub fn discard(&self, record: &Record) -> io::Result<()> {
+        if let Some(k) = &record.key_id {
+            // Only if it still maps to this record (a duplicate's key is another's).
+            let _ = self.release_key(k, &record.reference);
+        }
+        std::fs::remove_file(self.path(State::Pending, &record.reference))
+    }
+
+    /// Pending records whose next attempt is due, oldest first.
+    pub fn due(&self, now: DateTime<Utc>) -> io::Result<Vec<Record>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(self.root.join("pending"))? {
+            let path = entry?.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            // A record that cannot be read stays on disk for the operator.
+            if let Ok(r) = std::fs::read(&path)
+                .map_err(|_| ())
+                .and_then(|b| from_json(&b).map_err(|_| ()))
+                && r.next_attempt_at <= now
+            {
+                out.push(r);
+            }
+        }
+        out.sort_by_key(|r| r.created_at);
+        Ok(out)
+    }
+
+    fn path(&self, state: State, reference: &str) -> PathBuf {
+        self.root
+            .join(state.dir())
+            .join(format!("{reference}.json"))
+    }
+}
+
+/// Compact JSON: records are read by the router (and `jq`), not by eye.
+fn to_json(r: &Record) -> io::Result<Vec<u8>> {
+    serde_json::to_vec(r).map_err(io::Error::other)
+}
+
+fn from_json(b: &[u8]) -> io::Result<Record> {
+    serde_json::from_slice(b).map_err(io::Error::other)
+}
+
+#[cfg(test)]
+mod tests;
