@@ -1,15 +1,18 @@
-//! Building the answers: a 303 to the thank-you page for a plain form, JSON
-//! for clients that ask for it, and an accessible HTML page that lists the
-//! errors, links each to its field and keeps what the visitor typed. All
+//! Building the answers: JSON for clients that ask for it, and for a plain
+//! form the site's own pages (see [`crate::pages`]): a 303 to the thank-you
+//! page with the reference, or the contact page again with the errors
+//! listed, each linked to its field, and what the visitor typed kept. All
 //! text that reaches HTML is escaped; CORS headers are added by the handler.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use serde_json::json;
 
+use std::borrow::Cow;
+
 use crate::fields;
 use crate::html::escape;
-use crate::manifest::RoutingManifest;
+use crate::pages::{self, Pages, slots};
 use crate::parse::{BodyKind, RawFields};
 use crate::validate::FieldError;
 
@@ -32,24 +35,48 @@ pub fn wants_json(headers: &HeaderMap, kind: Option<BodyKind>) -> bool {
     kind == Some(BodyKind::Json) && !accept.contains("text/html")
 }
 
+/// The site an HTML answer links back to: the visitor's origin when it is
+/// one of ours (so `serve` on localhost works), else the published base URL.
+pub struct Site<'a> {
+    pub pages: &'a Pages,
+    /// Without a trailing `/`.
+    pub origin: &'a str,
+}
+
+impl Site<'_> {
+    /// The slots every page has.
+    fn common(&self, name: &str) -> Option<Cow<'static, str>> {
+        match name {
+            slots::ROOT => Some(Cow::Owned(format!("{}/", escape(self.origin)))),
+            slots::ORIGIN => pages::text(self.origin),
+            _ => None,
+        }
+    }
+
+    /// A page with a heading and a body the router wrote (escaped parts only).
+    fn notice(&self, title: &str, body_html: &str) -> String {
+        pages::fill(&self.pages.notice, |name| match name {
+            slots::TITLE => pages::text(title),
+            slots::BODY => Some(Cow::Owned(body_html.to_string())),
+            _ => self.common(name),
+        })
+    }
+}
+
 /// Success: the message was kept (and, where the disk does not last, sent).
-pub fn accepted(thank_you_url: &str, reference: &str, json: bool) -> Response<Bytes> {
+/// A page gets a 303 to this endpoint's [`sent`] page, whose address holds
+/// the reference: reloading it shows the page again, never re-sends.
+pub fn accepted(reference: &str, json: bool) -> Response<Bytes> {
     if json {
         return json_response(
             StatusCode::OK,
             json!({ "ok": true, "reference": reference }),
         );
     }
-    let sep = if thank_you_url.contains('?') {
-        '&'
-    } else {
-        '?'
-    };
-    let location = format!("{thank_you_url}{sep}ref={reference}");
+    let location = format!("?{SENT_QUERY}={reference}");
     let body = format!(
         "<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><title>Message sent</title>\
-         <p>Thank you, your message was sent. Your reference is {}. <a href=\"{}\">Continue</a></p></html>",
-        escape(reference),
+         <p>Thank you, your message was sent. Your reference is {0}. <a href=\"{0}\">Continue</a></p></html>",
         escape(&location)
     );
     let mut r = html_response(StatusCode::SEE_OTHER, body);
@@ -59,25 +86,34 @@ pub fn accepted(thank_you_url: &str, reference: &str, json: bool) -> Response<By
     r
 }
 
+/// The query parameter of the thank-you page's address.
+pub const SENT_QUERY: &str = "ref";
+
+/// The thank-you page for `reference`, which the caller has checked looks
+/// like one (it comes from the address bar).
+pub fn sent(site: &Site<'_>, reference: &str) -> Response<Bytes> {
+    let page = pages::fill(&site.pages.sent, |name| match name {
+        slots::REFERENCE => pages::text(reference),
+        _ => site.common(name),
+    });
+    html_response(StatusCode::OK, page)
+}
+
 /// A page-level problem (no form to show): wrong method, body too large...
-pub fn problem(status: StatusCode, message: &str, json: bool) -> Response<Bytes> {
+pub fn problem(site: &Site<'_>, status: StatusCode, message: &str, json: bool) -> Response<Bytes> {
     if json {
         return json_response(status, json!({ "ok": false, "error": message }));
     }
-    html_response(
-        status,
-        format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Message not sent</title></head>\
-             <body><main><h1>Your message was not sent</h1><p role=\"alert\">{}</p>\
-             <p>Please go back, check the form and try again.</p></main></body></html>",
-            escape(message)
-        ),
-    )
+    let body = format!(
+        "<p role=\"alert\">{}</p><p>Please go back, check the form and try again.</p>",
+        escape(message)
+    );
+    html_response(status, site.notice("Your message was not sent", &body))
 }
 
 /// What the error page needs to re-render the form.
 pub struct FormPage<'a> {
-    pub manifest: &'a RoutingManifest,
+    pub site: Site<'a>,
     /// The tokens of the re-rendered form; `None` when the submission's own
     /// form token was refused: then the page shows what was typed, to copy,
     /// and leads back to the contact page, but hands out no token.
@@ -97,9 +133,9 @@ pub struct PageTokens {
     pub time_token: String,
 }
 
-/// Errors with the submission: per-field JSON, or the form again with the
-/// errors listed at the top (focusable, `role="alert"`), each linked to its
-/// field, and every typed value kept.
+/// Errors with the submission: per-field JSON, or the contact page again
+/// with the errors listed at the top (focusable, `role="alert"`), each
+/// linked to its field, and every typed value kept.
 pub fn form_errors(
     status: StatusCode,
     summary: &str,
@@ -122,164 +158,69 @@ pub fn form_errors(
             json!({ "ok": false, "error": summary, "errors": map }),
         );
     }
-    html_response(status, render_form_page(summary, errors, page))
+    let html = match &page.tokens {
+        Some(tokens) => render_form_page(summary, errors, page, tokens),
+        None => render_typed_text(summary, page),
+    };
+    html_response(status, html)
 }
 
-fn render_form_page(summary: &str, errors: &[FieldError], page: &FormPage<'_>) -> String {
-    let m = page.manifest;
-    let value = |f: &str| escape(page.raw.get(f).unwrap_or(""));
-    let error_for = |f: &str| errors.iter().find(|e| e.field == f);
-    let mut h = String::with_capacity(4096);
-    h.push_str(&format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Please check your message – {}</title>\
-         <style>body{{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}}\
-         label{{display:block;margin-top:1rem;font-weight:bold}}input,select,textarea{{width:100%;font:inherit}}\
-         .error{{color:#b00020}}[aria-invalid=true]{{border:2px solid #b00020}}\
-         .sb-hp{{position:absolute;left:-10000px}}</style></head><body><main>",
-        escape(&m.site.title)
-    ));
-    h.push_str(&format!(
-        "<h1>Please check your message</h1><div id=\"errors\" role=\"alert\" tabindex=\"-1\"><p>{}</p>",
-        escape(summary)
-    ));
-    if !errors.is_empty() {
-        h.push_str("<ul>");
-        for e in errors {
-            h.push_str(&format!(
-                "<li><a href=\"#{}\">{}</a></li>",
+/// The contact page's own template, filled with this answer.
+fn render_form_page(
+    summary: &str,
+    errors: &[FieldError],
+    page: &FormPage<'_>,
+    tokens: &PageTokens,
+) -> String {
+    let error_for = |field: &str| errors.iter().find(|e| e.field == field);
+    let links: String = errors
+        .iter()
+        .map(|e| {
+            format!(
+                "<li><a href=\"#f-{}\">{}</a></li>",
                 escape(e.field),
                 escape(&e.message)
-            ));
-        }
-        h.push_str("</ul>");
-    }
-    h.push_str("</div>");
-    let Some(tokens) = &page.tokens else {
-        render_typed_text(&mut h, page);
-        return h;
-    };
-    h.push_str("<form method=\"post\" accept-charset=\"UTF-8\" novalidate>");
-
-    let field = |h: &mut String, name: &str, label: &str, kind: &str, required: bool| {
-        let err = error_for(name);
-        h.push_str(&format!(
-            "<label for=\"{name}\">{}{}</label>",
-            escape(label),
-            if required { " (required)" } else { "" }
-        ));
-        if let Some(e) = err {
-            h.push_str(&format!(
-                "<p class=\"error\" id=\"{name}-error\">{}</p>",
-                escape(&e.message)
-            ));
-        }
-        let aria = if err.is_some() {
-            format!(" aria-invalid=\"true\" aria-describedby=\"{name}-error\"")
-        } else {
-            String::new()
-        };
-        let req = if required { " required" } else { "" };
+            )
+        })
+        .collect();
+    let fixed = |s: &'static str| Some(Cow::Borrowed(s));
+    pages::fill(&page.site.pages.form, |name| {
+        let (kind, id) = name.split_once(':').unwrap_or((name, ""));
         match kind {
-            "textarea" => h.push_str(&format!(
-                "<textarea id=\"{name}\" name=\"{name}\" rows=\"8\"{req}{aria}>{}</textarea>",
-                value(name)
-            )),
-            "select" => {
-                let current = page.raw.get(name).unwrap_or("");
-                h.push_str(&format!("<select id=\"{name}\" name=\"{name}\"{req}{aria}><option value=\"\">Choose a topic</option>"));
-                for t in &m.topics {
-                    let sel = if t.id == current { " selected" } else { "" };
-                    h.push_str(&format!(
-                        "<option value=\"{}\"{sel}>{}</option>",
-                        escape(&t.id),
-                        escape(&t.label)
-                    ));
-                }
-                h.push_str("</select>");
+            slots::SUMMARY => pages::text(summary),
+            slots::SUMMARY_HIDDEN => None,
+            slots::ERROR_LINKS => Some(Cow::Owned(links.clone())),
+            slots::VALUE => match id {
+                fields::FORM_TOKEN => pages::text(&tokens.form_token),
+                fields::TIME_TOKEN => pages::text(&tokens.time_token),
+                fields::IDEMPOTENCY_KEY if !page.keep_key => None,
+                _ => page.raw.get(id).and_then(pages::text),
+            },
+            slots::ERROR => error_for(id).and_then(|e| pages::text(&e.message)),
+            slots::ERROR_HIDDEN => error_for(id).is_none().then_some(Cow::Borrowed(" hidden")),
+            slots::INVALID => error_for(id).and_then(|_| fixed(" aria-invalid=\"true\"")),
+            slots::SELECTED => {
+                (page.raw.get(fields::TOPIC) == Some(id)).then_some(Cow::Borrowed(" selected"))
             }
-            _ => h.push_str(&format!(
-                "<input id=\"{name}\" name=\"{name}\" type=\"{kind}\" value=\"{}\"{req}{aria}>",
-                value(name)
-            )),
+            _ => page.site.common(name),
         }
-    };
-    field(&mut h, fields::NAME, "Your name", "text", true);
-    field(&mut h, fields::EMAIL, "Your email address", "email", true);
-    field(&mut h, fields::PHONE, "Phone", "tel", false);
-    field(
-        &mut h,
-        fields::COMPANY,
-        "Company or organisation",
-        "text",
-        false,
-    );
-    field(&mut h, fields::TOPIC, "Topic", "select", true);
-    field(&mut h, fields::MESSAGE, "Your message", "textarea", true);
-
-    let hp = escape(&m.form.honeypot_field);
-    h.push_str(&format!(
-        "<div class=\"sb-hp\" aria-hidden=\"true\"><label for=\"{hp}\">Leave this empty</label>\
-         <input id=\"{hp}\" name=\"{hp}\" type=\"text\" value=\"\" tabindex=\"-1\" autocomplete=\"off\"></div>"
-    ));
-    for (name, value) in [
-        (fields::FORM_TOKEN, &tokens.form_token),
-        (fields::TIME_TOKEN, &tokens.time_token),
-    ] {
-        h.push_str(&format!(
-            "<input type=\"hidden\" name=\"{name}\" value=\"{}\">",
-            escape(value)
-        ));
-    }
-    if let Some(key) = page
-        .raw
-        .get(fields::IDEMPOTENCY_KEY)
-        .filter(|_| page.keep_key)
-    {
-        h.push_str(&format!(
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            fields::IDEMPOTENCY_KEY,
-            escape(key)
-        ));
-    }
-    if let Some(c) = &m.form.captcha {
-        h.push_str(&format!(
-            "<div id=\"captcha\" class=\"{}\" data-sitekey=\"{}\"></div><script src=\"{}\" async defer></script>",
-            c.provider.widget_class(),
-            escape(&c.site_key),
-            c.provider.script_url()
-        ));
-    }
-    h.push_str("<p><button type=\"submit\">Send message</button></p></form>");
-    h.push_str(&format!(
-        "<p><a href=\"{}{}\">Back to the contact page</a></p></main>\
-         <script>document.getElementById('errors').focus()</script></body></html>",
-        escape(&m.site.base_url),
-        escape(&m.site.form_path)
-    ));
-    h
+    })
 }
 
 /// The page for a refused form token: what was typed, read-only so it can
 /// be copied, and the way back to a current contact page. No form: a form
 /// here would need a token, and handing one out would defeat the check.
-fn render_typed_text(h: &mut String, page: &FormPage<'_>) {
-    let m = page.manifest;
-    h.push_str(&format!(
-        "<p><a href=\"{}{}\">Open the contact page again</a> and send your message from there.</p>",
-        escape(&m.site.base_url),
-        escape(&m.site.form_path)
-    ));
+fn render_typed_text(summary: &str, page: &FormPage<'_>) -> String {
+    let mut body = format!("<p role=\"alert\">{}</p>", escape(summary));
     let message = page.raw.get(fields::MESSAGE).unwrap_or("");
     if !message.is_empty() {
-        h.push_str(&format!(
-            "<label for=\"{0}\">Your message, to copy</label><textarea id=\"{0}\" rows=\"8\" readonly>{1}</textarea>",
-            fields::MESSAGE,
+        body.push_str(&format!(
+            "<p><label for=\"typed-message\">Your message, to copy</label></p>\
+             <textarea id=\"typed-message\" rows=\"8\" readonly>{}</textarea>",
             escape(message)
         ));
     }
-    h.push_str("</main><script>document.getElementById('errors').focus()</script></body></html>");
+    page.site.notice("Your message was not sent", &body)
 }
 
 pub fn json_response(status: StatusCode, value: serde_json::Value) -> Response<Bytes> {
@@ -335,11 +276,8 @@ mod tests {
 
     #[test]
     fn redirect_carries_reference() {
-        let r = accepted("https://x.example/contact/thanks/", "AB12-CD34", false);
+        let r = accepted("AB12-CD34", false);
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
-        assert_eq!(
-            r.headers()[header::LOCATION],
-            "https://x.example/contact/thanks/?ref=AB12-CD34"
-        );
+        assert_eq!(r.headers()[header::LOCATION], "?ref=AB12-CD34");
     }
 }

@@ -23,6 +23,7 @@ pub mod limit;
 mod log;
 pub mod manifest;
 pub mod outbox;
+pub mod pages;
 pub mod parse;
 pub mod route;
 pub mod screen;

@@ -19,6 +19,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::pages::Pages;
 use crate::validate::looks_like_email_in;
 
 /// The type of the manifest's many short texts (ids, names, addresses):
@@ -34,7 +35,9 @@ pub use compact_str::CompactString;
 /// 3: tokens carry their issue time (`form.token_max_age_days`,
 /// `form.view_token_max_age_hours`), rate limits (`form.limits`), and a
 /// department's published phone and address (offered when a visitor is limited).
-pub const SCHEMA_VERSION: u32 = 3;
+///
+/// 4: `pages`, the router's HTML answers rendered from the site's theme.
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Everything the router needs to route a submission, and nothing more.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +56,8 @@ pub struct RoutingManifest {
     pub hours: Vec<WeeklyHours>,
     pub departments: Vec<Department>,
     pub contacts: Vec<Contact>,
+    /// The router's HTML answers, from the site's theme.
+    pub pages: Pages,
     /// Id → position lookups, built by the check or on first use (not part of the JSON).
     #[serde(skip)]
     #[doc(hidden)]
@@ -741,14 +746,17 @@ mod tests {
     fn refuses_other_versions_first() {
         // A future shape: the version is named, not the unknown field.
         let e = edit(|v| {
-            v["schema_version"] = 4.into();
+            v["schema_version"] = 5.into();
             v["new_field"] = true.into();
         })
         .unwrap_err();
-        assert!(matches!(e, ManifestError::Version { found: 4 }), "{e}");
+        assert!(matches!(e, ManifestError::Version { found: 5 }), "{e}");
         // A future version in a shape this router happens to read.
-        let e = edit(|v| v["schema_version"] = 4.into()).unwrap_err();
-        assert!(matches!(e, ManifestError::Version { found: 4 }), "{e}");
+        let e = edit(|v| v["schema_version"] = 5.into()).unwrap_err();
+        assert!(matches!(e, ManifestError::Version { found: 5 }), "{e}");
+        // A version 3 manifest (no pages) asks for a rebuild.
+        let e = edit(|v| v["schema_version"] = 3.into()).unwrap_err();
+        assert!(matches!(e, ManifestError::Version { found: 3 }), "{e}");
         // A version 2 manifest (tokens without an issue time) asks for a rebuild.
         let e = edit(|v| v["schema_version"] = 2.into()).unwrap_err();
         assert!(matches!(e, ManifestError::Version { found: 2 }), "{e}");

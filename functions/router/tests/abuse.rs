@@ -297,7 +297,7 @@ async fn finding_7_spoofing_names_are_refused_and_notifications_say_auto_generat
             .handle(post_form(form_body(&[("name", name)])))
             .await;
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
-        assert!(body_text(&r).contains("href=\"#name\""));
+        assert!(body_text(&r).contains("href=\"#f-name\""));
     }
     assert!(read_eml_dir(&h.maildir()).is_empty());
     let r = h.router.handle(post_form(form_body(&[]))).await;

@@ -107,9 +107,17 @@ async fn validation_error_page_lists_errors_links_fields_and_keeps_values() {
     let html = body_text(&r);
     assert!(html.contains("<html lang=\"en\">"));
     assert!(html.contains("role=\"alert\""));
-    assert!(html.contains("<a href=\"#name\">Please enter your name.</a>"));
-    assert!(html.contains("<a href=\"#email\">Please enter a valid email address"));
-    assert!(html.contains("id=\"email\" name=\"email\" type=\"email\" value=\"not-an-address\" required aria-invalid=\"true\" aria-describedby=\"email-error\""));
+    // The site's own contact page (the manifest's `pages.form`), filled in.
+    assert!(html.contains("<a href=\"#f-name\">Please enter your name.</a>"));
+    assert!(html.contains("<a href=\"#f-email\">Please enter a valid email address"));
+    assert!(html.contains("id=\"f-email\" name=\"email\" type=\"email\" value=\"not-an-address\" aria-invalid=\"true\" aria-describedby=\"f-email-error\""));
+    assert!(html.contains("id=\"f-email-error\">Please enter a valid email address"));
+    assert!(
+        html.contains("id=\"f-phone-error\" hidden></p>"),
+        "no error, hidden"
+    );
+    assert!(html.contains("href=\"https://contact.example.org/assets/site.css\""));
+    assert!(!html.contains("[[sb:"), "every slot filled");
     assert!(
         html.contains("Dear &lt;b&gt;team&lt;/b&gt; &quot;quoted&quot;</textarea>"),
         "typed message kept, escaped"
@@ -142,18 +150,42 @@ async fn json_body_and_json_answer() {
 }
 
 #[tokio::test]
-async fn thank_you_redirect_follows_the_allowed_origin() {
+async fn a_plain_form_is_answered_with_the_sites_thank_you_page_and_its_reference() {
     let h = harness();
-    let mut req = post_form(form_body(&[]));
-    req.headers_mut()
-        .insert("origin", "http://localhost:1111".parse().unwrap());
-    let r = h.router.handle(req).await;
-    assert!(
-        r.headers()["location"]
-            .to_str()
+    let r = h.router.handle(post_form(form_body(&[]))).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let reference = location.strip_prefix("?ref=").expect(&location).to_string();
+
+    // The browser follows the 303 with a GET to the endpoint: no Origin
+    // header then, so the Host says which of our sites the links go to.
+    let get = |query: &str, host: &str| {
+        http::Request::get(format!("https://fn.example/{query}"))
+            .header("host", host)
+            .body(Bytes::new())
             .unwrap()
-            .starts_with("http://localhost:1111/contact/thanks/?ref=")
+    };
+    let page = h.router.handle(get(&location, "localhost:1111")).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = body_text(&page);
+    assert!(
+        html.contains(&format!("Your reference is <strong>{reference}</strong>")),
+        "{html}"
     );
+    assert!(
+        html.contains("href=\"http://localhost:1111/assets/site.css\""),
+        "{html}"
+    );
+    // Another host: the published site's links.
+    let html = body_text(&h.router.handle(get(&location, "fn.example")).await);
+    assert!(html.contains("href=\"https://contact.example.org/assets/site.css\""));
+    // Nothing but a reference's shape reaches the page.
+    let other = h
+        .router
+        .handle(get("?ref=%3Cscript%3E", "fn.example"))
+        .await;
+    assert_eq!(other.headers()["content-type"], "application/json");
+    assert!(!body_text(&other).contains("script"));
 }
 
 // ---- hostile input ----
@@ -326,7 +358,7 @@ async fn honeypot_filled_or_missing_is_screened_out_silently() {
     for bot in [&filled, &missing] {
         assert_eq!(bot.status(), person.status());
         let loc = bot.headers()["location"].to_str().unwrap();
-        assert!(loc.starts_with("https://contact.example.org/contact/thanks/?ref="));
+        assert!(loc.starts_with("?ref="), "{loc}");
     }
     assert_eq!(
         read_eml_dir(&h.maildir()).len(),
@@ -541,9 +573,9 @@ async fn captcha_is_verified_when_the_manifest_names_one() {
         .await;
     assert_eq!(good.status(), StatusCode::OK);
     assert_eq!(read_eml_dir(&dir.path().join("mail")).len(), 2);
-    // The error page re-renders the widget for a plain form.
+    // A plain form's error page links the verification's error to it.
     let page = router.handle(post_form(form_body(&[]))).await;
-    assert!(body_text(&page).contains("class=\"cf-turnstile\" data-sitekey=\"0x4AAA\""));
+    assert!(body_text(&page).contains("<a href=\"#f-captcha\">Please complete the verification"));
 }
 
 #[tokio::test]

@@ -166,12 +166,23 @@ impl Router {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
         let allowed = origin.as_deref().filter(|o| self.origin_allowed(o));
+        // A browser names the origin on a POST, not on the GET that
+        // follows a redirect: then the host tells which of our sites it is.
+        let host_origin = self.origin_of_host(req.headers());
+        let site_origin = allowed.or(host_origin);
         let mut resp = match *req.method() {
             Method::OPTIONS => self.preflight(&req, allowed.is_some()),
-            Method::GET | Method::HEAD => self.time_token(),
-            Method::POST => self.submit(req, origin.as_deref(), allowed).await,
+            Method::GET | Method::HEAD => match sent_reference(req.uri()) {
+                Some(reference) => answer::sent(&self.site(site_origin), reference),
+                None => self.time_token(),
+            },
+            Method::POST => {
+                let foreign = origin.is_some() && allowed.is_none();
+                self.submit(req, foreign, site_origin).await
+            }
             _ => {
                 let mut r = answer::problem(
+                    &self.site(site_origin),
                     StatusCode::METHOD_NOT_ALLOWED,
                     "This address only accepts the contact form.",
                     false,
@@ -195,6 +206,20 @@ impl Router {
     /// after each invocation (Lambda, where it only finds acknowledgements).
     pub async fn retry_pending(&self) -> RetryReport {
         self.keeper.retry_due(self.clock.now()).await
+    }
+
+    /// The allowed origin whose host is the request's `Host`, if any.
+    fn origin_of_host(&self, headers: &http::HeaderMap) -> Option<&str> {
+        let host = headers.get(header::HOST)?.to_str().ok()?;
+        self.manifest
+            .site
+            .allowed_origins
+            .iter()
+            .map(|o| o.as_str())
+            .find(|o| {
+                o.split_once("://")
+                    .is_some_and(|(_, h)| h.eq_ignore_ascii_case(host))
+            })
     }
 
     fn origin_allowed(&self, origin: &str) -> bool {
@@ -246,14 +271,24 @@ impl Router {
         )
     }
 
-    fn thank_you_url(&self, allowed_origin: Option<&str>) -> String {
-        // Send the visitor back to the site they came from (one of ours):
-        // this makes `serve` on localhost and the published site both work.
-        let base = allowed_origin.unwrap_or(&self.manifest.site.base_url);
-        format!(
-            "{}{}",
-            base.trim_end_matches('/'),
-            self.manifest.site.thank_you_path
-        )
+    /// The site the answer's links lead back to: the visitor's, when it is
+    /// one of ours (so `serve` on localhost and the published site both work).
+    fn site<'a>(&'a self, allowed_origin: Option<&'a str>) -> answer::Site<'a> {
+        let origin = allowed_origin.unwrap_or(&self.manifest.site.base_url);
+        answer::Site {
+            pages: &self.manifest.pages,
+            origin: origin.trim_end_matches('/'),
+        }
     }
+}
+
+/// The reference in a thank-you page's address (`?ref=K7QM-3XPD`), if it
+/// looks like one: nothing else from the address bar reaches the page.
+fn sent_reference(uri: &http::Uri) -> Option<&str> {
+    uri.query()?
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(name, _)| *name == answer::SENT_QUERY)
+        .map(|(_, value)| value)
+        .filter(|value| Outbox::is_reference(value))
 }

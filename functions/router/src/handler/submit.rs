@@ -27,16 +27,17 @@ impl Router {
     pub(super) async fn submit(
         &self,
         req: Request<Bytes>,
-        origin: Option<&str>,
-        allowed: Option<&str>,
+        foreign_origin: bool,
+        site_origin: Option<&str>,
     ) -> Response<Bytes> {
         let (parts, body) = req.into_parts();
         let kind = parse::body_kind(&parts.headers);
         let json = answer::wants_json(&parts.headers, kind.as_ref().ok().copied());
         // A browser always names the page's origin on a POST: refuse other
         // sites' pages, so nobody can embed our form as a relay.
-        if origin.is_some() && allowed.is_none() {
+        if foreign_origin {
             return answer::problem(
+                &self.site(None),
                 StatusCode::FORBIDDEN,
                 "This form may only be sent from our own site.",
                 json,
@@ -46,15 +47,17 @@ impl Router {
             let e = ParseError::TooLarge {
                 max: self.config.max_body_bytes,
             };
-            return answer::problem(e.status(), &e.to_string(), json);
+            return answer::problem(&self.site(site_origin), e.status(), &e.to_string(), json);
         }
         let raw = match kind.and_then(|k| parse::parse_body(k, &body, self.config.max_body_bytes)) {
             Ok(r) => r,
-            Err(e) => return answer::problem(e.status(), &e.to_string(), json),
+            Err(e) => {
+                return answer::problem(&self.site(site_origin), e.status(), &e.to_string(), json);
+            }
         };
         let now = self.clock.now();
         let mut page = FormPage {
-            manifest: &self.manifest,
+            site: self.site(site_origin),
             tokens: None,
             raw: &raw,
             keep_key: true,
@@ -66,7 +69,7 @@ impl Router {
                 // Same answer as a person gets, with a reference that leads nowhere.
                 log::event(&format!("event=screened-out sign={}", sign.as_str()));
                 let fake = Outbox::new_reference().unwrap_or_else(|_| "0000-0000".into());
-                return answer::accepted(&self.thank_you_url(allowed), &fake, json);
+                return answer::accepted(&fake, json);
             }
             Verdict::Pass { stale_page } => {
                 if stale_page {
@@ -91,7 +94,7 @@ impl Router {
         }
         let key = submission_key(&parts.headers, &raw, &sub);
         let answered = self
-            .route_keep_and_send(&sub, &key, &page, allowed, json, now)
+            .route_keep_and_send(&sub, &key, &page, site_origin, json, now)
             .await;
         if !answered.kept_new {
             // Nothing new was kept: it does not count against the limits.
@@ -151,7 +154,7 @@ impl Router {
         sub: &validate::Submission,
         key: &SubmissionKey,
         page: &FormPage<'_>,
-        allowed: Option<&str>,
+        site_origin: Option<&str>,
         json: bool,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Answered {
@@ -176,13 +179,11 @@ impl Router {
         };
         let kept_new = matches!(outcome, Ok(Outcome::Accepted(_)));
         let response = match outcome {
-            Ok(Outcome::Accepted(r) | Outcome::Replayed(r)) => {
-                answer::accepted(&self.thank_you_url(allowed), &r, json)
-            }
+            Ok(Outcome::Accepted(r) | Outcome::Replayed(r)) => answer::accepted(&r, json),
             Ok(Outcome::Failed) => self.unavailable(page, json),
             Ok(Outcome::Conflict) => {
                 let page = FormPage {
-                    manifest: page.manifest,
+                    site: self.site(site_origin),
                     tokens: page.tokens.clone(),
                     raw: page.raw,
                     keep_key: false,

@@ -64,7 +64,7 @@ impl Outbox {
         let fresh = DateTime::parse_from_rfc3339(at)
             .map(|t| now - t.with_timezone(&Utc) < Self::key_ttl(key_id))
             .unwrap_or(false);
-        if !fresh || !is_reference(reference) {
+        if !fresh || !Self::is_reference(reference) {
             let _ = std::fs::remove_file(&path);
             return Ok(None);
         }
@@ -118,15 +118,16 @@ impl Outbox {
         }
         Ok(())
     }
-}
 
-pub(super) fn is_reference(s: &str) -> bool {
-    s.len() == 9
-        && s.bytes().enumerate().all(|(i, b)| {
-            if i == 4 {
-                b == b'-'
-            } else {
-                ALPHABET.contains(&b)
-            }
-        })
+    /// Whether `s` has the shape of a reference from [`Outbox::new_reference`].
+    pub fn is_reference(s: &str) -> bool {
+        s.len() == 9
+            && s.bytes().enumerate().all(|(i, b)| {
+                if i == 4 {
+                    b == b'-'
+                } else {
+                    ALPHABET.contains(&b)
+                }
+            })
+    }
 }

@@ -52,7 +52,6 @@ mod attempt;
 mod keys;
 
 pub use attempt::{Attempt, attempt, attempt_blocking, backoff};
-use keys::is_reference;
 
 /// How long an idempotency key maps to its reference: retries come within
 /// minutes; a day later the same text is a new message.
@@ -250,7 +249,7 @@ impl Outbox {
     }
 
     pub fn load(&self, reference: &str) -> io::Result<Option<(Record, State)>> {
-        if !is_reference(reference) {
+        if !Self::is_reference(reference) {
             return Ok(None);
         }
         for state in [State::Pending, State::Sent, State::Failed] {

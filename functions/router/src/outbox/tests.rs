@@ -9,9 +9,9 @@ use crate::deliver::{BlockingMailer, DeliveryError, Envelope};
 fn references_are_short_and_readable() {
     for _ in 0..100 {
         let r = Outbox::new_reference().unwrap();
-        assert!(is_reference(&r), "{r}");
+        assert!(Outbox::is_reference(&r), "{r}");
     }
-    assert!(!is_reference("../../etc"));
+    assert!(!Outbox::is_reference("../../etc"));
 }
 
 #[test]
