@@ -1,4 +1,5 @@
-//! The routing manifest: the contract between the builder and the router.
+//! The router's side of the routing manifest, the contract whose other side is
+//! the builder's `src/manifest.rs` (which fills it from the site's content).
 //!
 //! `switchboard build` fills a [`RoutingManifest`] from the site's content and
 //! writes it to `.switchboard/routing.json`; the router loads it at start-up.
@@ -33,6 +34,10 @@ use index::find;
 /// short ones are kept inline, so loading a large organisation does not
 /// allocate each of them (router start-up).
 pub use compact_str::CompactString;
+
+/// The manifest's file name, in the builder's state folder (`.switchboard/`)
+/// or beside the deployed function.
+pub const MANIFEST_FILE_NAME: &str = "routing.json";
 
 /// Version of the JSON shape below; the router refuses manifests of another version.
 ///
