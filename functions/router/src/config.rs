@@ -1,6 +1,7 @@
 //! Configuration: from environment variables for the Lambda binary
 //! ([`RouterConfig::from_env`]), or built in code by `switchboard serve`
-//! ([`RouterConfig::local`]). Secrets are redacted from `Debug`.
+//! ([`RouterConfig::local`]). Secrets are redacted from `Debug`. Only this
+//! module reads the environment: the mail backends get plain values.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
