@@ -1,11 +1,13 @@
 //! Configuration: from environment variables for the Lambda binary
 //! ([`RouterConfig::from_env`]), or built in code by `switchboard serve`
-//! ([`RouterConfig::local`]). Secrets are redacted from `Debug`.
+//! ([`RouterConfig::local`]). Secrets are redacted from `Debug`. Only this
+//! module reads the environment: the mail backends get plain values.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::deliver::{MaildirMailer, Mailer};
+use crate::manifest::MANIFEST_FILE_NAME;
 use crate::parse::DEFAULT_MAX_BODY_BYTES;
 
 /// Whether the outbox directory outlives the process.
@@ -95,7 +97,7 @@ impl RouterConfig {
     /// outbox in `outbox/`, and `.eml` files in `mail/`.
     pub fn local(state_dir: &Path, form_secret: Vec<u8>) -> Self {
         Self {
-            manifest_path: state_dir.join("routing.json"),
+            manifest_path: state_dir.join(MANIFEST_FILE_NAME),
             form_secret,
             sender: LOCAL_SENDER.to_string(),
             outbox_dir: state_dir.join("outbox"),
@@ -124,8 +126,8 @@ impl RouterConfig {
         });
         let manifest_path = match (var("SWITCHBOARD_MANIFEST"), var("LAMBDA_TASK_ROOT")) {
             (Some(p), _) => PathBuf::from(p),
-            (None, Some(root)) => Path::new(&root).join("routing.json"),
-            (None, None) => state.join("routing.json"),
+            (None, Some(root)) => Path::new(&root).join(MANIFEST_FILE_NAME),
+            (None, None) => state.join(MANIFEST_FILE_NAME),
         };
         let form_secret = var("SWITCHBOARD_FORM_SECRET")
             .ok_or(ConfigError::Missing("SWITCHBOARD_FORM_SECRET"))?;
@@ -135,22 +137,7 @@ impl RouterConfig {
                 why: "use at least 16 random characters".into(),
             });
         }
-        let mail = match var("SWITCHBOARD_MAIL").as_deref().unwrap_or("maildir") {
-            "maildir" => MailConfig::Maildir(
-                var("SWITCHBOARD_MAILDIR").map_or_else(|| state.join("mail"), PathBuf::from),
-            ),
-            "smtp" => MailConfig::Smtp(
-                var("SWITCHBOARD_SMTP_URL").ok_or(ConfigError::Missing("SWITCHBOARD_SMTP_URL"))?,
-            ),
-            #[cfg(feature = "ses")]
-            "ses" => MailConfig::Ses(crate::deliver::ses::SesConfig::from_vars(&var)?),
-            other => {
-                return Err(ConfigError::Invalid {
-                    name: "SWITCHBOARD_MAIL",
-                    why: format!("`{other}`: expected maildir, smtp or ses"),
-                });
-            }
-        };
+        let mail = mail_from_vars(&var, &state)?;
         let sender = match (var("SWITCHBOARD_SENDER"), &mail) {
             (Some(s), _) => s,
             (None, MailConfig::Maildir(_)) => LOCAL_SENDER.to_string(),
@@ -162,17 +149,7 @@ impl RouterConfig {
                 why: "expected `Name <address@domain>` or `address@domain`".into(),
             });
         }
-        let outbox_mode = match var("SWITCHBOARD_OUTBOX_MODE").as_deref() {
-            None if on_lambda => OutboxMode::Ephemeral,
-            None | Some("durable") => OutboxMode::Durable,
-            Some("ephemeral") => OutboxMode::Ephemeral,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "SWITCHBOARD_OUTBOX_MODE",
-                    why: format!("`{other}`: expected durable or ephemeral"),
-                });
-            }
-        };
+        let outbox_mode = outbox_mode_from_vars(&var, on_lambda)?;
         let max_body_bytes = match var("SWITCHBOARD_MAX_BODY_BYTES") {
             None => DEFAULT_MAX_BODY_BYTES,
             Some(v) => v.parse().map_err(|_| ConfigError::Invalid {
@@ -223,6 +200,67 @@ impl RouterConfig {
             #[cfg(feature = "ses")]
             MailConfig::Ses(c) => Ok(Arc::new(crate::deliver::ses::SesMailer::new(c.clone()))),
         }
+    }
+}
+
+/// The mail backend `SWITCHBOARD_MAIL` names, with its own variables.
+fn mail_from_vars(
+    var: &impl Fn(&str) -> Option<String>,
+    state: &Path,
+) -> Result<MailConfig, ConfigError> {
+    Ok(
+        match var("SWITCHBOARD_MAIL").as_deref().unwrap_or("maildir") {
+            "maildir" => MailConfig::Maildir(
+                var("SWITCHBOARD_MAILDIR").map_or_else(|| state.join("mail"), PathBuf::from),
+            ),
+            "smtp" => MailConfig::Smtp(
+                var("SWITCHBOARD_SMTP_URL").ok_or(ConfigError::Missing("SWITCHBOARD_SMTP_URL"))?,
+            ),
+            #[cfg(feature = "ses")]
+            "ses" => MailConfig::Ses(ses_from_vars(var)?),
+            other => {
+                return Err(ConfigError::Invalid {
+                    name: "SWITCHBOARD_MAIL",
+                    why: format!("`{other}`: expected maildir, smtp or ses"),
+                });
+            }
+        },
+    )
+}
+
+/// Reads the standard AWS variables (Lambda sets all of them from the
+/// function's role) plus `SWITCHBOARD_SES_REGION` and `SWITCHBOARD_SES_CONFIGURATION_SET`.
+#[cfg(feature = "ses")]
+fn ses_from_vars(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<crate::deliver::ses::SesConfig, ConfigError> {
+    Ok(crate::deliver::ses::SesConfig {
+        region: var("SWITCHBOARD_SES_REGION")
+            .or_else(|| var("AWS_REGION"))
+            .or_else(|| var("AWS_DEFAULT_REGION"))
+            .ok_or(ConfigError::Missing("AWS_REGION"))?,
+        endpoint: var("AWS_ENDPOINT_URL_SESV2").or_else(|| var("AWS_ENDPOINT_URL")),
+        access_key_id: var("AWS_ACCESS_KEY_ID").ok_or(ConfigError::Missing("AWS_ACCESS_KEY_ID"))?,
+        secret_access_key: var("AWS_SECRET_ACCESS_KEY")
+            .ok_or(ConfigError::Missing("AWS_SECRET_ACCESS_KEY"))?,
+        session_token: var("AWS_SESSION_TOKEN"),
+        configuration_set: var("SWITCHBOARD_SES_CONFIGURATION_SET"),
+    })
+}
+
+/// `SWITCHBOARD_OUTBOX_MODE`; on Lambda, whose disk may vanish, ephemeral by default.
+fn outbox_mode_from_vars(
+    var: &impl Fn(&str) -> Option<String>,
+    on_lambda: bool,
+) -> Result<OutboxMode, ConfigError> {
+    match var("SWITCHBOARD_OUTBOX_MODE").as_deref() {
+        None if on_lambda => Ok(OutboxMode::Ephemeral),
+        None | Some("durable") => Ok(OutboxMode::Durable),
+        Some("ephemeral") => Ok(OutboxMode::Ephemeral),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "SWITCHBOARD_OUTBOX_MODE",
+            why: format!("`{other}`: expected durable or ephemeral"),
+        }),
     }
 }
 
@@ -279,6 +317,33 @@ mod tests {
             "{dbg}"
         );
         assert!(c.build_mailer().is_ok());
+    }
+
+    #[cfg(feature = "ses")]
+    #[test]
+    fn ses_from_the_aws_variables() {
+        let c = RouterConfig::from_vars(vars(&[
+            ("SWITCHBOARD_FORM_SECRET", "0123456789abcdef"),
+            ("SWITCHBOARD_MAIL", "ses"),
+            ("SWITCHBOARD_SENDER", "Forms <forms@example.org>"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "verysecret"),
+        ]))
+        .unwrap();
+        let MailConfig::Ses(ses) = &c.mail else {
+            panic!("{:?}", c.mail);
+        };
+        assert_eq!(ses.region, "eu-west-1");
+        assert_eq!(ses.endpoint, None);
+        assert!(!format!("{c:?}").contains("verysecret"));
+        let e = RouterConfig::from_vars(vars(&[
+            ("SWITCHBOARD_FORM_SECRET", "0123456789abcdef"),
+            ("SWITCHBOARD_MAIL", "ses"),
+            ("SWITCHBOARD_SENDER", "Forms <forms@example.org>"),
+        ]))
+        .unwrap_err();
+        assert!(e.to_string().contains("AWS_REGION"), "{e}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Names of the form fields the built page must send. The builder's templates
-//! use these constants so the page and the function can never disagree.
+//! The router's side of the form's field names, the contract whose other side
+//! is the builder's `src/model/fields.rs`: the names the built page must send.
+//! The builder's templates use these constants so the page and the function
+//! can never disagree.
 //! The honeypot's name is not here: it comes from the manifest
 //! (`form.honeypot_field`), so each site can pick its own.
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use chrono_tz::Tz;
 
 use crate::manifest::{
-    AfterHoursRule, CompactString, Contact, RoutingManifest, Topic, WeeklyHours,
+    AfterHoursRule, CompactString, Contact, Department, RoutingManifest, Topic, WeeklyHours,
 };
 
 /// Where one submission goes, and why (the why is written into the notification).
@@ -41,6 +41,9 @@ pub enum RouteError {
 /// rejects dangling ids but not cycles, which are legal: A backs up B and B backs up A).
 const MAX_BACKUP_HOPS: usize = 8;
 
+/// Routes a submission for `topic_id` arriving at `now`: the topic's contact
+/// (or its department's primary), covered for when away, then the
+/// department's after-hours rule when it is closed.
 pub fn route(
     manifest: &RoutingManifest,
     topic_id: &str,
@@ -60,60 +63,16 @@ pub fn route(
         .and_then(|h| h.timezone.parse().ok())
         .unwrap_or(Tz::UTC);
     let local = now.with_timezone(&tz);
-    let today = local.date_naive();
 
     let mut reasons = Vec::new();
-    let mut chosen: Option<&Contact> = Some(base);
-    if is_away(base, today) {
-        chosen = first_available(manifest, base.backup.as_deref(), today);
-        reasons.push(match chosen {
-            Some(c) => format!("{} covers for {}, who is away", c.name, base.name),
-            None => format!(
-                "{} is away and no backup is available: sent to the {} inbox",
-                base.name, dept.name
-            ),
-        });
-    }
-
+    let mut chosen = cover_if_away(manifest, base, dept, local.date_naive(), &mut reasons);
     if !is_open(
         hours,
         local.date_naive(),
         local.weekday().num_days_from_monday(),
         local.hour() * 60 + local.minute(),
     ) {
-        let when = format!(
-            "outside {}'s business hours ({} local time)",
-            dept.name,
-            local.format("%a %H:%M %Z")
-        );
-        match &dept.after_hours {
-            AfterHoursRule::Primary => reasons.push(format!("{when}: delivered as usual")),
-            AfterHoursRule::Backup => {
-                if let Some(b) = first_available(manifest, base.backup.as_deref(), today) {
-                    reasons.push(format!("{when}: sent to the backup, {}", b.name));
-                    chosen = Some(b);
-                } else {
-                    reasons.push(format!("{when}: no backup available, delivered as usual"));
-                }
-            }
-            AfterHoursRule::Inbox => {
-                reasons.push(format!("{when}: sent to the {} inbox", dept.name));
-                chosen = None;
-            }
-            AfterHoursRule::Contact(id) => {
-                if let Some(c) = first_available(manifest, Some(id), today) {
-                    reasons.push(format!(
-                        "{when}: sent to the after-hours contact, {}",
-                        c.name
-                    ));
-                    chosen = Some(c);
-                } else {
-                    reasons.push(format!(
-                        "{when}: the after-hours contact is away, delivered as usual"
-                    ));
-                }
-            }
-        }
+        chosen = apply_after_hours_rule(manifest, dept, base, chosen, &local, &mut reasons);
     }
     if reasons.is_empty() {
         reasons.push(match &topic.contact {
@@ -125,11 +84,102 @@ pub fn route(
         });
     }
 
+    let (to, cc) = recipients(dept, chosen);
+    Ok(Route {
+        topic_id: topic.id.clone(),
+        topic_label: topic.label.clone(),
+        department_id: dept.id.clone(),
+        department_name: dept.name.clone(),
+        response_time: dept.response_time.clone(),
+        contact_id: chosen.map(|c| c.id.clone()),
+        to,
+        cc,
+        rule: reasons.join("; "),
+    })
+}
+
+/// Who covers for `base` on `today`: `base` itself, else the first available
+/// backup, else no one (the department inbox). Says why when it is not `base`.
+fn cover_if_away<'m>(
+    manifest: &'m RoutingManifest,
+    base: &'m Contact,
+    dept: &Department,
+    today: NaiveDate,
+    reasons: &mut Vec<String>,
+) -> Option<&'m Contact> {
+    if !is_away(base, today) {
+        return Some(base);
+    }
+    let chosen = first_available(manifest, base.backup.as_deref(), today);
+    reasons.push(match chosen {
+        Some(c) => format!("{} covers for {}, who is away", c.name, base.name),
+        None => format!(
+            "{} is away and no backup is available: sent to the {} inbox",
+            base.name, dept.name
+        ),
+    });
+    chosen
+}
+
+/// Whom a message for closed `dept` goes to under its after-hours rule,
+/// starting from `chosen` (who would get it in hours); says why.
+fn apply_after_hours_rule<'m>(
+    manifest: &'m RoutingManifest,
+    dept: &Department,
+    base: &'m Contact,
+    chosen: Option<&'m Contact>,
+    local: &DateTime<Tz>,
+    reasons: &mut Vec<String>,
+) -> Option<&'m Contact> {
+    let today = local.date_naive();
+    let when = format!(
+        "outside {}'s business hours ({} local time)",
+        dept.name,
+        local.format("%a %H:%M %Z")
+    );
+    match &dept.after_hours {
+        AfterHoursRule::Primary => {
+            reasons.push(format!("{when}: delivered as usual"));
+            chosen
+        }
+        AfterHoursRule::Backup => {
+            if let Some(b) = first_available(manifest, base.backup.as_deref(), today) {
+                reasons.push(format!("{when}: sent to the backup, {}", b.name));
+                Some(b)
+            } else {
+                reasons.push(format!("{when}: no backup available, delivered as usual"));
+                chosen
+            }
+        }
+        AfterHoursRule::Inbox => {
+            reasons.push(format!("{when}: sent to the {} inbox", dept.name));
+            None
+        }
+        AfterHoursRule::Contact(id) => {
+            if let Some(c) = first_available(manifest, Some(id), today) {
+                reasons.push(format!(
+                    "{when}: sent to the after-hours contact, {}",
+                    c.name
+                ));
+                Some(c)
+            } else {
+                reasons.push(format!(
+                    "{when}: the after-hours contact is away, delivered as usual"
+                ));
+                chosen
+            }
+        }
+    }
+}
+
+/// `To` and `Cc`: the chosen contact, with the department inbox copied when
+/// the department asks for it; the inbox alone when no contact was chosen.
+fn recipients(dept: &Department, chosen: Option<&Contact>) -> (Vec<Recipient>, Vec<Recipient>) {
     let inbox = Recipient {
         name: dept.name.clone(),
         email: dept.inbox.clone(),
     };
-    let (to, cc) = match chosen {
+    match chosen {
         Some(c) => {
             let to = vec![Recipient {
                 name: c.name.clone(),
@@ -143,18 +193,7 @@ pub fn route(
             (to, cc)
         }
         None => (vec![inbox], vec![]),
-    };
-    Ok(Route {
-        topic_id: topic.id.clone(),
-        topic_label: topic.label.clone(),
-        department_id: dept.id.clone(),
-        department_name: dept.name.clone(),
-        response_time: dept.response_time.clone(),
-        contact_id: chosen.map(|c| c.id.clone()),
-        to,
-        cc,
-        rule: reasons.join("; "),
-    })
+    }
 }
 
 fn is_away(c: &Contact, day: NaiveDate) -> bool {

@@ -175,16 +175,18 @@ fn sanitize(s: &str) -> String {
         .collect()
 }
 
-fn new_mac(secret: &[u8], msg: &str) -> HmacSha256 {
+/// HMAC-SHA256 of `msg` under `key`, ready to finalize or verify: the
+/// crate's one HMAC helper (tokens here, request signing for SES).
+pub(crate) fn new_mac(key: &[u8], msg: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut m = <HmacSha256 as Mac>::new_from_slice(secret)
+    let mut m = <HmacSha256 as Mac>::new_from_slice(key)
         .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
-    m.update(msg.as_bytes());
+    m.update(msg);
     m
 }
 
 fn mac(secret: &[u8], msg: &str) -> String {
-    URL_SAFE_NO_PAD.encode(new_mac(secret, msg).finalize().into_bytes())
+    URL_SAFE_NO_PAD.encode(new_mac(secret, msg.as_bytes()).finalize().into_bytes())
 }
 
 /// Constant-time comparison through `verify_slice`.
@@ -192,7 +194,7 @@ fn verify_mac(secret: &[u8], msg: &str, sig: &str) -> Result<(), TokenError> {
     let sig = URL_SAFE_NO_PAD
         .decode(sig)
         .map_err(|_| TokenError::Malformed)?;
-    new_mac(secret, msg)
+    new_mac(secret, msg.as_bytes())
         .verify_slice(&sig)
         .map_err(|_| TokenError::OtherSecret)
 }
