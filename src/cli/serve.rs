@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use switchboard::build::{BuildOptions, build};
+use switchboard::dot_switchboard;
 use switchboard::output::write_file_atomic;
 use switchboard::serve::{CONTACT_PATH, ContactSettings, DevSite, listen, live};
-use switchboard::state;
 use switchboard::watch::Watcher;
 
+use super::environment;
 use super::watch::{Reporter, WatchArgs, shutdown_signal};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -74,15 +75,15 @@ async fn serve(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         extra_origins: origins(address),
         live_reload: Some(live::SCRIPT_PATH.into()),
         parse_cache: Some(Default::default()),
-        form_secret: super::form_secret_from_env(),
+        ..environment::build_options()
     };
 
-    let state_dir = state::dir(root);
+    let state_dir = dot_switchboard::dir(root);
     // Absolute in messages, so an editor can paste it into a file manager.
     let shown_state_dir = std::fs::canonicalize(root)
-        .map(|r| state::dir(&r))
+        .map(|r| dot_switchboard::dir(&r))
         .unwrap_or_else(|_| state_dir.clone());
-    let form_secret = state::form_secret(root, options.form_secret.as_deref())
+    let form_secret = dot_switchboard::form_secret(root, options.form_secret.as_deref())
         .with_context(|| format!("setting up the form secret in {}", state_dir.display()))?
         .bytes;
     let settings = ContactSettings {
@@ -197,7 +198,7 @@ fn rebuild(
             // inspecting routing (or testing it) while serving; only when it
             // changed, and after the pages are out.
             if let Some(manifest) = router.manifest() {
-                let path = state::manifest_path(root);
+                let path = dot_switchboard::manifest_path(root);
                 let written = serde_json::to_vec(manifest)
                     .map_err(io::Error::other)
                     .and_then(|json| write_file_atomic(&path, &json));
