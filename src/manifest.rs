@@ -12,9 +12,11 @@ use switchboard_router::manifest::{
 
 use crate::model::Site;
 
-/// Where the form page and the thank-you page are published.
-pub const FORM_PATH: &str = "/contact/";
-pub const THANK_YOU_PATH: &str = "/contact/thanks/";
+/// Where the form page and the thank-you page are published, relative to
+/// the site root; the renderer writes them there and the manifest gives them
+/// with a leading slash.
+pub const FORM_PAGE_PATH: &str = "contact/";
+pub const THANK_YOU_PAGE_PATH: &str = "contact/thanks/";
 /// Name of the hidden field bots fill in and people never see.
 pub const HONEYPOT_FIELD: &str = "website";
 
@@ -76,8 +78,8 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
             title: site.config.title.clone(),
             base_url: site.config.base_url.clone(),
             allowed_origins,
-            form_path: FORM_PATH.to_string(),
-            thank_you_path: THANK_YOU_PATH.to_string(),
+            form_path: format!("/{FORM_PAGE_PATH}"),
+            thank_you_path: format!("/{THANK_YOU_PAGE_PATH}"),
         },
         form: FormPolicy {
             min_fill_seconds: site.form.min_fill_seconds,

@@ -12,7 +12,7 @@ use anyhow::Context;
 use switchboard::build::{BuildOptions, build};
 use switchboard::dot_switchboard;
 use switchboard::output::write_file_atomic;
-use switchboard::serve::{CONTACT_PATH, ContactSettings, DevSite, listen, live};
+use switchboard::serve::{ContactSettings, DevSite, FORM_ENDPOINT, listen, live};
 use switchboard::watch::Watcher;
 
 use super::environment;
@@ -71,7 +71,7 @@ async fn serve(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
         .context("reading the server's address")?;
     let url = site_url(address);
     let options = BuildOptions {
-        form_endpoint: Some(CONTACT_PATH.into()),
+        form_endpoint: Some(FORM_ENDPOINT.into()),
         extra_origins: origins(address),
         live_reload: Some(live::SCRIPT_PATH.into()),
         parse_cache: Some(Default::default()),

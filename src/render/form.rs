@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::RenderOptions;
 use super::view::{DepartmentView, TopicView};
-use crate::manifest::HONEYPOT_FIELD;
+use crate::manifest::{HONEYPOT_FIELD, THANK_YOU_PAGE_PATH};
 use crate::model::Site;
 use switchboard_router::fields;
 
@@ -93,9 +93,6 @@ pub struct CaptchaWidget {
     pub site_key: String,
 }
 
-pub const CONTACT_PATH: &str = "contact/";
-pub const THANKS_PATH: &str = "contact/thanks/";
-
 impl FormView {
     /// The general form: every topic, grouped by department.
     pub fn all(site: &Site, departments: &[DepartmentView], opts: &RenderOptions) -> FormView {
@@ -136,7 +133,7 @@ impl FormView {
             time_token: opts.time_token.clone(),
             max_message_chars: site.form.max_message_chars,
             min_fill_seconds: site.form.min_fill_seconds,
-            thanks_path: THANKS_PATH,
+            thanks_path: THANK_YOU_PAGE_PATH,
             groups,
             selected,
             response_time,

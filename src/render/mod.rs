@@ -12,10 +12,16 @@
 //! no theme, built-in or overridden, can leak an address an editor chose to
 //! keep off the site.
 
+mod collisions;
+mod contact_page;
 mod csp;
+mod department;
 pub mod form;
+mod home;
 pub mod hours;
 pub mod jsonld;
+mod markdown_page;
+mod not_found_page;
 mod pages;
 pub mod sitemap;
 mod theme;
