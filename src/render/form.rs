@@ -1,9 +1,10 @@
-//! What the contact form needs: its field names, hidden values and topic menu.
+//! What the contact form needs: its field names, hidden values and topic
+//! menu. The builder's side of `functions/router/src/fields.rs`: the page
+//! sends the fields the router parses.
 //!
-//! Field names are defined once, here, and handed to templates as
-//! `form.fields.*`, so a theme never hard-codes a name the router would not
-//! recognise. They mirror `switchboard_router::fields` (the router parses
-//! what this form sends); the honeypot's name is the manifest's
+//! Field names are taken from the router's constants and handed to
+//! templates as `form.fields.*`, so a theme never hard-codes a name the
+//! router would not recognise; the honeypot's name is the manifest's
 //! `form.honeypot_field`.
 
 use serde::Serialize;
