@@ -69,7 +69,8 @@ impl SiteOutput {
             .and_then(|b| std::str::from_utf8(b).ok())
     }
 
-    /// Total size of all files, for the build summary.
+    /// Total size of all files (the render benchmark, `tests/render_perf.rs`,
+    /// reports it; the build's summary counts what it wrote instead).
     pub fn total_bytes(&self) -> usize {
         self.files.values().map(Vec::len).sum()
     }
