@@ -38,7 +38,7 @@ pub use theme::{BUILTIN_THEME, Theme};
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// Where the form posts: `site.form.endpoint` when building,
-    /// `/api/contact` under `serve`. Also the only `form-action` the CSP allows.
+    /// [`crate::serve::FORM_ENDPOINT`] under `serve`. Also the only `form-action` the CSP allows.
     pub form_endpoint: String,
     /// Hash of the content; rendered into the form and a `<meta>` so the router
     /// can tell a stale page from a current one.
