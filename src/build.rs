@@ -13,15 +13,12 @@ use switchboard_router::manifest::{ManifestError, RoutingManifest};
 use switchboard_router::token::{Shown, sign_form_token, sign_time_token};
 
 use crate::diagnostic::Diagnostics;
+use crate::dot_switchboard;
 use crate::manifest::routing_manifest;
 use crate::model::load::ParseCache;
 use crate::model::{Site, load_site_cached};
 use crate::output::{Staging, Written, stage_file};
 use crate::render::{RenderError, RenderOptions, SiteOutput, Theme, render_site, render_site_into};
-use crate::state;
-
-/// Under the build-state folder: the previous output tree, recycled by the next build.
-pub const RECYCLE_DIR: &str = "recycle";
 
 /// Settings that do not come from the content.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +34,9 @@ pub struct BuildOptions {
     /// The form secret the CLI read from `SWITCHBOARD_FORM_SECRET`; `None`:
     /// the site's generated one in `.switchboard/form-secret`.
     pub form_secret: Option<String>,
+    /// Print each phase's duration to stderr after [`build_to_disk`]
+    /// (benchmarks, profiling); the CLI sets it from `SWITCHBOARD_TIMINGS`.
+    pub print_timings: bool,
 }
 
 /// A finished build, still in memory.
@@ -45,12 +45,12 @@ pub struct Build {
     pub output: SiteOutput,
     pub manifest: RoutingManifest,
     pub elapsed: Duration,
-    /// How long each phase took, for `SWITCHBOARD_TIMINGS=1`.
+    /// How long each phase took (see [`BuildOptions::print_timings`]).
     pub timings: Timings,
 }
 
-/// Phase durations of one build. With `SWITCHBOARD_TIMINGS` set in the
-/// environment, [`build_to_disk`] prints them to stderr (benchmarks, profiling).
+/// Phase durations of one build. With [`BuildOptions::print_timings`],
+/// [`build_to_disk`] prints them to stderr (benchmarks, profiling).
 #[derive(Debug, Clone)]
 pub struct Timings {
     last: Instant,
@@ -74,11 +74,9 @@ impl Timings {
         self.last = now;
     }
 
-    fn report(&self) {
-        if std::env::var_os("SWITCHBOARD_TIMINGS").is_some() {
-            for (phase, took) in &self.phases {
-                eprintln!("timing: {phase}: {:.1} ms", took.as_secs_f64() * 1000.0);
-            }
+    fn print(&self) {
+        for (phase, took) in &self.phases {
+            eprintln!("timing: {phase}: {:.1} ms", took.as_secs_f64() * 1000.0);
         }
     }
 }
@@ -119,7 +117,7 @@ pub struct DiskBuild {
     /// The files of the output folder, as written.
     pub written: Written,
     /// Which secret signed the form.
-    pub secret_source: state::SecretSource,
+    pub secret_source: dot_switchboard::SecretSource,
     /// When the form's tokens were issued (seconds since the Unix epoch, a
     /// UTC midnight): the pages work for the manifest's `token_max_age_days` after.
     pub tokens_issued: i64,
@@ -135,7 +133,7 @@ struct Prepared {
     theme: Theme,
     manifest: RoutingManifest,
     render_options: RenderOptions,
-    secret_source: state::SecretSource,
+    secret_source: dot_switchboard::SecretSource,
     tokens_issued: i64,
 }
 
@@ -158,12 +156,13 @@ fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> 
     // The router's own check, before anything is written: a site that
     // builds is a site the router starts on.
     manifest.check()?;
-    let secret = state::form_secret(root, options.form_secret.as_deref()).map_err(|source| {
-        BuildError::Secret {
-            path: state::dir(root),
-            source,
-        }
-    })?;
+    let secret =
+        dot_switchboard::form_secret(root, options.form_secret.as_deref()).map_err(|source| {
+            BuildError::Secret {
+                path: dot_switchboard::dir(root),
+                source,
+            }
+        })?;
     let tokens_issued = token_day(chrono::Utc::now().timestamp());
     let render_options = RenderOptions {
         form_endpoint: options
@@ -225,7 +224,7 @@ pub fn build_to_disk(
     };
     // Claiming the recycled tree (and reading what the last builds wrote)
     // happens while the content loads; a build that fails gives it back.
-    let recycle = state::dir(root).join(RECYCLE_DIR);
+    let recycle = dot_switchboard::recycle_dir(root);
     let (prepared, staging) = std::thread::scope(|scope| {
         let staging = scope.spawn(|| Staging::begin(output_dir, Some(&recycle)));
         let prepared = prepare(root, options);
@@ -249,8 +248,9 @@ pub fn build_to_disk(
     // renders, and renamed into place only after the site is swapped in.
     let (rendered, staged_manifest) = std::thread::scope(|scope| {
         let manifest_thread = scope.spawn(|| {
-            // Compact: the router parses it at every cold start (whitespace
-            // was 40 % of a 1,000-department manifest); `jq .` shows it indented.
+            // Compact: the router parses it at every cold start, and the
+            // indentation of a large manifest is a good part of its size;
+            // `jq .` shows it indented.
             let json = serde_json::to_vec(&manifest).map_err(io::Error::other)?;
             stage_file(manifest_path, &json)
         });
@@ -270,7 +270,9 @@ pub fn build_to_disk(
         .map_err(|error| error.error)
         .map_err(write_error(manifest_path))?;
     timings.mark("rename the manifest into place");
-    timings.report();
+    if options.print_timings {
+        timings.print();
+    }
     Ok(DiskBuild {
         site,
         manifest,

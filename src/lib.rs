@@ -7,10 +7,10 @@
 
 pub mod build;
 pub mod diagnostic;
+pub mod dot_switchboard;
 pub mod manifest;
 pub mod model;
 pub mod output;
 pub mod render;
 pub mod serve;
-pub mod state;
 pub mod watch;

@@ -1,4 +1,6 @@
-//! The routing manifest the router reads, filled from the validated site.
+//! The builder's side of the routing manifest: fills the
+//! [`RoutingManifest`] that `functions/router/src/manifest` defines, checks
+//! and reads, from the validated site.
 //! The form on the page and the routing behind it come from the same `Site`,
 //! so they cannot drift; the content hash lets the router spot a stale page.
 
@@ -10,84 +12,30 @@ use switchboard_router::manifest::{
     SCHEMA_VERSION, SiteInfo, WeeklyHours,
 };
 
-use crate::model::Site;
+use crate::model::{Department, Site};
 
-/// Where the form page and the thank-you page are published.
-pub const FORM_PATH: &str = "/contact/";
-pub const THANK_YOU_PATH: &str = "/contact/thanks/";
+/// Where the form page and the thank-you page are published, relative to
+/// the site root; the renderer writes them there and the manifest gives them
+/// with a leading slash.
+pub const FORM_PAGE_PATH: &str = "contact/";
+pub const THANK_YOU_PAGE_PATH: &str = "contact/thanks/";
 /// Name of the hidden field bots fill in and people never see.
 pub const HONEYPOT_FIELD: &str = "website";
 
 /// Builds the manifest for `site`; `extra_origins` adds origins allowed to
 /// post (the local address under `serve`).
 pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifest {
-    let mut allowed_origins = vec![origin_of(&site.config.base_url)];
-    allowed_origins.extend(extra_origins.iter().cloned());
-    allowed_origins.dedup();
-    // Departments keeping the same hours share one entry: a thousand
-    // departments usually have a handful of distinct weeks.
-    let mut hours: Vec<WeeklyHours> = Vec::new();
-    let mut hours_ids: HashMap<WeeklyHours, CompactString> = HashMap::new();
-    let mut hours_id = |week: WeeklyHours| {
-        hours_ids
-            .entry(week)
-            .or_insert_with_key(|week| {
-                let id = CompactString::from(format!("hours-{}", hours.len() + 1));
-                hours.push(WeeklyHours {
-                    id: id.clone(),
-                    ..week.clone()
-                });
-                id
-            })
-            .clone()
-    };
+    let mut hours = SharedHours::default();
     let departments = site
         .departments
         .iter()
-        .map(|department| contract::Department {
-            id: department.id.as_str().into(),
-            name: department.name.as_str().into(),
-            inbox: department.inbox.as_str().into(),
-            cc_inbox: department.cc_inbox,
-            response_time: department.response_time.as_str().into(),
-            primary: department.primary.as_str().into(),
-            hours: department.hours.as_ref().map(|week| {
-                hours_id(WeeklyHours {
-                    id: CompactString::default(),
-                    timezone: week.timezone.as_str().into(),
-                    days: week.days.clone(),
-                    closures: week.closures.iter().map(|closure| closure.dates).collect(),
-                })
-            }),
-            after_hours: department.after_hours.clone(),
-            phone: department
-                .phone
-                .as_ref()
-                .map(|phone| phone.display.as_str().into()),
-            public_email: department
-                .publish_inbox
-                .then(|| department.inbox.as_str().into()),
-        })
+        .map(|department| department_entry(department, &mut hours))
         .collect();
     let mut manifest = RoutingManifest {
         schema_version: SCHEMA_VERSION,
         content_hash: String::new(),
-        site: SiteInfo {
-            title: site.config.title.clone(),
-            base_url: site.config.base_url.clone(),
-            allowed_origins,
-            form_path: FORM_PATH.to_string(),
-            thank_you_path: THANK_YOU_PATH.to_string(),
-        },
-        form: FormPolicy {
-            min_fill_seconds: site.form.min_fill_seconds,
-            max_message_chars: site.form.max_message_chars,
-            honeypot_field: HONEYPOT_FIELD.to_string(),
-            captcha: site.form.captcha.clone(),
-            token_max_age_days: site.form.token_max_age_days,
-            view_token_max_age_hours: DEFAULT_VIEW_TOKEN_MAX_AGE_HOURS,
-            limits: site.form.limits,
-        },
+        site: site_info(site, extra_origins),
+        form: form_policy(site),
         topics: site
             .topics
             .iter()
@@ -98,7 +46,7 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
                 contact: topic.contact.as_deref().map(Into::into),
             })
             .collect(),
-        hours,
+        hours: hours.weeks,
         departments,
         contacts: site
             .contacts()
@@ -114,6 +62,86 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
     };
     manifest.content_hash = content_hash(&manifest);
     manifest
+}
+
+fn site_info(site: &Site, extra_origins: &[String]) -> SiteInfo {
+    let mut allowed_origins = vec![origin_of(&site.config.base_url)];
+    allowed_origins.extend(extra_origins.iter().cloned());
+    allowed_origins.dedup();
+    SiteInfo {
+        title: site.config.title.clone(),
+        base_url: site.config.base_url.clone(),
+        allowed_origins,
+        form_path: format!("/{FORM_PAGE_PATH}"),
+        thank_you_path: format!("/{THANK_YOU_PAGE_PATH}"),
+    }
+}
+
+fn form_policy(site: &Site) -> FormPolicy {
+    FormPolicy {
+        min_fill_seconds: site.form.min_fill_seconds,
+        max_message_chars: site.form.max_message_chars,
+        honeypot_field: HONEYPOT_FIELD.to_string(),
+        captcha: site.form.captcha.clone(),
+        token_max_age_days: site.form.token_max_age_days,
+        view_token_max_age_hours: DEFAULT_VIEW_TOKEN_MAX_AGE_HOURS,
+        limits: site.form.limits,
+    }
+}
+
+/// The manifest's weekly hours: departments keeping the same hours share
+/// one entry, since a thousand departments usually have a handful of
+/// distinct weeks.
+#[derive(Default)]
+struct SharedHours {
+    /// Each distinct week once, in order of first use.
+    weeks: Vec<WeeklyHours>,
+    ids: HashMap<WeeklyHours, CompactString>,
+}
+
+impl SharedHours {
+    /// The id of `week` (given without one), adding it on first use.
+    fn id_for(&mut self, week: WeeklyHours) -> CompactString {
+        let weeks = &mut self.weeks;
+        self.ids
+            .entry(week)
+            .or_insert_with_key(|week| {
+                let id = CompactString::from(format!("hours-{}", weeks.len() + 1));
+                weeks.push(WeeklyHours {
+                    id: id.clone(),
+                    ..week.clone()
+                });
+                id
+            })
+            .clone()
+    }
+}
+
+fn department_entry(department: &Department, hours: &mut SharedHours) -> contract::Department {
+    contract::Department {
+        id: department.id.as_str().into(),
+        name: department.name.as_str().into(),
+        inbox: department.inbox.as_str().into(),
+        cc_inbox: department.cc_inbox,
+        response_time: department.response_time.as_str().into(),
+        primary: department.primary.as_str().into(),
+        hours: department.hours.as_ref().map(|week| {
+            hours.id_for(WeeklyHours {
+                id: CompactString::default(),
+                timezone: week.timezone.as_str().into(),
+                days: week.days.clone(),
+                closures: week.closures.iter().map(|closure| closure.dates).collect(),
+            })
+        }),
+        after_hours: department.after_hours.clone(),
+        phone: department
+            .phone
+            .as_ref()
+            .map(|phone| phone.display.as_str().into()),
+        public_email: department
+            .publish_inbox
+            .then(|| department.inbox.as_str().into()),
+    }
 }
 
 /// Hash of everything that decides routing (the manifest minus its hash and

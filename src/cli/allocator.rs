@@ -2,9 +2,9 @@
 //!
 //! A build is many small allocations on several render threads at once
 //! (tera values, strings, output pieces). glibc's malloc made the threads
-//! queue on arena locks or, with an arena each, kept tens of megabytes of
-//! freed memory resident; mimalloc's per-thread heaps cut a 1,000-department
-//! build's CPU time by about a third (BENCHMARKS.md has the figures).
+//! queue on arena locks or, with an arena each, kept much freed memory
+//! resident; mimalloc's per-thread heaps avoid both and make a large build
+//! markedly cheaper (BENCHMARKS.md has the figures).
 
 use libmimalloc_sys::{mi_option_set, mi_option_t};
 
@@ -17,11 +17,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const PURGE_DELAY: mi_option_t = 15;
 
 /// For one-shot commands (`build`, `check`): hand memory back to the system
-/// as soon as it is freed, not 10 ms later. A build frees large values while
-/// it allocates others (the home page's template values, then the
-/// departments' pages); returning the pages at once keeps its peak resident
-/// memory near its live heap (~60 instead of ~85 MB at 1,000 departments)
-/// for a few percent of its time. `serve` and `watch` keep the delay: they
+/// as soon as it is freed, not after mimalloc's purge delay. A build frees
+/// large values while it allocates others (the home page's template values,
+/// then the departments' pages); returning the pages at once keeps its peak
+/// resident memory near its live heap, at a small cost in time
+/// (BENCHMARKS.md has the figures). `serve` and `watch` keep the delay: they
 /// rebuild again and again and reuse what they freed.
 pub fn return_freed_memory_at_once() {
     // SAFETY: mimalloc's options are plain integers; setting one is not

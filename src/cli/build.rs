@@ -2,25 +2,19 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use switchboard::build::{BuildError, BuildOptions, DiskBuild, build_to_disk};
-use switchboard::state::{self, SecretSource};
+use switchboard::build::{BuildError, DiskBuild, build_to_disk};
+use switchboard::dot_switchboard::{self, SecretSource};
 
-pub fn run(root: &Path, output: &Path, manifest: Option<&Path>) -> anyhow::Result<ExitCode> {
+use super::environment;
+use super::output_args::{OutputArgs, ResolvedOutput};
+
+pub fn run(root: &Path, output: &OutputArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    // Relative output paths are relative to the site, like the content.
-    let output_dir = root.join(output);
-    let manifest_path = manifest.map_or_else(|| state::manifest_path(root), |m| root.join(m));
-    if manifest_path.starts_with(&output_dir) {
-        anyhow::bail!(
-            "the routing manifest {} would be published inside {}: it may hold unpublished addresses, so write it elsewhere",
-            manifest_path.display(),
-            output_dir.display()
-        );
-    }
-    let options = BuildOptions {
-        form_secret: super::form_secret_from_env(),
-        ..BuildOptions::default()
-    };
+    let ResolvedOutput {
+        output_dir,
+        manifest_path,
+    } = output.resolve(root)?;
+    let options = environment::build_options();
     let built = match build_to_disk(root, &options, &output_dir, &manifest_path) {
         Ok(built) => built,
         Err(BuildError::Content(diagnostics)) => {
@@ -55,8 +49,8 @@ pub fn run(root: &Path, output: &Path, manifest: Option<&Path>) -> anyhow::Resul
     );
     report_secret(root, &built);
     // The process ends right after this: freeing a large organisation's
-    // model piece by piece (tens of thousands of allocations, ~15 ms at
-    // 1,000 departments) would only delay the prompt.
+    // model piece by piece (tens of thousands of allocations) would only
+    // delay the prompt.
     std::mem::forget(built);
     Ok(ExitCode::SUCCESS)
 }
@@ -70,11 +64,11 @@ fn report_secret(root: &Path, built: &DiskBuild) {
         0,
     )
     .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string());
-    let secret_file = state::dir(root).join(state::FORM_SECRET_FILE);
+    let secret_file = dot_switchboard::dir(root).join(dot_switchboard::FORM_SECRET_FILE);
     match built.secret_source {
         SecretSource::Environment => println!(
             "The form is signed with {}; its pages work until {until}: rebuild before then.",
-            state::FORM_SECRET_ENV
+            dot_switchboard::FORM_SECRET_ENV
         ),
         SecretSource::LocalFile { generated } => {
             println!(
@@ -89,7 +83,7 @@ fn report_secret(root: &Path, built: &DiskBuild) {
                      The deployed router refuses every message unless its SWITCHBOARD_FORM_SECRET is the same:\n  \
                      set {} to the router's secret for this build, or give the router the value in that file.",
                     secret_file.display(),
-                    state::FORM_SECRET_ENV
+                    dot_switchboard::FORM_SECRET_ENV
                 );
             }
         }

@@ -4,7 +4,9 @@
 mod allocator;
 mod build;
 mod check;
+mod environment;
 mod init;
+mod output_args;
 mod serve;
 mod watch;
 
@@ -35,35 +37,21 @@ enum Command {
     Check,
     /// Render the site into the output folder and write the routing manifest.
     Build {
-        /// Output folder, replaced whole only when the build succeeds.
-        #[arg(long, short, default_value = "public")]
-        output: PathBuf,
-        /// Where to write the routing manifest (keep it out of the output folder).
-        #[arg(long)]
-        manifest: Option<PathBuf>,
+        #[command(flatten)]
+        output: output_args::OutputArgs,
     },
     /// Build, then rebuild the output folder whenever the site's files change.
+    // Said of every rebuild, not of the one build `build` makes.
+    #[command(mut_arg("output", |arg| arg.help("Output folder, replaced whole only when a build succeeds")))]
     Watch {
-        /// Output folder, replaced whole only when a build succeeds.
-        #[arg(long, short, default_value = "public")]
-        output: PathBuf,
-        /// Where to write the routing manifest (keep it out of the output folder).
-        #[arg(long)]
-        manifest: Option<PathBuf>,
+        #[command(flatten)]
+        output: output_args::OutputArgs,
         #[command(flatten)]
         watching: watch::WatchArgs,
     },
     /// Serve the site from memory with live reload and a working contact form,
     /// rebuilding on every change.
     Serve(serve::ServeArgs),
-}
-
-/// `SWITCHBOARD_FORM_SECRET`, the one variable the builder reads; here, so
-/// the library takes it as an argument.
-fn form_secret_from_env() -> Option<String> {
-    std::env::var(switchboard::state::FORM_SECRET_ENV)
-        .ok()
-        .filter(|s| !s.is_empty())
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -73,15 +61,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             allocator::return_freed_memory_at_once();
             check::run(&cli.root)
         }
-        Command::Build { output, manifest } => {
+        Command::Build { output } => {
             allocator::return_freed_memory_at_once();
-            build::run(&cli.root, &output, manifest.as_deref())
+            build::run(&cli.root, &output)
         }
-        Command::Watch {
-            output,
-            manifest,
-            watching,
-        } => watch::run(&cli.root, &output, manifest.as_deref(), &watching),
+        Command::Watch { output, watching } => watch::run(&cli.root, &output, &watching),
         Command::Serve(args) => serve::run(&cli.root, &args),
     }
 }

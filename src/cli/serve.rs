@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use switchboard::build::{BuildOptions, build};
+use switchboard::dot_switchboard;
 use switchboard::output::write_file_atomic;
-use switchboard::serve::{CONTACT_PATH, ContactSettings, DevSite, listen, live};
-use switchboard::state;
+use switchboard::serve::{ContactSettings, DevSite, FORM_ENDPOINT, listen, live};
 use switchboard::watch::Watcher;
 
+use super::environment;
 use super::watch::{Reporter, WatchArgs, shutdown_signal};
 
 #[derive(Debug, Clone, clap::Args)]
@@ -57,98 +58,31 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
-    let address = SocketAddr::new(args.bind, args.port);
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {address}: pass --port 0 to pick a free port, or another --port"
-            )
-        })?;
-    let address = listener
-        .local_addr()
-        .context("reading the server's address")?;
+    let (listener, address) = bind(args).await?;
     let url = site_url(address);
     let options = BuildOptions {
-        form_endpoint: Some(CONTACT_PATH.into()),
+        form_endpoint: Some(FORM_ENDPOINT.into()),
         extra_origins: origins(address),
         live_reload: Some(live::SCRIPT_PATH.into()),
         parse_cache: Some(Default::default()),
-        form_secret: super::form_secret_from_env(),
+        ..environment::build_options()
     };
+    let site = dev_site(root, &options, args)?;
 
-    let state_dir = state::dir(root);
-    // Absolute in messages, so an editor can paste it into a file manager.
-    let shown_state_dir = std::fs::canonicalize(root)
-        .map(|r| state::dir(&r))
-        .unwrap_or_else(|_| state_dir.clone());
-    let form_secret = state::form_secret(root, options.form_secret.as_deref())
-        .with_context(|| format!("setting up the form secret in {}", state_dir.display()))?
-        .bytes;
-    let settings = ContactSettings {
-        state_dir: state_dir.clone(),
-        form_secret,
-        smtp: args.smtp.clone(),
-        sender: args.sender.clone(),
-        on_routed: Arc::new(|routed| println!("{routed}")),
-    };
-    let site = DevSite::new(settings).context("setting up the contact form's mail")?;
-
-    let mut watcher = Watcher::new(root, &args.watching.options(Vec::new()))
+    let watcher = Watcher::new(root, &args.watching.options(Vec::new()))
         .with_context(|| format!("watching {}", root.display()))?;
     let stop = watcher.stop_handle();
 
     let mut reporter = Reporter::default();
     rebuild(root, &options, &site, &mut reporter, None);
     println!("Serving {url} (Ctrl-C to stop)");
-    match &args.smtp {
-        None => println!(
-            "Form messages land as .eml files in {} (outbox: {}).",
-            shown_state_dir.join("mail").display(),
-            shown_state_dir.join("outbox").display()
-        ),
-        Some(_) => println!(
-            "Form messages go out through the SMTP server given with --smtp (outbox: {}).",
-            shown_state_dir.join("outbox").display()
-        ),
-    }
+    print_where_messages_go(root, args);
     if args.open {
         open_browser(&url);
     }
 
-    // Builds run on their own thread, one at a time; the server keeps
-    // answering from the last good build meanwhile.
-    let builder = {
-        let site = Arc::clone(&site);
-        let root = root.to_path_buf();
-        std::thread::Builder::new()
-            .name("rebuild".into())
-            .spawn(move || {
-                while let Some(changes) = watcher.next_batch() {
-                    for warning in &changes.warnings {
-                        eprintln!("warning: {warning}");
-                    }
-                    if changes.needs_rebuild() {
-                        let what = changes.describe();
-                        rebuild(&root, &options, &site, &mut reporter, Some(&what));
-                    }
-                }
-            })
-            .context("starting the rebuild thread")?
-    };
-
-    let retries = {
-        let site = Arc::clone(&site);
-        tokio::spawn(async move {
-            let mut every = tokio::time::interval(RETRY_EVERY);
-            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                every.tick().await;
-                site.retry_pending().await;
-            }
-        })
-    };
-
+    let builder = spawn_rebuilds(root, watcher, options, Arc::clone(&site), reporter)?;
+    let retries = spawn_retries(Arc::clone(&site));
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(listen::serve(
         listener,
@@ -178,6 +112,96 @@ async fn serve(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Listens on `--bind` and `--port`; returns the address actually bound
+/// (`--port 0` picks one).
+async fn bind(args: &ServeArgs) -> anyhow::Result<(tokio::net::TcpListener, SocketAddr)> {
+    let address = SocketAddr::new(args.bind, args.port);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot listen on {address}: pass --port 0 to pick a free port, or another --port"
+            )
+        })?;
+    let address = listener
+        .local_addr()
+        .context("reading the server's address")?;
+    Ok((listener, address))
+}
+
+/// The dev server's state: the contact form's router, signing with the
+/// build's secret and delivering into `.switchboard/` or through `--smtp`.
+fn dev_site(root: &Path, options: &BuildOptions, args: &ServeArgs) -> anyhow::Result<Arc<DevSite>> {
+    let state_dir = dot_switchboard::dir(root);
+    let form_secret = dot_switchboard::form_secret(root, options.form_secret.as_deref())
+        .with_context(|| format!("setting up the form secret in {}", state_dir.display()))?
+        .bytes;
+    let settings = ContactSettings {
+        state_dir,
+        form_secret,
+        smtp: args.smtp.clone(),
+        sender: args.sender.clone(),
+        on_routed: Arc::new(|routed| println!("{routed}")),
+    };
+    DevSite::new(settings).context("setting up the contact form's mail")
+}
+
+fn print_where_messages_go(root: &Path, args: &ServeArgs) {
+    // Absolute in messages, so an editor can paste it into a file manager.
+    let shown_state_dir = std::fs::canonicalize(root)
+        .map(|r| dot_switchboard::dir(&r))
+        .unwrap_or_else(|_| dot_switchboard::dir(root));
+    match &args.smtp {
+        None => println!(
+            "Form messages land as .eml files in {} (outbox: {}).",
+            shown_state_dir.join("mail").display(),
+            shown_state_dir.join("outbox").display()
+        ),
+        Some(_) => println!(
+            "Form messages go out through the SMTP server given with --smtp (outbox: {}).",
+            shown_state_dir.join("outbox").display()
+        ),
+    }
+}
+
+/// Builds run on their own thread, one at a time; the server keeps
+/// answering from the last good build meanwhile.
+fn spawn_rebuilds(
+    root: &Path,
+    mut watcher: Watcher,
+    options: BuildOptions,
+    site: Arc<DevSite>,
+    mut reporter: Reporter,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let root = root.to_path_buf();
+    std::thread::Builder::new()
+        .name("rebuild".into())
+        .spawn(move || {
+            while let Some(changes) = watcher.next_batch() {
+                for warning in &changes.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                if changes.needs_rebuild() {
+                    let what = changes.describe();
+                    rebuild(&root, &options, &site, &mut reporter, Some(&what));
+                }
+            }
+        })
+        .context("starting the rebuild thread")
+}
+
+/// Tries the messages the mail server refused for now again, every [`RETRY_EVERY`].
+fn spawn_retries(site: Arc<DevSite>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(RETRY_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            site.retry_pending().await;
+        }
+    })
+}
+
 /// Builds once and hands the result to the server, printing one line.
 fn rebuild(
     root: &Path,
@@ -197,7 +221,7 @@ fn rebuild(
             // inspecting routing (or testing it) while serving; only when it
             // changed, and after the pages are out.
             if let Some(manifest) = router.manifest() {
-                let path = state::manifest_path(root);
+                let path = dot_switchboard::manifest_path(root);
                 let written = serde_json::to_vec(manifest)
                     .map_err(io::Error::other)
                     .and_then(|json| write_file_atomic(&path, &json));

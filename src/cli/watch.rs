@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use switchboard::build::{BuildError, BuildOptions, build_to_disk};
-use switchboard::state;
 use switchboard::watch::{StopHandle, WatchOptions, Watcher};
+
+use super::environment;
+use super::output_args::{OutputArgs, ResolvedOutput};
 
 /// Flags shared by `watch` and `serve`.
 #[derive(Debug, Clone, clap::Args)]
@@ -133,23 +135,12 @@ pub async fn shutdown_signal() {
     }
 }
 
-pub fn run(
-    root: &Path,
-    output: &Path,
-    manifest: Option<&Path>,
-    args: &WatchArgs,
-) -> anyhow::Result<ExitCode> {
-    let output_dir = root.join(output);
-    let manifest_path = manifest.map_or_else(|| state::manifest_path(root), |m| root.join(m));
-    if manifest_path.starts_with(&output_dir) {
-        anyhow::bail!(
-            "the routing manifest {} would be published inside {}: it may hold unpublished addresses, so write it elsewhere",
-            manifest_path.display(),
-            output_dir.display()
-        );
-    }
-    // The output may sit inside an input folder; its own writes must not trigger builds.
-    let ignored = output.is_relative().then(|| output.to_path_buf());
+pub fn run(root: &Path, output: &OutputArgs, args: &WatchArgs) -> anyhow::Result<ExitCode> {
+    let ResolvedOutput {
+        output_dir,
+        manifest_path,
+    } = output.resolve(root)?;
+    let ignored = output.ignored_by_watcher();
     let mut watcher = Watcher::new(root, &args.options(ignored.into_iter().collect()))
         .with_context(|| format!("watching {}", root.display()))?;
     stop_on_signal(watcher.stop_handle())?;
@@ -157,8 +148,7 @@ pub fn run(
     let mut reporter = Reporter::default();
     let options = BuildOptions {
         parse_cache: Some(Default::default()),
-        form_secret: super::form_secret_from_env(),
-        ..BuildOptions::default()
+        ..environment::build_options()
     };
     let rebuild = |what: Option<&str>, reporter: &mut Reporter| {
         let started = Instant::now();

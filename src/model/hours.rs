@@ -3,7 +3,7 @@
 
 use switchboard_router::manifest::{AfterHoursRule, OpenSpan};
 
-use super::fields::Invalid;
+use super::value_checks::Invalid;
 
 pub const DAY_NAMES: [&str; 7] = [
     "monday",

@@ -3,13 +3,13 @@
 //! `load_site` is the one entry point: files → [`schema`] (serde, spans) →
 //! [`resolve`] (checks, references) → [`Site`].
 
-pub mod fields;
 pub mod hours;
 pub mod load;
 pub mod markdown;
 pub mod resolve;
 pub mod schema;
 mod site;
+pub mod value_checks;
 
 use std::path::Path;
 

@@ -4,36 +4,11 @@
 mod index;
 mod staging;
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path};
 
 pub use staging::{Staging, Written};
-
-/// Writes `files` (site-relative path → bytes) as the folder `dir`, replacing
-/// what was there only once every file is written.
-pub fn replace_dir(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> io::Result<()> {
-    replace_dir_recycling(dir, files, None)
-}
-
-/// Like [`replace_dir`], recycling a folder tree between builds: see
-/// [`Staging`], which does the work (this writes a finished, in-memory site).
-pub fn replace_dir_recycling(
-    dir: &Path,
-    files: &BTreeMap<String, Vec<u8>>,
-    recycle: Option<&Path>,
-) -> io::Result<()> {
-    // Every path is checked before anything is written.
-    for relative in files.keys() {
-        safe_relative(relative)?;
-    }
-    let staging = Staging::begin(dir, recycle)?;
-    for (relative, bytes) in files {
-        staging.put(relative, &[bytes])?;
-    }
-    staging.commit().map(drop)
-}
 
 /// Writes one file atomically: temp file, fsync, rename.
 pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -73,7 +48,34 @@ fn safe_relative(relative: &str) -> io::Result<&Path> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+
+    /// Writes `files` (site-relative path → bytes) as the folder `dir`, replacing
+    /// what was there only once every file is written.
+    fn replace_dir(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> io::Result<()> {
+        replace_dir_recycling(dir, files, None)
+    }
+
+    /// Like [`replace_dir`], recycling a folder tree between builds: see
+    /// [`Staging`], which does the work (these write a finished, in-memory site;
+    /// the build streams its files into a [`Staging`] instead).
+    fn replace_dir_recycling(
+        dir: &Path,
+        files: &BTreeMap<String, Vec<u8>>,
+        recycle: Option<&Path>,
+    ) -> io::Result<()> {
+        // Every path is checked before anything is written.
+        for relative in files.keys() {
+            safe_relative(relative)?;
+        }
+        let staging = Staging::begin(dir, recycle)?;
+        for (relative, bytes) in files {
+            staging.put(relative, &[bytes])?;
+        }
+        staging.commit().map(drop)
+    }
 
     fn files(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
         pairs

@@ -1,16 +1,17 @@
-//! What the contact form needs: its field names, hidden values and topic menu.
+//! What the contact form needs: its field names, hidden values and topic
+//! menu. The builder's side of `functions/router/src/fields.rs`: the page
+//! sends the fields the router parses.
 //!
-//! Field names are defined once, here, and handed to templates as
-//! `form.fields.*`, so a theme never hard-codes a name the router would not
-//! recognise. They mirror `switchboard_router::fields` (the router parses
-//! what this form sends); the honeypot's name is the manifest's
+//! Field names are taken from the router's constants and handed to
+//! templates as `form.fields.*`, so a theme never hard-codes a name the
+//! router would not recognise; the honeypot's name is the manifest's
 //! `form.honeypot_field`.
 
 use serde::Serialize;
 
 use super::RenderOptions;
 use super::view::{DepartmentView, TopicView};
-use crate::manifest::HONEYPOT_FIELD;
+use crate::manifest::{HONEYPOT_FIELD, THANK_YOU_PAGE_PATH};
 use crate::model::Site;
 use switchboard_router::fields;
 
@@ -93,9 +94,6 @@ pub struct CaptchaWidget {
     pub site_key: String,
 }
 
-pub const CONTACT_PATH: &str = "contact/";
-pub const THANKS_PATH: &str = "contact/thanks/";
-
 impl FormView {
     /// The general form: every topic, grouped by department.
     pub fn all(site: &Site, departments: &[DepartmentView], opts: &RenderOptions) -> FormView {
@@ -136,7 +134,7 @@ impl FormView {
             time_token: opts.time_token.clone(),
             max_message_chars: site.form.max_message_chars,
             min_fill_seconds: site.form.min_fill_seconds,
-            thanks_path: THANKS_PATH,
+            thanks_path: THANK_YOU_PAGE_PATH,
             groups,
             selected,
             response_time,

@@ -12,10 +12,16 @@
 //! no theme, built-in or overridden, can leak an address an editor chose to
 //! keep off the site.
 
+mod collisions;
+mod contact_page;
 mod csp;
+mod department;
 pub mod form;
+mod home;
 pub mod hours;
 pub mod jsonld;
+mod markdown_page;
+mod not_found_page;
 mod pages;
 pub mod sitemap;
 mod theme;
@@ -32,7 +38,7 @@ pub use theme::{BUILTIN_THEME, Theme};
 #[derive(Debug, Clone)]
 pub struct RenderOptions {
     /// Where the form posts: `site.form.endpoint` when building,
-    /// `/api/contact` under `serve`. Also the only `form-action` the CSP allows.
+    /// [`crate::serve::FORM_ENDPOINT`] under `serve`. Also the only `form-action` the CSP allows.
     pub form_endpoint: String,
     /// Hash of the content; rendered into the form and a `<meta>` so the router
     /// can tell a stale page from a current one.
@@ -63,7 +69,8 @@ impl SiteOutput {
             .and_then(|b| std::str::from_utf8(b).ok())
     }
 
-    /// Total size of all files, for the build summary.
+    /// Total size of all files (the render benchmark, `tests/render_perf.rs`,
+    /// reports it; the build's summary counts what it wrote instead).
     pub fn total_bytes(&self) -> usize {
         self.files.values().map(Vec::len).sum()
     }

@@ -26,7 +26,7 @@ pub fn sitemap(base_url: &str, paths: &[String]) -> String {
 pub fn robots(base_url: &str) -> String {
     format!(
         "User-agent: *\nAllow: /\nDisallow: /{}\n\nSitemap: {base_url}/sitemap.xml\n",
-        super::form::THANKS_PATH
+        crate::manifest::THANK_YOU_PAGE_PATH
     )
 }
 

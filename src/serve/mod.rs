@@ -31,7 +31,7 @@ use files::{Resolved, content_type, resolve};
 use live::{OVERLAY_CSS_PATH, SCRIPT_PATH, SOCKET_PATH};
 
 /// Where `serve` mounts the router; the pages' form posts here.
-pub const CONTACT_PATH: &str = "/api/contact";
+pub const FORM_ENDPOINT: &str = "/api/contact";
 
 /// The site as served right now.
 #[derive(Default, Clone)]
@@ -201,7 +201,7 @@ impl DevSite {
     /// The axum app: the site, the dev server's own files, the form.
     pub fn app(self: &Arc<Self>) -> App {
         App::new()
-            .route(CONTACT_PATH, any(contact_form))
+            .route(FORM_ENDPOINT, any(contact_form))
             .route(SOCKET_PATH, get(socket))
             .route(
                 SCRIPT_PATH,

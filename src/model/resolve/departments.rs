@@ -4,16 +4,17 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use switchboard_router::manifest::{AfterHoursRule, DateRange};
+use switchboard_router::manifest::{AfterHoursRule, DateRange, OpenSpan};
+use toml::Spanned;
 
 use super::{Ids, Resolver};
 use crate::diagnostic::{SourceFile, did_you_mean};
-use crate::model::fields::{self, Invalid};
 use crate::model::hours::{self, DAY_NAMES};
 use crate::model::load::{Parsed, RawSite};
 use crate::model::markdown::markdown_to_html;
-use crate::model::schema::{ContactEntry, DepartmentFile, HoursSection};
+use crate::model::schema::{ClosureEntry, ContactEntry, DepartmentFile, HoursSection};
 use crate::model::site::*;
+use crate::model::value_checks::{self, Invalid};
 
 pub(super) fn resolve_department(
     resolver: &mut Resolver,
@@ -24,7 +25,7 @@ pub(super) fn resolve_department(
     let source = &file.source;
     let raw = &file.value;
     let id_ok = resolver
-        .check(source, &raw.id, |id| fields::check_id(id))
+        .check(source, &raw.id, |id| value_checks::check_id(id))
         .is_some();
     let inbox = resolver.email(source, &raw.inbox);
     let phone = resolver.phone(source, &raw.phone);
@@ -94,7 +95,7 @@ fn resolve_contact(
     all_contacts: &Ids,
 ) -> Option<Contact> {
     let id_ok = resolver
-        .check(source, &raw.id, |id| fields::check_id(id))
+        .check(source, &raw.id, |id| value_checks::check_id(id))
         .is_some();
     let email = resolver.email(source, &raw.email);
     let phone = resolver.phone(source, &raw.phone);
@@ -149,19 +150,75 @@ fn resolve_hours(
     section: &HoursSection,
     all_contacts: &Ids,
 ) -> Option<(Option<Hours>, AfterHoursRule)> {
-    let timezone = section.timezone.get_ref();
-    let timezone_ok = timezone.parse::<chrono_tz::Tz>().is_ok();
+    let timezone_ok = check_timezone(resolver, source, &section.timezone);
+    let (days, days_ok) = resolve_days(resolver, source, section);
+    let after_hours = match &section.after_hours {
+        Some(rule) => resolver.check(source, rule, |r| hours::parse_after_hours(r)),
+        None => Some(AfterHoursRule::Primary),
+    };
+    if let (Some(AfterHoursRule::Contact(id)), Some(rule)) = (&after_hours, &section.after_hours) {
+        if !all_contacts.contains(id.as_str()) {
+            report_unknown_contact(resolver, source, rule, id, all_contacts);
+            return None;
+        }
+    }
+    if days.iter().all(Vec::is_empty) && days_ok {
+        resolver.report(
+            source,
+            section.timezone.span(),
+            Invalid::new(
+                "the hours open on no day",
+                format!(
+                    "set `weekdays` or some of {}, or remove [hours] if the department does not publish hours",
+                    DAY_NAMES.join(", ")
+                ),
+            ),
+        );
+        return None;
+    }
+    let closures = resolve_closures(resolver, source, &section.closures);
+    if !timezone_ok || !days_ok || closures.len() != section.closures.len() {
+        return None;
+    }
+    Some((
+        Some(Hours {
+            timezone: section.timezone.get_ref().clone(),
+            days,
+            closures,
+        }),
+        after_hours?,
+    ))
+}
+
+/// Whether `timezone` is an IANA name; reports it (with the closest name) if not.
+fn check_timezone(
+    resolver: &mut Resolver,
+    source: &SourceFile,
+    timezone: &Spanned<String>,
+) -> bool {
+    let name = timezone.get_ref();
+    let timezone_ok = name.parse::<chrono_tz::Tz>().is_ok();
     if !timezone_ok {
-        let hint = match did_you_mean(timezone, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())) {
+        let hint = match did_you_mean(name, chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())) {
             Some(close) => format!("did you mean `{close}`?"),
             None => "use an IANA time zone name like Europe/Berlin or America/New_York".to_string(),
         };
         resolver.report(
             source,
-            section.timezone.span(),
-            Invalid::new(format!("`{timezone}` is not a known time zone"), hint),
+            timezone.span(),
+            Invalid::new(format!("`{name}` is not a known time zone"), hint),
         );
     }
+    timezone_ok
+}
+
+/// The seven days' opening spans, Monday first (`weekdays` fills Monday to
+/// Friday where a day is not named), and whether all of them parsed.
+fn resolve_days(
+    resolver: &mut Resolver,
+    source: &SourceFile,
+    section: &HoursSection,
+) -> (Vec<Vec<OpenSpan>>, bool) {
     let by_name = [
         &section.monday,
         &section.tuesday,
@@ -187,40 +244,35 @@ fn resolve_hours(
         days_ok &= spans.is_some();
         days.push(spans.unwrap_or_default());
     }
-    let after_hours = match &section.after_hours {
-        Some(rule) => resolver.check(source, rule, |r| hours::parse_after_hours(r)),
-        None => Some(AfterHoursRule::Primary),
-    };
-    if let (Some(AfterHoursRule::Contact(id)), Some(rule)) = (&after_hours, &section.after_hours) {
-        if !all_contacts.contains(id.as_str()) {
-            let hint = did_you_mean(id, all_contacts.iter().copied())
-                .map_or("name an existing contact id".to_string(), |c| {
-                    format!("did you mean `contact:{c}`?")
-                });
-            resolver.report(
-                source,
-                rule.span(),
-                Invalid::new(format!("there is no contact with id `{id}`"), hint),
-            );
-            return None;
-        }
-    }
-    if days.iter().all(Vec::is_empty) && days_ok {
-        resolver.report(
-            source,
-            section.timezone.span(),
-            Invalid::new(
-                "the hours open on no day",
-                format!(
-                    "set `weekdays` or some of {}, or remove [hours] if the department does not publish hours",
-                    DAY_NAMES.join(", ")
-                ),
-            ),
-        );
-        return None;
-    }
-    let closures: Vec<Closure> = section
-        .closures
+    (days, days_ok)
+}
+
+/// `after_hours = "contact:<id>"` names no contact.
+fn report_unknown_contact(
+    resolver: &mut Resolver,
+    source: &SourceFile,
+    rule: &Spanned<String>,
+    id: &str,
+    all_contacts: &Ids,
+) {
+    let hint = did_you_mean(id, all_contacts.iter().copied())
+        .map_or("name an existing contact id".to_string(), |c| {
+            format!("did you mean `contact:{c}`?")
+        });
+    resolver.report(
+        source,
+        rule.span(),
+        Invalid::new(format!("there is no contact with id `{id}`"), hint),
+    );
+}
+
+/// The closures whose dates are valid (the others are reported).
+fn resolve_closures(
+    resolver: &mut Resolver,
+    source: &SourceFile,
+    closures: &[ClosureEntry],
+) -> Vec<Closure> {
+    closures
         .iter()
         .filter_map(|closure| {
             resolver
@@ -230,18 +282,7 @@ fn resolve_hours(
                     dates,
                 })
         })
-        .collect();
-    if !timezone_ok || !days_ok || closures.len() != section.closures.len() {
-        return None;
-    }
-    Some((
-        Some(Hours {
-            timezone: timezone.clone(),
-            days,
-            closures,
-        }),
-        after_hours?,
-    ))
+        .collect()
 }
 
 /// A backup chain must end: follow each contact's backups and report loops once.

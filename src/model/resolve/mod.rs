@@ -10,9 +10,9 @@ use switchboard_router::manifest::DateRange;
 use toml::Spanned;
 use toml::value::Datetime;
 
-use super::fields::{self, Invalid};
 use super::load::RawSite;
 use super::site::*;
+use super::value_checks::{self, Invalid};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
 
 mod departments;
@@ -29,6 +29,8 @@ pub const STATIC_DIR: &str = "static";
 /// Page slugs the builder itself uses.
 const RESERVED_SLUGS: [&str; 5] = ["contact", "departments", "vcards", "assets", "api"];
 
+/// Where the form posts when `[form] endpoint` is not set.
+const DEFAULT_FORM_ENDPOINT: &str = "/api/contact";
 const DEFAULT_RESPONSE_TIME: &str = "within two business days";
 const DEFAULT_MIN_FILL_SECONDS: u32 = 3;
 const DEFAULT_MAX_MESSAGE_CHARS: u32 = 5000;
@@ -76,11 +78,11 @@ impl Resolver<'_> {
     fn phone(&mut self, source: &SourceFile, value: &Option<Spanned<String>>) -> Option<Phone> {
         value
             .as_ref()
-            .and_then(|phone| self.check(source, phone, |p| fields::parse_phone(p)))
+            .and_then(|phone| self.check(source, phone, |p| value_checks::parse_phone(p)))
     }
 
     fn email(&mut self, source: &SourceFile, value: &Spanned<String>) -> String {
-        self.check(source, value, |e| fields::check_email(e));
+        self.check(source, value, |e| value_checks::check_email(e));
         value.get_ref().trim().to_string()
     }
 
@@ -88,7 +90,7 @@ impl Resolver<'_> {
         values
             .iter()
             .filter_map(|tag| {
-                self.check(source, tag, |t| fields::check_language(t))
+                self.check(source, tag, |t| value_checks::check_language(t))
                     .map(|()| tag.get_ref().clone())
             })
             .collect()
@@ -99,7 +101,7 @@ impl Resolver<'_> {
         source: &SourceFile,
         value: &Spanned<Datetime>,
     ) -> Option<chrono::NaiveDate> {
-        self.check(source, value, fields::toml_date)
+        self.check(source, value, value_checks::toml_date)
     }
 
     fn date_range(

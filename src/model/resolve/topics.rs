@@ -4,11 +4,11 @@ use std::collections::HashMap;
 
 use super::{Ids, RESERVED_SLUGS, Resolver};
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::model::fields;
 use crate::model::load::{Parsed, RawPage, RawSite};
 use crate::model::markdown::markdown_to_html;
-use crate::model::schema::{DepartmentFile, TopicsFile};
+use crate::model::schema::{DepartmentFile, TopicEntry, TopicsFile};
 use crate::model::site::*;
+use crate::model::value_checks;
 
 pub(super) fn resolve_topics(
     resolver: &mut Resolver,
@@ -43,39 +43,18 @@ pub(super) fn resolve_topics(
     for topic in &file.value.topic {
         resolver.unique(&mut seen, "topic", source, &topic.id);
         let id_ok = resolver
-            .check(source, &topic.id, |id| fields::check_id(id))
+            .check(source, &topic.id, |id| value_checks::check_id(id))
             .is_some();
         let department_ok =
             resolver.reference(source, &topic.department, "department", &department_ids);
-        let contact_ok = match (&topic.contact, department_ok) {
-            (Some(_), true)
-                if raw
-                    .unparsed_departments
-                    .contains(topic.department.get_ref()) =>
-            {
-                false
-            }
-            (Some(contact), true) => {
-                let department = departments_by_id.get(topic.department.get_ref().as_str());
-                let members: Ids = department
-                    .map(|d| {
-                        d.value
-                            .contacts
-                            .iter()
-                            .map(|c| c.id.get_ref().as_str())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                resolver.reference(
-                    source,
-                    contact,
-                    &format!("contact in department `{}`", topic.department.get_ref()),
-                    &members,
-                )
-            }
-            (Some(_), false) => false,
-            (None, ok) => ok,
-        };
+        let contact_ok = topic_contact_ok(
+            resolver,
+            source,
+            topic,
+            department_ok,
+            raw,
+            &departments_by_id,
+        );
         let parsed = !raw
             .unparsed_departments
             .contains(topic.department.get_ref());
@@ -92,12 +71,54 @@ pub(super) fn resolve_topics(
     topics
 }
 
+/// Whether the topic's `contact` (if any) belongs to its department,
+/// reporting it if not. A topic whose department is missing or did not
+/// parse is already reported, so its contact is not checked.
+fn topic_contact_ok(
+    resolver: &mut Resolver,
+    source: &SourceFile,
+    topic: &TopicEntry,
+    department_ok: bool,
+    raw: &RawSite,
+    departments_by_id: &HashMap<&str, &Parsed<DepartmentFile>>,
+) -> bool {
+    match (&topic.contact, department_ok) {
+        (Some(_), true)
+            if raw
+                .unparsed_departments
+                .contains(topic.department.get_ref()) =>
+        {
+            false
+        }
+        (Some(contact), true) => {
+            let department = departments_by_id.get(topic.department.get_ref().as_str());
+            let members: Ids = department
+                .map(|d| {
+                    d.value
+                        .contacts
+                        .iter()
+                        .map(|c| c.id.get_ref().as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            resolver.reference(
+                source,
+                contact,
+                &format!("contact in department `{}`", topic.department.get_ref()),
+                &members,
+            )
+        }
+        (Some(_), false) => false,
+        (None, ok) => ok,
+    }
+}
+
 pub(super) fn resolve_pages(resolver: &mut Resolver, raw_pages: &[RawPage]) -> Vec<Page> {
     let mut seen: HashMap<String, &SourceFile> = HashMap::new();
     let mut pages = Vec::new();
     for raw in raw_pages {
-        let slug_ok =
-            fields::check_id(&raw.slug).is_ok() && !RESERVED_SLUGS.contains(&raw.slug.as_str());
+        let slug_ok = value_checks::check_id(&raw.slug).is_ok()
+            && !RESERVED_SLUGS.contains(&raw.slug.as_str());
         if !slug_ok {
             resolver.diagnostics.push(
                 Diagnostic::file(

@@ -1,5 +1,8 @@
-//! The site's build-state folder, `.switchboard/` (git-ignored): the routing
-//! manifest, the form secret, and under `serve` the local outbox and mail.
+//! The site's build-state folder, `.switchboard/` (git-ignored): where its
+//! paths are, and the form secret kept there. It holds the routing manifest,
+//! the form secret, the previous output tree the next build recycles, and
+//! under `serve` the local outbox and mail (the router's local config names
+//! those two).
 
 use std::fs;
 use std::io;
@@ -13,6 +16,8 @@ pub const STATE_DIR: &str = ".switchboard";
 pub const FORM_SECRET_ENV: &str = "SWITCHBOARD_FORM_SECRET";
 /// The generated secret's file, under the build-state folder.
 pub const FORM_SECRET_FILE: &str = "form-secret";
+/// The previous output tree, recycled by the next build.
+pub const RECYCLE_DIR: &str = "recycle";
 
 /// The secret that signs the form, and where it came from: the build says
 /// which, so a site signed with a local secret is not deployed unawares.
@@ -32,6 +37,11 @@ pub enum SecretSource {
 
 pub fn dir(root: &Path) -> PathBuf {
     root.join(STATE_DIR)
+}
+
+/// Where a build keeps the previous output tree for the next build to reuse.
+pub fn recycle_dir(root: &Path) -> PathBuf {
+    dir(root).join(RECYCLE_DIR)
 }
 
 /// Default path of the routing manifest.

@@ -1,5 +1,9 @@
-//! Checks on single values: ids, emails, phones, languages, URLs, dates.
-//! Each returns the cleaned value or a message plus a hint for the editor.
+//! Checks on single content values: ids, emails, phones, languages, URLs,
+//! dates. Each returns the cleaned value or a message plus a hint for the
+//! editor. Email addresses are checked with the router's own rule
+//! (`functions/router/src/validate.rs`), so a site that checks clean is one
+//! the router starts on. (The form's field names, the builder's side of
+//! `functions/router/src/fields.rs`, are in `render/form.rs`.)
 
 use chrono::NaiveDate;
 use toml::value::Datetime;
