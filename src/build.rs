@@ -18,7 +18,9 @@ use crate::manifest::routing_manifest;
 use crate::model::load::ParseCache;
 use crate::model::{Site, load_site_cached};
 use crate::output::{Staging, Written, stage_file};
-use crate::render::{RenderError, RenderOptions, SiteOutput, Theme, render_site, render_site_into};
+use crate::render::{
+    self, RenderError, RenderOptions, SiteOutput, Theme, render_site, render_site_into,
+};
 
 /// Settings that do not come from the content.
 #[derive(Debug, Clone, Default)]
@@ -152,10 +154,7 @@ fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> 
     timings.mark("load and check content");
     let theme = Theme::load(root, &site.config.theme)?;
     timings.mark("load theme");
-    let manifest = routing_manifest(&site, &options.extra_origins);
-    // The router's own check, before anything is written: a site that
-    // builds is a site the router starts on.
-    manifest.check()?;
+    let mut manifest = routing_manifest(&site, &options.extra_origins);
     let secret =
         dot_switchboard::form_secret(root, options.form_secret.as_deref()).map_err(|source| {
             BuildError::Secret {
@@ -174,6 +173,10 @@ fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> 
         time_token: sign_time_token(&secret.bytes, Shown::AtBuild, tokens_issued),
         live_reload: options.live_reload.clone(),
     };
+    manifest.pages = render::router_pages(&site, &theme, &render_options)?;
+    // The router's own check, before anything is written: a site that
+    // builds is a site the router starts on.
+    manifest.check()?;
     timings.mark("manifest and form secret");
     Ok(Prepared {
         started,

@@ -58,6 +58,8 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
                 away: contact.away.clone(),
             })
             .collect(),
+        // Rendered from the theme once the form's tokens are known (`build`).
+        pages: Default::default(),
         index: Default::default(),
     };
     manifest.content_hash = content_hash(&manifest);
@@ -183,6 +185,16 @@ mod tests {
         let served = routing_manifest(&site, &["http://127.0.0.1:1111".to_string()]);
         assert_ne!(built.site.allowed_origins, served.site.allowed_origins);
         assert_eq!(built.content_hash, served.content_hash);
+        let mut built = built;
+        let theme = crate::render::Theme::load(&base, &site.config.theme).expect("theme");
+        let options = crate::render::RenderOptions {
+            form_endpoint: site.form.endpoint.clone(),
+            content_hash: built.content_hash.clone(),
+            form_token: "f2.token".into(),
+            time_token: "t2.token".into(),
+            live_reload: None,
+        };
+        built.pages = crate::render::router_pages(&site, &theme, &options).expect("pages");
         built.check().expect("the router's check passes");
         let json = serde_json::to_string(&built).expect("json");
         let again = RoutingManifest::from_json(&json).expect("the router reads it back");

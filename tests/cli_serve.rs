@@ -233,10 +233,20 @@ fn the_sites_own_form_reaches_the_right_contact_as_an_eml_file() {
         "My widget squeaks; please advise. Token 4711.",
     );
     assert_eq!(answer.status, 303, "{}\n{}", answer.text(), server.output());
+    // Without JavaScript: the router's own thank-you page, the site's
+    // template with the reference in it and links back to this server.
     let thanks = answer.header("location").expect("a thank-you page");
+    let reference = thanks.strip_prefix("?ref=").expect(thanks).to_string();
+    let page = get(port, &format!("/api/contact{thanks}")).expect("thank-you page");
+    assert_eq!(page.status, 200);
+    let html = page.text();
     assert!(
-        thanks.starts_with(&format!("http://127.0.0.1:{port}/")),
-        "{thanks}"
+        html.contains(&format!("id=\"reference-value\">{reference}<")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"http://127.0.0.1:{port}/assets/site.css\"")),
+        "{html}"
     );
     assert!(
         site.path().join(".switchboard/routing.json").is_file(),

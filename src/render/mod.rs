@@ -23,6 +23,7 @@ pub mod jsonld;
 mod markdown_page;
 mod not_found_page;
 mod pages;
+mod router_pages;
 pub mod sitemap;
 mod theme;
 pub mod vcard;
@@ -32,6 +33,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use pages::{render_site, render_site_into};
+pub use router_pages::router_pages;
 pub use theme::{BUILTIN_THEME, Theme};
 
 /// Per-build settings that do not come from the content.

@@ -91,7 +91,7 @@ pub fn render_site_into(
 }
 
 /// The template context every page starts from.
-fn base_context(site: &Site, opts: &RenderOptions) -> Context {
+pub(super) fn base_context(site: &Site, opts: &RenderOptions) -> Context {
     let mut base = Context::new();
     base.insert("site", &SiteView::new(site));
     // Built by us from a sanitized origin (no quotes, `<` or `&`), so it can

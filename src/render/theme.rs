@@ -24,11 +24,12 @@ use super::RenderError;
 pub const BUILTIN_THEME: &str = "default";
 
 /// Templates every theme must provide (directly or through a site override).
-pub const REQUIRED_TEMPLATES: [&str; 6] = [
+pub const REQUIRED_TEMPLATES: [&str; 7] = [
     "index.html",
     "department.html",
     "contact.html",
     "thanks.html",
+    "notice.html",
     "page.html",
     "404.html",
 ];
@@ -46,6 +47,7 @@ const BUILTIN: &[(&str, &[u8])] = builtin_files!(
     "templates/department.html",
     "templates/contact.html",
     "templates/thanks.html",
+    "templates/notice.html",
     "templates/page.html",
     "templates/404.html",
     "templates/partials/contact_form.html",

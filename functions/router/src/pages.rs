@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::html::escape;
 
-/// The three pages, complete HTML documents with slots.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The three pages, complete HTML documents with slots. Empty until the
+/// builder renders them (the manifest's check refuses empty pages).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pages {
     /// The contact page, with slots for the error summary, each field's

@@ -1,5 +1,7 @@
 //! Loading a manifest and checking it before the router trusts it.
 
+use crate::fields;
+use crate::pages::{Pages, slot, slot_for, slots};
 use serde::Deserialize;
 
 use super::index::Positions;
@@ -120,6 +122,7 @@ impl RoutingManifest {
         let mut known_domain = None;
         self.check_departments(&index, &mut known_domain)?;
         self.check_contacts(&index, &mut known_domain)?;
+        check_pages(&self.pages)?;
         // Keep the index for routing (a second check finds it built).
         self.index.keep(index);
         Ok(())
@@ -282,6 +285,42 @@ impl RoutingManifest {
 
 /// The `i`th hours: a known time zone, seven days, and each day's spans
 /// in order, within the day and not overlapping.
+/// Each page has the slots its answers need: a theme that dropped one would
+/// leave a visitor without their errors, their tokens or their reference.
+fn check_pages(pages: &Pages) -> Result<(), ManifestError> {
+    let needs = [
+        ("pages.form", &pages.form, slot(slots::SUMMARY)),
+        (
+            "pages.form",
+            &pages.form,
+            slot_for(slots::VALUE, fields::FORM_TOKEN),
+        ),
+        (
+            "pages.form",
+            &pages.form,
+            slot_for(slots::VALUE, fields::TIME_TOKEN),
+        ),
+        (
+            "pages.form",
+            &pages.form,
+            slot_for(slots::VALUE, fields::MESSAGE),
+        ),
+        ("pages.sent", &pages.sent, slot(slots::REFERENCE)),
+        ("pages.notice", &pages.notice, slot(slots::BODY)),
+    ];
+    for (field, page, needed) in needs {
+        if !page.contains(&needed) {
+            return bad(
+                field,
+                format!(
+                    "has no `{needed}`: the theme's template for this page must show what the router fills in there (see the default theme's contact_form.html, thanks.html and notice.html)"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 fn check_weekly_hours(i: usize, h: &WeeklyHours) -> Result<(), ManifestError> {
     if h.timezone.parse::<chrono_tz::Tz>().is_err() {
         return bad(

@@ -285,3 +285,14 @@ fn load_names_the_file() {
         .to_string();
     assert!(e.contains("/nonexistent/routing.json"), "{e}");
 }
+
+#[test]
+fn pages_without_the_slots_their_answers_need_are_refused() {
+    let e = edit(|v| v["pages"]["sent"] = "<p>Thank you</p>".into()).unwrap_err();
+    assert!(
+        e.to_string().contains("`pages.sent`") && e.to_string().contains("[[sb:reference]]"),
+        "{e}"
+    );
+    let e = edit(|v| v["pages"]["form"] = "".into()).unwrap_err();
+    assert!(e.to_string().contains("`pages.form`"), "{e}");
+}
