@@ -46,7 +46,7 @@ pub fn recycle_dir(root: &Path) -> PathBuf {
 
 /// Default path of the routing manifest.
 pub fn manifest_path(root: &Path) -> PathBuf {
-    dir(root).join("routing.json")
+    dir(root).join(switchboard_router::manifest::MANIFEST_FILE_NAME)
 }
 
 /// The form-signing secret: `from_env` (the CLI's `SWITCHBOARD_FORM_SECRET`)
