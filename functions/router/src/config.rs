@@ -234,17 +234,37 @@ fn mail_from_vars(
 fn ses_from_vars(
     var: &impl Fn(&str) -> Option<String>,
 ) -> Result<crate::deliver::ses::SesConfig, ConfigError> {
+    let mut aws = aws_from_vars(var)?;
+    if let Some(region) = var("SWITCHBOARD_SES_REGION") {
+        aws.region = region;
+    }
     Ok(crate::deliver::ses::SesConfig {
-        region: var("SWITCHBOARD_SES_REGION")
-            .or_else(|| var("AWS_REGION"))
+        aws,
+        configuration_set: var("SWITCHBOARD_SES_CONFIGURATION_SET"),
+    })
+}
+
+/// The standard AWS variables: region, the role's credentials, and the
+/// endpoint overrides (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`).
+#[cfg(feature = "ses")]
+pub(crate) fn aws_from_vars(
+    var: &impl Fn(&str) -> Option<String>,
+) -> Result<crate::aws::AwsConfig, ConfigError> {
+    let endpoint = |name: &str| var(name).or_else(|| var("AWS_ENDPOINT_URL"));
+    Ok(crate::aws::AwsConfig {
+        region: var("AWS_REGION")
             .or_else(|| var("AWS_DEFAULT_REGION"))
             .ok_or(ConfigError::Missing("AWS_REGION"))?,
-        endpoint: var("AWS_ENDPOINT_URL_SESV2").or_else(|| var("AWS_ENDPOINT_URL")),
         access_key_id: var("AWS_ACCESS_KEY_ID").ok_or(ConfigError::Missing("AWS_ACCESS_KEY_ID"))?,
         secret_access_key: var("AWS_SECRET_ACCESS_KEY")
             .ok_or(ConfigError::Missing("AWS_SECRET_ACCESS_KEY"))?,
         session_token: var("AWS_SESSION_TOKEN"),
-        configuration_set: var("SWITCHBOARD_SES_CONFIGURATION_SET"),
+        endpoints: crate::aws::Endpoints {
+            ses: endpoint("AWS_ENDPOINT_URL_SESV2"),
+            dynamodb: endpoint("AWS_ENDPOINT_URL_DYNAMODB"),
+            sqs: endpoint("AWS_ENDPOINT_URL_SQS"),
+            ssm: endpoint("AWS_ENDPOINT_URL_SSM"),
+        },
     })
 }
 
@@ -334,8 +354,8 @@ mod tests {
         let MailConfig::Ses(ses) = &c.mail else {
             panic!("{:?}", c.mail);
         };
-        assert_eq!(ses.region, "eu-west-1");
-        assert_eq!(ses.endpoint, None);
+        assert_eq!(ses.aws.region, "eu-west-1");
+        assert_eq!(ses.aws.endpoints, crate::aws::Endpoints::default());
         assert!(!format!("{c:?}").contains("verysecret"));
         let e = RouterConfig::from_vars(vars(&[
             ("SWITCHBOARD_FORM_SECRET", "0123456789abcdef"),

@@ -8,6 +8,8 @@
 //! [`Router::handle`] for each request and [`Router::retry_pending`] now and then.
 
 pub mod answer;
+#[cfg(feature = "ses")]
+pub mod aws;
 pub mod captcha;
 pub mod clock;
 pub mod compose;

@@ -7,15 +7,15 @@ mod common;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use chrono::Utc;
 use common::*;
+use switchboard_router::aws::{AwsClient, Service};
 use switchboard_router::config::MailConfig;
-use switchboard_router::deliver::ses::SesMailer;
+use switchboard_router::deliver::ses::{SesConfig, SesMailer};
 use switchboard_router::{FixedClock, OutboxMode, Router, RouterConfig};
 
-/// A mailer for the SES endpoint at `endpoint`, configured as the Lambda
-/// binary would be from its environment.
-fn ses_mailer(endpoint: &str) -> SesMailer {
+/// The SES settings for the endpoint at `endpoint`, read as the Lambda
+/// binary would read them from its environment.
+fn ses_config(endpoint: &str) -> SesConfig {
     let config = RouterConfig::from_vars(|k: &str| {
         match k {
             "SWITCHBOARD_FORM_SECRET" => Some("ses-test-secret-0123"),
@@ -34,7 +34,7 @@ fn ses_mailer(endpoint: &str) -> SesMailer {
     let MailConfig::Ses(ses) = config.mail else {
         panic!("not an SES configuration: {:?}", config.mail);
     };
-    SesMailer::new(ses)
+    ses
 }
 
 /// A router over `mailer` that sends as `sender`, in `mode`, clock pinned.
@@ -82,17 +82,16 @@ fn destinations(m: &serde_json::Value) -> Vec<String> {
 async fn sends_raw_email_through_an_ses_endpoint() {
     let endpoint = std::env::var("SWITCHBOARD_TEST_SES")
         .expect("SWITCHBOARD_TEST_SES is not set: run scripts/test.sh");
-    let mailer = ses_mailer(&endpoint);
+    let config = ses_config(&endpoint);
     // SES only sends from verified identities; verify the sender's domain.
-    let (status, body) = mailer
-        .call(
-            "POST",
+    AwsClient::new(config.aws.clone())
+        .rest_post(
+            Service::Ses,
             "/v2/email/identities",
-            br#"{"EmailIdentity":"example.org"}"#,
-            Utc::now(),
+            &serde_json::json!({ "EmailIdentity": "example.org" }),
         )
-        .unwrap();
-    assert_eq!(status, 200, "{body}");
+        .expect("identity created");
+    let mailer = SesMailer::new(config);
 
     let dir = tempfile::tempdir().unwrap();
     let router = ses_router(
@@ -155,7 +154,7 @@ async fn sends_raw_email_through_an_ses_endpoint() {
     let dir = tempfile::tempdir().unwrap();
     let router = ses_router(
         dir.path(),
-        ses_mailer(&endpoint),
+        SesMailer::new(ses_config(&endpoint)),
         "forms@unverified.example",
         OutboxMode::Durable,
     );
