@@ -21,6 +21,16 @@ pub enum OutboxMode {
     Ephemeral,
 }
 
+/// Where accepted messages are kept (see [`crate::store`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreConfig {
+    /// The durable outbox in [`RouterConfig::outbox_dir`].
+    Local,
+    /// A DynamoDB table and an SQS queue (`SWITCHBOARD_STORE=dynamodb`).
+    #[cfg(feature = "ses")]
+    Dynamo(Box<crate::store::dynamo::DynamoConfig>),
+}
+
 #[derive(Clone, PartialEq, Eq)]
 pub enum MailConfig {
     /// Write `.eml` files to this directory.
@@ -53,6 +63,7 @@ pub struct RouterConfig {
     pub sender: String,
     pub outbox_dir: PathBuf,
     pub outbox_mode: OutboxMode,
+    pub store: StoreConfig,
     pub mail: MailConfig,
     pub max_body_bytes: usize,
     /// Send the visitor an acknowledgement email.
@@ -69,6 +80,7 @@ impl std::fmt::Debug for RouterConfig {
             .field("sender", &self.sender)
             .field("outbox_dir", &self.outbox_dir)
             .field("outbox_mode", &self.outbox_mode)
+            .field("store", &self.store)
             .field("mail", &self.mail)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("acknowledge", &self.acknowledge)
@@ -102,6 +114,7 @@ impl RouterConfig {
             sender: LOCAL_SENDER.to_string(),
             outbox_dir: state_dir.join("outbox"),
             outbox_mode: OutboxMode::Durable,
+            store: StoreConfig::Local,
             mail: MailConfig::Maildir(state_dir.join("mail")),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             acknowledge: true,
@@ -129,15 +142,12 @@ impl RouterConfig {
             (None, Some(root)) => Path::new(&root).join(MANIFEST_FILE_NAME),
             (None, None) => state.join(MANIFEST_FILE_NAME),
         };
-        let form_secret = var("SWITCHBOARD_FORM_SECRET")
-            .ok_or(ConfigError::Missing("SWITCHBOARD_FORM_SECRET"))?;
-        if form_secret.len() < 16 {
-            return Err(ConfigError::Invalid {
-                name: "SWITCHBOARD_FORM_SECRET",
-                why: "use at least 16 random characters".into(),
-            });
-        }
+        let form_secret = form_secret_from_vars(&var)?;
         let mail = mail_from_vars(&var, &state)?;
+        let store = store_from_vars(&var)?;
+        if on_lambda {
+            refuse_what_loses_mail_on_lambda(&mail, &store)?;
+        }
         let sender = match (var("SWITCHBOARD_SENDER"), &mail) {
             (Some(s), _) => s,
             (None, MailConfig::Maildir(_)) => LOCAL_SENDER.to_string(),
@@ -169,11 +179,12 @@ impl RouterConfig {
         };
         Ok(Self {
             manifest_path,
-            form_secret: form_secret.into_bytes(),
+            form_secret,
             sender,
             outbox_dir: var("SWITCHBOARD_OUTBOX_DIR")
                 .map_or_else(|| state.join("outbox"), PathBuf::from),
             outbox_mode,
+            store,
             mail,
             max_body_bytes,
             acknowledge,
@@ -201,6 +212,89 @@ impl RouterConfig {
             MailConfig::Ses(c) => Ok(Arc::new(crate::deliver::ses::SesMailer::new(c.clone()))),
         }
     }
+}
+
+/// `SWITCHBOARD_FORM_SECRET`, or on AWS the SSM SecureString parameter
+/// `SWITCHBOARD_FORM_SECRET_PARAMETER` names (read at start-up, so the secret
+/// is never a plain value in the function's configuration).
+fn form_secret_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<Vec<u8>, ConfigError> {
+    let secret = match (
+        var("SWITCHBOARD_FORM_SECRET"),
+        var("SWITCHBOARD_FORM_SECRET_PARAMETER"),
+    ) {
+        (Some(s), _) => s,
+        #[cfg(feature = "ses")]
+        (None, Some(name)) => {
+            let aws = aws_from_vars(var)?;
+            crate::aws::ssm::secure_parameter(&crate::aws::AwsClient::new(aws), &name).map_err(
+                |e| ConfigError::Invalid {
+                    name: "SWITCHBOARD_FORM_SECRET_PARAMETER",
+                    why: format!("cannot read `{name}` from SSM Parameter Store: {e}"),
+                },
+            )?
+        }
+        _ => return Err(ConfigError::Missing("SWITCHBOARD_FORM_SECRET")),
+    };
+    if secret.len() < 16 {
+        return Err(ConfigError::Invalid {
+            name: "SWITCHBOARD_FORM_SECRET",
+            why: "use at least 16 random characters".into(),
+        });
+    }
+    Ok(secret.into_bytes())
+}
+
+/// `SWITCHBOARD_STORE`: `outbox` (default) or `dynamodb` with its table and queue.
+fn store_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<StoreConfig, ConfigError> {
+    match var("SWITCHBOARD_STORE").as_deref() {
+        None | Some("outbox") => Ok(StoreConfig::Local),
+        #[cfg(feature = "ses")]
+        Some("dynamodb") => Ok(StoreConfig::Dynamo(Box::new(
+            crate::store::dynamo::DynamoConfig {
+                aws: aws_from_vars(var)?,
+                table: var("SWITCHBOARD_TABLE").ok_or(ConfigError::Missing("SWITCHBOARD_TABLE"))?,
+                queue_url: var("SWITCHBOARD_QUEUE_URL")
+                    .ok_or(ConfigError::Missing("SWITCHBOARD_QUEUE_URL"))?,
+                retention_days: match var("SWITCHBOARD_RETENTION_DAYS") {
+                    None => crate::store::dynamo::DEFAULT_RETENTION_DAYS,
+                    Some(v) => v
+                        .parse()
+                        .ok()
+                        .filter(|d| *d > 0)
+                        .ok_or(ConfigError::Invalid {
+                            name: "SWITCHBOARD_RETENTION_DAYS",
+                            why: "expected a positive number of days".into(),
+                        })?,
+                },
+            },
+        ))),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "SWITCHBOARD_STORE",
+            why: format!("`{other}`: expected outbox or dynamodb"),
+        }),
+    }
+}
+
+/// On Lambda, `/tmp` vanishes with the instance: a mail directory there is
+/// mail nobody reads, an outbox there is a record that dies. Refuse to
+/// start rather than answer "sent" for a message that is not kept.
+fn refuse_what_loses_mail_on_lambda(
+    mail: &MailConfig,
+    store: &StoreConfig,
+) -> Result<(), ConfigError> {
+    if matches!(mail, MailConfig::Maildir(_)) {
+        return Err(ConfigError::Invalid {
+            name: "SWITCHBOARD_MAIL",
+            why: "on AWS Lambda a mail directory is lost with the instance: set SWITCHBOARD_MAIL=ses (with SWITCHBOARD_SENDER) or smtp (with SWITCHBOARD_SMTP_URL)".into(),
+        });
+    }
+    if *store == StoreConfig::Local {
+        return Err(ConfigError::Invalid {
+            name: "SWITCHBOARD_STORE",
+            why: "on AWS Lambda the local outbox is lost with the instance: set SWITCHBOARD_STORE=dynamodb with SWITCHBOARD_TABLE and SWITCHBOARD_QUEUE_URL (deploy/aws/template.yaml sets them)".into(),
+        });
+    }
+    Ok(())
 }
 
 /// The mail backend `SWITCHBOARD_MAIL` names, with its own variables.
@@ -314,28 +408,52 @@ mod tests {
         assert!(c.acknowledge);
     }
 
+    #[cfg(feature = "ses")]
     #[test]
-    fn lambda_defaults_and_smtp() {
-        let c = RouterConfig::from_vars(vars(&[
+    fn on_lambda_only_a_lasting_store_and_a_real_mail_backend_start() {
+        let lambda = [
             ("SWITCHBOARD_FORM_SECRET", "0123456789abcdef"),
             ("AWS_LAMBDA_FUNCTION_NAME", "f"),
             ("LAMBDA_TASK_ROOT", "/var/task"),
+        ];
+        // The defaults would write mail and records to /tmp: refused, by name.
+        let e = RouterConfig::from_vars(vars(&lambda)).unwrap_err();
+        assert!(e.to_string().contains("SWITCHBOARD_MAIL"), "{e}");
+        let smtp = [
             ("SWITCHBOARD_MAIL", "smtp"),
             (
                 "SWITCHBOARD_SMTP_URL",
                 "smtps://user:hunter2@smtp.example.com",
             ),
             ("SWITCHBOARD_SENDER", "Forms <forms@example.org>"),
-        ]))
-        .unwrap();
+        ];
+        let e = RouterConfig::from_vars(vars(&[&lambda[..], &smtp[..]].concat())).unwrap_err();
+        assert!(e.to_string().contains("SWITCHBOARD_STORE=dynamodb"), "{e}");
+        let store = [
+            ("SWITCHBOARD_STORE", "dynamodb"),
+            ("SWITCHBOARD_TABLE", "submissions"),
+            (
+                "SWITCHBOARD_QUEUE_URL",
+                "https://sqs.eu-west-1.amazonaws.com/1/q",
+            ),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "verysecret"),
+        ];
+        let c =
+            RouterConfig::from_vars(vars(&[&lambda[..], &smtp[..], &store[..]].concat())).unwrap();
         assert_eq!(c.manifest_path, PathBuf::from("/var/task/routing.json"));
-        assert_eq!(c.outbox_mode, OutboxMode::Ephemeral);
-        assert_eq!(c.outbox_dir, PathBuf::from("/tmp/switchboard/outbox"));
-        let dbg = format!("{c:?}");
-        assert!(
-            !dbg.contains("hunter2") && !dbg.contains("0123456789abcdef"),
-            "{dbg}"
+        let StoreConfig::Dynamo(d) = &c.store else {
+            panic!("{:?}", c.store);
+        };
+        assert_eq!(
+            d.retention_days,
+            crate::store::dynamo::DEFAULT_RETENTION_DAYS
         );
+        let dbg = format!("{c:?}");
+        for secret in ["hunter2", "0123456789abcdef", "verysecret"] {
+            assert!(!dbg.contains(secret), "{dbg}");
+        }
         assert!(c.build_mailer().is_ok());
     }
 

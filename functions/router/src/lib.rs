@@ -20,7 +20,6 @@ pub mod fields;
 pub mod handler;
 pub mod hex;
 pub mod html;
-mod keep;
 pub mod limit;
 mod log;
 pub mod manifest;
@@ -29,6 +28,7 @@ pub mod pages;
 pub mod parse;
 pub mod route;
 pub mod screen;
+mod store;
 pub mod token;
 pub mod validate;
 

@@ -363,7 +363,7 @@ async fn finding_5_a_message_whose_acknowledgement_failed_is_not_sent_twice() {
     let reference = reference_of(&first);
     // The acknowledgement bounces until the outbox gives up on it, as it
     // does after its last attempt: the record moves to failed/.
-    let outbox = h.router.outbox();
+    let outbox = h.router.outbox().expect("a local outbox");
     let (record, state) = outbox.load(&reference).unwrap().unwrap();
     assert_eq!(state, State::Pending);
     assert!(record.notification_delivered());

@@ -7,7 +7,10 @@
 //! quotas, expired credentials, clock skew and server errors can; a request
 //! AWS refused as malformed cannot.
 
+pub mod dynamodb;
 mod error;
+pub mod sqs;
+pub mod ssm;
 
 use std::time::{Duration, SystemTime};
 

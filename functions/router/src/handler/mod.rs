@@ -18,16 +18,18 @@ use lettre::message::Mailbox;
 use crate::answer;
 use crate::captcha::CaptchaVerifier;
 use crate::clock::Clock;
+use crate::config::StoreConfig;
 use crate::config::{ConfigError, RouterConfig};
 use crate::deliver::Mailer;
 use crate::fields;
-use crate::keep::{Keeper, Letterhead};
 use crate::limit::Limiter;
 use crate::manifest::{ManifestError, RoutingManifest};
 use crate::outbox::Outbox;
+use crate::store::local::LocalStore;
+use crate::store::{Letterhead, Store};
 use crate::token::{self, Shown};
 
-pub use crate::keep::RetryReport;
+pub use crate::store::RetryReport;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RouterError {
@@ -55,8 +57,8 @@ pub struct Router {
     captcha: Option<Arc<dyn CaptchaVerifier>>,
     /// Per client, per acknowledgement address and overall (this process).
     limiter: Arc<Limiter>,
-    /// Keeps and delivers what passed.
-    keeper: Keeper,
+    /// Keeps what passed, and sees it delivered.
+    store: Box<dyn Store>,
 }
 
 impl Router {
@@ -86,29 +88,37 @@ impl Router {
                 why: "expected `Name <address@domain>`".into(),
             })
         })?;
-        let outbox = Outbox::open(&config.outbox_dir).map_err(|source| RouterError::Outbox {
-            path: config.outbox_dir.display().to_string(),
-            source,
-        })?;
         let limiter = Arc::new(Limiter::new(manifest.form.limits));
-        let keeper = Keeper {
-            outbox,
-            mailer,
-            limiter: Arc::clone(&limiter),
-            letterhead: Letterhead {
-                site_title: manifest.site.title.clone(),
-                sender,
-            },
-            mode: config.outbox_mode,
+        let letterhead = Letterhead {
+            site_title: manifest.site.title.clone(),
+            sender,
             acknowledge: config.acknowledge,
-            inflight: Mutex::new(HashSet::new()),
+        };
+        let store: Box<dyn Store> = match &config.store {
+            StoreConfig::Local => Box::new(LocalStore {
+                outbox: Outbox::open(&config.outbox_dir).map_err(|source| RouterError::Outbox {
+                    path: config.outbox_dir.display().to_string(),
+                    source,
+                })?,
+                mailer,
+                limiter: Arc::clone(&limiter),
+                letterhead,
+                mode: config.outbox_mode,
+                inflight: Mutex::new(HashSet::new()),
+            }),
+            #[cfg(feature = "ses")]
+            StoreConfig::Dynamo(c) => Box::new(crate::store::dynamo::DynamoStore::new(
+                (**c).clone(),
+                letterhead,
+                Arc::clone(&limiter),
+            )),
         };
         Ok(Self {
             config,
             clock,
             captcha: None,
             limiter,
-            keeper,
+            store,
             manifest: Arc::new(manifest),
         })
     }
@@ -148,8 +158,9 @@ impl Router {
         &self.manifest
     }
 
-    pub fn outbox(&self) -> &Outbox {
-        &self.keeper.outbox
+    /// The local outbox, when messages are kept on this machine.
+    pub fn outbox(&self) -> Option<&Outbox> {
+        self.store.outbox()
     }
 
     /// The largest body this router accepts; hosts stop reading one byte past it.
@@ -205,7 +216,7 @@ impl Router {
     /// Retries due deliveries in the outbox; call it periodically (serve) or
     /// after each invocation (Lambda, where it only finds acknowledgements).
     pub async fn retry_pending(&self) -> RetryReport {
-        self.keeper.retry_due(self.clock.now()).await
+        self.store.retry_due(self.clock.now()).await
     }
 
     /// The allowed origin whose host is the request's `Host`, if any.

@@ -8,13 +8,13 @@ use http::{Request, Response, StatusCode};
 use super::Router;
 use crate::answer::{self, FormPage, PageTokens};
 use crate::fields;
-use crate::keep::{KeepError, Outcome, SubmissionKey};
 use crate::limit::ClientAddr;
 use crate::log;
 use crate::outbox::Outbox;
 use crate::parse::{self, ParseError, RawFields};
 use crate::route;
 use crate::screen::{self, Verdict};
+use crate::store::{KeepError, NewMessage, Outcome, SubmissionKey};
 use crate::token::{self, Shown};
 use crate::validate::{self, FieldError};
 
@@ -159,10 +159,18 @@ impl Router {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Answered {
         let outcome = match route::route(&self.manifest, &sub.topic, now) {
-            Ok(route) => self.keeper.keep_and_send(sub, &route, key, now).await,
+            Ok(route) => {
+                let message = NewMessage {
+                    sub,
+                    route: &route,
+                    key,
+                    now,
+                };
+                self.store.keep(message).await
+            }
             // A key seen before is answered as the first time, even when its
             // topic is gone since; otherwise the topic is the problem.
-            Err(_) => match self.keeper.existing(key, now).await {
+            Err(_) => match self.store.existing(key, now).await {
                 Ok(Some(o)) => Ok(o),
                 Ok(None) => {
                     let e = [FieldError {
@@ -174,7 +182,7 @@ impl Router {
                         kept_new: false,
                     };
                 }
-                Err(e) => Err(KeepError::Other(e.to_string())),
+                Err(e) => Err(e),
             },
         };
         let kept_new = matches!(outcome, Ok(Outcome::Accepted(_)));

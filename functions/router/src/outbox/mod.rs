@@ -78,7 +78,30 @@ pub struct Record {
     /// Error text from the mail backend (never message content).
     #[serde(default)]
     pub last_error: Option<String>,
+    /// Where it was routed: what an alert and a listing name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<RouteIds>,
     pub mails: Vec<StoredMail>,
+}
+
+/// The ids of a message's routing decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteIds {
+    pub topic: String,
+    pub department: String,
+    /// `None` when only the department inbox got it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+}
+
+impl RouteIds {
+    pub fn of(route: &crate::route::Route) -> Self {
+        Self {
+            topic: route.topic_id.to_string(),
+            department: route.department_id.to_string(),
+            contact: route.contact_id.as_ref().map(|c| c.to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +135,7 @@ impl Record {
             attempts: 0,
             next_attempt_at: now,
             last_error: None,
+            route: None,
             mails: mails
                 .into_iter()
                 .map(|m| StoredMail {

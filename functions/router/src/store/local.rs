@@ -1,59 +1,22 @@
-//! Keeping and delivering an accepted submission: the outbox record is
-//! written before anything is promised, an idempotency key maps a retried
-//! POST to its first reference, and the outbox mode decides whether a failed
-//! delivery is "received, will retry" or "failed, please try again".
-//!
-//! [`Keeper`] owns what this needs (the outbox, the mailer, the
-//! acknowledgement limit); the request handler asks it to keep, the retry
-//! pass asks it to deliver what is due.
+//! The local store: the durable outbox on this machine's disk (`serve`, a
+//! server). The record is written before anything is promised, an
+//! idempotency key maps a retried POST to its first reference, the message
+//! is delivered within the request, and the outbox mode decides whether a
+//! failed delivery is "received, will retry" or "failed, please try again".
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use lettre::message::Mailbox;
 
-use crate::compose::{self, Context};
+use super::{KeepError, Letterhead, NewMessage, Outcome, RetryReport, Store, SubmissionKey};
+use crate::compose;
 use crate::config::OutboxMode;
-use crate::deliver::Mailer;
+use crate::deliver::{BoxFuture, Mailer};
 use crate::durable;
 use crate::limit::{AckGrant, Limiter};
 use crate::log;
 use crate::outbox::{self, Attempt, Kept, Outbox, Record, State};
-use crate::route;
-use crate::validate;
-
-/// What the visitor hears about a kept (or not kept) submission.
-pub(crate) enum Outcome {
-    /// Kept as a new message.
-    Accepted(String),
-    /// The same message was sent before with this key: its reference.
-    Replayed(String),
-    /// Not delivered and not kept for later: the visitor must try again.
-    Failed,
-    /// The key was sent before with another message.
-    Conflict,
-}
-
-pub(crate) enum KeepError {
-    BadVisitorAddress,
-    Other(String),
-}
-
-impl KeepError {
-    fn from_compose(e: compose::ComposeError) -> Self {
-        match e {
-            compose::ComposeError::Address("the visitor") => KeepError::BadVisitorAddress,
-            other => KeepError::Other(other.to_string()),
-        }
-    }
-}
-
-/// The idempotency key of one submission and the digest of its message.
-pub(crate) struct SubmissionKey {
-    pub id: String,
-    pub body_digest: String,
-}
 
 /// What an idempotency key already stands for.
 enum Earlier {
@@ -62,40 +25,47 @@ enum Earlier {
     /// Another message was sent with this key.
     Conflict,
     /// This message, kept before: the reference and the record where it is now.
-    Same(String, Record, State),
-}
-
-/// Counts from one [`Keeper::retry_due`] pass.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct RetryReport {
-    pub attempted: usize,
-    pub delivered: usize,
-    pub still_pending: usize,
-}
-
-/// What a kept message's mails say about who sent them.
-pub(crate) struct Letterhead {
-    pub site_title: String,
-    pub sender: Mailbox,
+    Same(String, Box<Record>, State),
 }
 
 /// Keeps accepted submissions and delivers them, once per process at a time.
-pub(crate) struct Keeper {
+pub(crate) struct LocalStore {
     pub(crate) outbox: Outbox,
     pub(crate) mailer: Arc<dyn Mailer>,
     /// Shared with the request handler: the acknowledgement's turn is taken here.
     pub(crate) limiter: Arc<Limiter>,
     pub(crate) letterhead: Letterhead,
     pub(crate) mode: OutboxMode,
-    pub(crate) acknowledge: bool,
     /// References being delivered by this process right now, so a retry pass
     /// and a request never send the same record at once.
     pub(crate) inflight: Mutex<HashSet<String>>,
 }
 
-impl Keeper {
+impl Store for LocalStore {
+    fn keep<'a>(&'a self, message: NewMessage<'a>) -> BoxFuture<'a, Result<Outcome, KeepError>> {
+        Box::pin(self.keep_and_send(message))
+    }
+
+    fn existing<'a>(
+        &'a self,
+        key: &'a SubmissionKey,
+        now: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<Outcome>, KeepError>> {
+        Box::pin(async move { self.existing(key, now).await.map_err(KeepError::other) })
+    }
+
+    fn retry_due(&self, now: DateTime<Utc>) -> BoxFuture<'_, RetryReport> {
+        Box::pin(self.retry_due(now))
+    }
+
+    fn outbox(&self) -> Option<&Outbox> {
+        Some(&self.outbox)
+    }
+}
+
+impl LocalStore {
     /// Retries due deliveries in the outbox.
-    pub(crate) async fn retry_due(&self, now: DateTime<Utc>) -> RetryReport {
+    async fn retry_due(&self, now: DateTime<Utc>) -> RetryReport {
         let mut report = RetryReport::default();
         let outbox = self.outbox.clone();
         let due = match durable::blocking(move || outbox.due(now))
@@ -130,7 +100,7 @@ impl Keeper {
     }
 
     /// What to answer for a key seen before; `None` if it is free.
-    pub(crate) async fn existing(
+    async fn existing(
         &self,
         key: &SubmissionKey,
         now: DateTime<Utc>,
@@ -158,7 +128,7 @@ impl Keeper {
                 log::event(&format!("event=idempotent-replay ref={reference}"));
                 match (state, self.mode) {
                     (State::Pending, OutboxMode::Ephemeral) => {
-                        Ok(Some(match self.deliver(record, now).await? {
+                        Ok(Some(match self.deliver(*record, now).await? {
                             Outcome::Accepted(r) => Outcome::Replayed(r),
                             other => other,
                         }))
@@ -171,22 +141,17 @@ impl Keeper {
 
     /// Keeps a routed submission (unless its key was seen before), then
     /// delivers it and decides what the visitor hears.
-    pub(crate) async fn keep_and_send(
-        &self,
-        sub: &validate::Submission,
-        route: &route::Route,
-        key: &SubmissionKey,
-        now: DateTime<Utc>,
-    ) -> Result<Outcome, KeepError> {
-        let (mut record, ack) = match self.keep_new(sub, route, key, now).await? {
-            NewRecord::Kept { record, ack } => (record, ack),
+    async fn keep_and_send(&self, message: NewMessage<'_>) -> Result<Outcome, KeepError> {
+        let (route, now) = (message.route, message.now);
+        let (mut record, ack) = match self.keep_new(&message).await? {
+            NewRecord::Kept { record, ack } => (*record, ack),
             NewRecord::Seen(outcome) => return Ok(outcome),
         };
         // One acknowledgement per address per window: a form that mails
         // whatever address it is given must not mail it again and again.
         // The record on disk still lists it; a crash before the first
         // attempt may send it after all (at least once, as the outbox says).
-        if self.acknowledge && ack.is_none() {
+        if self.letterhead.acknowledge && ack.is_none() {
             record
                 .mails
                 .retain(|m| m.kind != compose::MailKind::Acknowledgement);
@@ -197,7 +162,7 @@ impl Keeper {
             route.topic_id,
             route.department_id,
             route.contact_id.as_deref().unwrap_or("-"),
-            match (self.acknowledge, &ack) {
+            match (self.letterhead.acknowledge, &ack) {
                 (false, _) => "off",
                 (true, Some(_)) => "yes",
                 (true, None) => "skipped-address-limit",
@@ -217,17 +182,16 @@ impl Keeper {
 
     /// Writes a new record under a fresh reference, or answers for the
     /// key's earlier message. A reference that happens to exist is drawn again.
-    async fn keep_new(
-        &self,
-        sub: &validate::Submission,
-        route: &route::Route,
-        key: &SubmissionKey,
-        now: DateTime<Utc>,
-    ) -> Result<NewRecord, KeepError> {
+    async fn keep_new(&self, message: &NewMessage<'_>) -> Result<NewRecord, KeepError> {
+        let (key, now) = (message.key, message.now);
         let mut draws_left = 5;
         loop {
-            let record = self.compose_record(sub, route, key, now)?;
-            let (record, step) = self.write_unless_seen(record, key, &sub.email, now).await?;
+            let mut record = self.letterhead.compose(message)?;
+            // Keep a retry pass off this record while this request delivers it.
+            record.next_attempt_at = now + outbox::backoff(1);
+            let (record, step) = self
+                .write_unless_seen(record, key, &message.sub.email, now)
+                .await?;
             let (kept, ack) = match step {
                 Step::Kept(kept, ack) => (kept, ack),
                 Step::Seen(earlier) => {
@@ -240,7 +204,12 @@ impl Keeper {
                 }
             };
             match kept {
-                Ok(Kept::Stored) => return Ok(NewRecord::Kept { record, ack }),
+                Ok(Kept::Stored) => {
+                    return Ok(NewRecord::Kept {
+                        record: Box::new(record),
+                        ack,
+                    });
+                }
                 Ok(Kept::Duplicate(other)) => {
                     // A concurrent request with the same key won: answer as it does.
                     log::event(&format!("event=idempotent-race ref={other}"));
@@ -257,34 +226,6 @@ impl Keeper {
         }
     }
 
-    /// The record of a new message: its mails composed under a fresh reference.
-    fn compose_record(
-        &self,
-        sub: &validate::Submission,
-        route: &route::Route,
-        key: &SubmissionKey,
-        now: DateTime<Utc>,
-    ) -> Result<Record, KeepError> {
-        let reference = Outbox::new_reference().map_err(|e| KeepError::Other(e.to_string()))?;
-        let ctx = Context {
-            site_title: &self.letterhead.site_title,
-            sender: &self.letterhead.sender,
-            reference: &reference,
-            received: now,
-        };
-        let mut mails =
-            vec![compose::notification(&ctx, sub, route).map_err(KeepError::from_compose)?];
-        if self.acknowledge {
-            mails
-                .push(compose::acknowledgement(&ctx, sub, route).map_err(KeepError::from_compose)?);
-        }
-        let mut record = Record::new(reference, Some(key.id.clone()), now, mails);
-        record.body_digest = Some(key.body_digest.clone());
-        // Keep a retry pass off this record while this request delivers it.
-        record.next_attempt_at = now + outbox::backoff(1);
-        Ok(record)
-    }
-
     /// The key is looked up, and the new record written, synced (shared
     /// with concurrent requests) and its key claimed, in one blocking task;
     /// nothing is answered before. Only the request whose record is kept
@@ -298,7 +239,7 @@ impl Keeper {
     ) -> Result<(Record, Step), KeepError> {
         let outbox = self.outbox.clone();
         let limiter = Arc::clone(&self.limiter);
-        let (acknowledge, email) = (self.acknowledge, visitor_email.to_string());
+        let (acknowledge, email) = (self.letterhead.acknowledge, visitor_email.to_string());
         let (key_id, digest) = (key.id.clone(), key.body_digest.clone());
         durable::blocking(move || {
             match find_existing(&outbox, &key_id, &digest, now) {
@@ -356,11 +297,11 @@ impl Keeper {
     }
 }
 
-/// What [`Keeper::keep_new`] came to.
+/// What [`LocalStore::keep_new`] came to.
 enum NewRecord {
     /// A new record, kept, with the acknowledgement's turn if it got one.
     Kept {
-        record: Record,
+        record: Box<Record>,
         ack: Option<AckGrant>,
     },
     /// The key was seen before: the answer for its earlier message.
@@ -375,7 +316,7 @@ enum Step {
     Kept(std::io::Result<Kept>, Option<AckGrant>),
 }
 
-/// The blocking half of [`Keeper::existing`]: what `key_id` stands for, for
+/// The blocking half of [`LocalStore::existing`]: what `key_id` stands for, for
 /// a message with `body_digest`. A key whose record is gone, or failed
 /// before its notification went out, is freed here, so the visitor's next try is a new message (after an
 /// operator fixed the mail backend, the same page must be able to send).
@@ -413,7 +354,7 @@ fn find_existing(
                 // still running: make it durable before giving out its reference.
                 outbox.sync()?;
             }
-            Ok(Earlier::Same(entry.reference, record, state))
+            Ok(Earlier::Same(entry.reference, Box::new(record), state))
         }
     }
 }
