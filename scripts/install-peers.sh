@@ -21,6 +21,9 @@ command -v chromium >/dev/null || apt_missing+=(chromium fonts-dejavu-core fonts
 fc-list :lang=ja 2>/dev/null | grep -q . || apt_missing+=(fonts-ipafont-gothic)
 command -v java >/dev/null || apt_missing+=(default-jre-headless)
 command -v npm >/dev/null || apt_missing+=(nodejs npm)
+# The /api/contact load benchmark (benches/bench-contact.sh).
+command -v wrk >/dev/null || apt_missing+=(wrk)
+command -v curl >/dev/null || apt_missing+=(curl)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}"

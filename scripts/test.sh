@@ -52,8 +52,9 @@ cargo test --workspace -- --include-ignored
 
 # Benchmarks are never timed tests: here they only have to still run, on
 # small sizes (BENCHMARKS.md has the real figures and how to get them).
-python3 scripts/bench.py --quick
-python3 scripts/bench-serve.py --quick
+python3 benches/bench.py --quick
+python3 benches/bench-serve.py --quick
+cargo bench -p switchboard --bench render -- --quick
 
 # The visitor's side in a real browser (tests/browser/README.md): axe-core,
 # the Nu Html Checker, vobject, screenshots under target/screenshots/, and the

@@ -1,17 +1,11 @@
-//! Renders the fixture organisation (`src/render/fixture.rs`) with the
+//! Renders the fixture organisation (`src/render/testsite.rs`) with the
 //! built-in theme and checks the promises the output makes to visitors and
 //! to contacts: no unpublished address anywhere, every topic offered, every
 //! page with `lang` and the CSP, well-formed vCards, sitemap and JSON-LD.
 //!
 //! Set `SWITCHBOARD_RENDER_DUMP=/some/dir` to write the output there for a look.
 
-use switchboard::render::{RenderOptions, SiteOutput, Theme, render_site};
-
-mod fixture {
-    use switchboard::model::*;
-    use switchboard_router::manifest::{AfterHoursRule, DateRange, OpenSpan};
-    include!("../src/render/fixture.rs");
-}
+use switchboard::render::{RenderOptions, SiteOutput, Theme, render_site, testsite};
 
 fn options() -> RenderOptions {
     RenderOptions {
@@ -24,7 +18,7 @@ fn options() -> RenderOptions {
 }
 
 fn render() -> (switchboard::model::Site, SiteOutput) {
-    let site = fixture::site();
+    let site = testsite::site();
     let tmp = tempfile::tempdir().expect("tempdir");
     let theme = Theme::load(tmp.path(), "default").expect("built-in theme");
     let out = render_site(&site, &theme, &options()).expect("render");
@@ -247,7 +241,7 @@ fn links_are_relative_and_404_is_absolute() {
 
 #[test]
 fn live_reload_script_is_loaded_not_inlined() {
-    let site = fixture::site();
+    let site = testsite::site();
     let tmp = tempfile::tempdir().unwrap();
     let theme = Theme::load(tmp.path(), "default").unwrap();
     let opts = RenderOptions {
@@ -263,7 +257,7 @@ fn live_reload_script_is_loaded_not_inlined() {
 
 #[test]
 fn a_page_slug_cannot_shadow_a_built_in_page() {
-    let mut site = fixture::site();
+    let mut site = testsite::site();
     site.pages[0].slug = "contact".into();
     let tmp = tempfile::tempdir().unwrap();
     let theme = Theme::load(tmp.path(), "default").unwrap();

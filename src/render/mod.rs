@@ -184,9 +184,8 @@ impl RenderError {
     }
 }
 
-#[cfg(test)]
-pub(crate) mod testsite {
-    use crate::model::*;
-    use switchboard_router::manifest::{AfterHoursRule, DateRange, OpenSpan};
-    include!("fixture.rs");
-}
+/// The fixture organisation for tests and the render bench; not part of
+/// the builder's API.
+#[cfg(any(test, feature = "test-support"))]
+#[doc(hidden)]
+pub mod testsite;

@@ -1,6 +1,6 @@
-//! Helpers for tests (and the benchmark) that run `switchboard watch` or
-//! `serve` as a long-lived child: a guard that kills it on drop, its output
-//! as lines to wait for, a tiny HTTP/1.1 client, and polling with deadlines.
+//! Helpers for tests that run `switchboard watch` or `serve` as a
+//! long-lived child: a guard that kills it on drop, its output as lines to
+//! wait for, a tiny HTTP/1.1 client, and polling with deadlines.
 //!
 //! Everything waits by polling against a generous deadline, never by fixed
 //! sleeps, so the tests hold on a loaded 2-core CI machine.

@@ -2,8 +2,8 @@
 """Editor-loop benchmark for `switchboard serve` (release build): time from a
 file save to the rebuilt page being served, and idle CPU with nothing changing.
 
-    python3 scripts/bench-serve.py              # example site and 1,000 x 10 departments
-    python3 scripts/bench-serve.py --quick      # example site only, fewer rounds
+    python3 benches/bench-serve.py              # example site and 1,000 x 10 departments
+    python3 benches/bench-serve.py --quick      # example site only, fewer rounds
 
 Each round saves a department file the way editors do (write a temp file,
 rename it over the original) and polls the department's page over HTTP every
@@ -130,7 +130,7 @@ def example_site(tmp):
 def synthetic_site(tmp, departments):
     site = os.path.join(tmp, f"synthetic-{departments}")
     subprocess.run(
-        [sys.executable, os.path.join(ROOT, "scripts", "synth-org.py"), "--departments", str(departments), "--contacts", "10", site],
+        [sys.executable, os.path.join(ROOT, "benches", "synth-org.py"), "--departments", str(departments), "--contacts", "10", site],
         check=True,
     )
     return site, "dept-00500.toml" if departments > 500 else "dept-00000.toml", "dept-00500" if departments > 500 else "dept-00000"

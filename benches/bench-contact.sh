@@ -6,13 +6,15 @@
 # process used during the run is printed with the load average (the machine
 # may be shared: CPU time is the steadier figure). Loopback only, bounded in time.
 #
-#   bash scripts/bench-contact.sh [SECONDS] [CONNECTIONS]
+#   bash benches/bench-contact.sh [SECONDS] [CONNECTIONS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 seconds=${1:-20}
 connections=${2:-32}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+for tool in wrk curl; do
+  command -v "$tool" >/dev/null || { echo "$tool not found: run scripts/install-peers.sh (installs Debian's $tool)" >&2; exit 1; }
+done
 cargo build --release --quiet --bin switchboard
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-bench-contact.XXXXXX")

@@ -3,7 +3,7 @@
 topics, hours in several time zones, closures, away periods, unpublished
 addresses and non-ASCII names. Deterministic for a given seed.
 
-    python3 scripts/synth-org.py --departments 1000 --contacts 10 --seed 1 /tmp/org
+    python3 benches/synth-org.py --departments 1000 --contacts 10 --seed 1 /tmp/org
 """
 import argparse
 import os

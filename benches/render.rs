@@ -1,24 +1,22 @@
-//! How long a large site takes to render. Ignored by default (it is a
-//! measurement, not a check); run it in release:
+//! How long the renderer takes on a large site, in memory (no theme
+//! loading in the figure, no disk): the fixture organisation's first
+//! department copied N times with 10 contacts each; best of 3 renders.
 //!
-//! ```sh
-//! cargo test --release --test render_perf -- --ignored --nocapture
-//! ```
+//!     cargo bench -p switchboard --bench render              # 1,000 departments
+//!     cargo bench -p switchboard --bench render -- 10000     # N departments
+//!     cargo bench -p switchboard --bench render -- --quick   # 50, one run: still works? (CI)
+//!
+//! Not a test: it asserts nothing about time. `benches/bench.py` times the
+//! whole `switchboard build` (load, render, write) instead.
 
 use std::time::Instant;
 
-use switchboard::render::{RenderOptions, Theme, render_site};
-
-mod fixture {
-    use switchboard::model::*;
-    use switchboard_router::manifest::{AfterHoursRule, DateRange, OpenSpan};
-    include!("../src/render/fixture.rs");
-}
+use switchboard::render::{RenderOptions, Theme, render_site, testsite};
 
 /// The fixture's first department, copied `departments` times with
 /// `contacts` contacts each, and one topic per department.
 fn big_site(departments: usize, contacts: usize) -> switchboard::model::Site {
-    let mut site = fixture::site();
+    let mut site = testsite::site();
     let template = site.departments[0].clone();
     let topic = site.topics[0].clone();
     site.departments.clear();
@@ -48,10 +46,15 @@ fn big_site(departments: usize, contacts: usize) -> switchboard::model::Site {
     site
 }
 
-#[test]
-#[ignore]
-fn thousand_departments_of_ten() {
-    let site = big_site(1000, 10);
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let departments = args
+        .iter()
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(if quick { 50 } else { 1000 });
+    let runs: u32 = if quick { 1 } else { 3 };
+    let site = big_site(departments, 10);
     let tmp = tempfile::tempdir().unwrap();
     let started = Instant::now();
     let theme = Theme::load(tmp.path(), "default").unwrap();
@@ -66,15 +69,15 @@ fn thousand_departments_of_ten() {
     let mut best = std::time::Duration::MAX;
     let mut out = None;
     let cpu_before = cpu_seconds();
-    for _ in 0..3 {
+    for _ in 0..runs {
         let t = Instant::now();
         out = Some(render_site(&site, &theme, &opts).unwrap());
         best = best.min(t.elapsed());
     }
-    let cpu = (cpu_seconds() - cpu_before) / 3.0;
+    let cpu = (cpu_seconds() - cpu_before) / f64::from(runs);
     let out = out.unwrap();
     println!(
-        "theme load {:?}; render 1000x10: best of 3 {:?} wall, {:.0} ms CPU (all threads), {} files, {:.1} MB (home page {:.1} MB)",
+        "theme load {:?}; render {departments}x10: best of {runs} {:?} wall, {:.0} ms CPU (all threads), {} files, {:.1} MB (home page {:.1} MB)",
         loaded,
         best,
         cpu * 1000.0,

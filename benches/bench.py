@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Build and router benchmarks: the figures in BENCHMARKS.md, one command.
 
-    python3 scripts/bench.py                 # example, 1,000 x 10, 10,000 x 10, router
-    python3 scripts/bench.py --quick         # example and 50 x 10, 3 runs, router on the fixture (CI)
-    python3 scripts/bench.py --runs 9        # more runs per row
+    python3 benches/bench.py                 # example, 1,000 x 10, 10,000 x 10, router
+    python3 benches/bench.py --quick         # example and 50 x 10, 3 runs, router on the fixture (CI)
+    python3 benches/bench.py --runs 9        # more runs per row
 
 For each site, a full `switchboard build` (release) runs `--runs` times in a
 child process; reported are the median and fastest wall time, the median CPU
@@ -107,7 +107,7 @@ def bench(label, site, runs):
 def synth(temp, departments, contacts):
     site = os.path.join(temp, f"org-{departments}x{contacts}")
     subprocess.run(
-        [sys.executable, os.path.join(ROOT, "scripts", "synth-org.py"), "--departments", str(departments), "--contacts", str(contacts), "--seed", "1", site],
+        [sys.executable, os.path.join(ROOT, "benches", "synth-org.py"), "--departments", str(departments), "--contacts", str(contacts), "--seed", "1", site],
         check=True,
     )
     return site

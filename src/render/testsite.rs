@@ -1,11 +1,15 @@
-// A small organisation built in code, shared by the renderer's unit tests
-// and `tests/render_*.rs` (which `include!` it). The includer brings the
-// model types (`Site`, `Department`, …) and the router's manifest types
-// (`OpenSpan`, `DateRange`, `AfterHoursRule`) into scope.
-//
-// It has what the tests need to bite: an unpublished inbox, a contact
-// reachable only through the form, non-ASCII names, characters that need
-// escaping, two time zones, a closure and a department with no hours.
+//! A small organisation built in code, shared by the renderer's unit tests,
+//! `tests/render_site.rs` and `benches/render.rs`. Compiled for the crate's
+//! own tests and, through the `test-support` feature, for the integration
+//! tests and benches (the root `Cargo.toml` turns it on for them).
+//!
+//! It has what the tests need to bite: an unpublished inbox, a contact
+//! reachable only through the form, non-ASCII names, characters that need
+//! escaping, two time zones, a closure and a department with no hours.
+
+use switchboard_router::manifest::{AfterHoursRule, DateRange, OpenSpan};
+
+use crate::model::*;
 
 /// The fixture site.
 pub fn site() -> Site {
