@@ -11,6 +11,8 @@ scripts/install-peers.sh
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+# The AWS SAM template (deploy/aws/README.md).
+"$root/target/peers-venv/bin/cfn-lint" deploy/aws/template.yaml
 
 peers=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-peers.XXXXXX")
 pids=()
