@@ -6,7 +6,7 @@
 //! the directory each), move the record to `sent/` (no fsync). Run:
 //! `cargo bench -p switchboard-router --bench handler` (`-- N` for another
 //! iteration count). Not a test: it asserts nothing about time. The outbox
-//! under concurrent load is measured by `scripts/bench-contact.sh`.
+//! under concurrent load is measured by `benches/bench-contact.sh`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
