@@ -24,6 +24,9 @@ pub enum MailKind {
     Notification,
     /// To the visitor; best effort where the disk does not last.
     Acknowledgement,
+    /// To the department inbox and the backup contact: a message that could
+    /// not reach its contact.
+    Alert,
 }
 
 /// A fully formatted message and the envelope to send it with.
@@ -189,6 +192,52 @@ pub fn acknowledgement(
         MailKind::Acknowledgement,
         b.multipart(MultiPart::alternative_plain_html(text, html))?,
     )
+}
+
+/// What an alert says about a message that did not reach its contact.
+/// Ids and names from the manifest, the reference and the failure: never
+/// the visitor's text.
+pub struct AlertFacts<'a> {
+    pub topic: &'a str,
+    pub department: &'a str,
+    pub contact: &'a str,
+    pub what_failed: &'a str,
+    pub what_happens_now: &'a str,
+}
+
+/// The alert for `ctx.reference`, to `to` (the department inbox and the
+/// backup contact), once.
+pub fn alert(
+    ctx: &Context<'_>,
+    to: &[Recipient],
+    facts: &AlertFacts<'_>,
+) -> Result<ComposedMail, ComposeError> {
+    let mut b = Message::builder()
+        .from(ctx.sender.clone())
+        .subject(one_line(&format!(
+            "Undelivered contact message {} ({})",
+            ctx.reference, facts.topic
+        )))
+        .date(SystemTime::from(ctx.received))
+        .message_id(Some(message_id(ctx, "alert")))
+        .header(AutoSubmitted("auto-generated"))
+        .header(AutoResponseSuppress)
+        .header(SwitchboardReference(ctx.reference.to_string()));
+    for r in to {
+        b = b.to(mailbox(r)?);
+    }
+    let text = format!(
+        "A message sent through the {} contact form could not be delivered to its contact.\n\n\
+         Reference: {}\nTopic: {}\nDepartment: {}\nContact: {}\nWhat failed: {}\n\n{}\n",
+        ctx.site_title,
+        ctx.reference,
+        facts.topic,
+        facts.department,
+        facts.contact,
+        facts.what_failed,
+        facts.what_happens_now
+    );
+    finish(MailKind::Alert, b.body(text)?)
 }
 
 fn finish(kind: MailKind, msg: Message) -> Result<ComposedMail, ComposeError> {

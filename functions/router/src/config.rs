@@ -249,29 +249,47 @@ fn store_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<StoreConfig,
     match var("SWITCHBOARD_STORE").as_deref() {
         None | Some("outbox") => Ok(StoreConfig::Local),
         #[cfg(feature = "ses")]
-        Some("dynamodb") => Ok(StoreConfig::Dynamo(Box::new(
-            crate::store::dynamo::DynamoConfig {
+        Some("dynamodb") => {
+            use crate::store::dynamo::{
+                DEFAULT_MAX_RECEIVES, DEFAULT_RETENTION_DAYS, DynamoConfig,
+            };
+            Ok(StoreConfig::Dynamo(Box::new(DynamoConfig {
                 aws: aws_from_vars(var)?,
                 table: var("SWITCHBOARD_TABLE").ok_or(ConfigError::Missing("SWITCHBOARD_TABLE"))?,
                 queue_url: var("SWITCHBOARD_QUEUE_URL")
                     .ok_or(ConfigError::Missing("SWITCHBOARD_QUEUE_URL"))?,
-                retention_days: match var("SWITCHBOARD_RETENTION_DAYS") {
-                    None => crate::store::dynamo::DEFAULT_RETENTION_DAYS,
-                    Some(v) => v
-                        .parse()
-                        .ok()
-                        .filter(|d| *d > 0)
-                        .ok_or(ConfigError::Invalid {
-                            name: "SWITCHBOARD_RETENTION_DAYS",
-                            why: "expected a positive number of days".into(),
-                        })?,
-                },
-            },
-        ))),
+                retention_days: positive(
+                    var,
+                    "SWITCHBOARD_RETENTION_DAYS",
+                    DEFAULT_RETENTION_DAYS,
+                )?,
+                max_receives: positive(var, "SWITCHBOARD_MAX_RECEIVES", DEFAULT_MAX_RECEIVES)?,
+            })))
+        }
         Some(other) => Err(ConfigError::Invalid {
             name: "SWITCHBOARD_STORE",
             why: format!("`{other}`: expected outbox or dynamodb"),
         }),
+    }
+}
+
+/// A positive whole number from `name`, or `default` when it is not set.
+#[cfg(feature = "ses")]
+fn positive(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+) -> Result<u32, ConfigError> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or(ConfigError::Invalid {
+                name,
+                why: "expected a positive whole number".into(),
+            }),
     }
 }
 

@@ -28,9 +28,11 @@ pub mod pages;
 pub mod parse;
 pub mod route;
 pub mod screen;
-mod store;
+pub mod store;
 pub mod token;
 pub mod validate;
+#[cfg(feature = "ses")]
+pub mod worker;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ConfigError, MailConfig, OutboxMode, RouterConfig};

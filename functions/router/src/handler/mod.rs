@@ -158,6 +158,11 @@ impl Router {
         &self.manifest
     }
 
+    /// The manifest, shared (the delivery worker routes alerts with it).
+    pub fn shared_manifest(&self) -> Arc<RoutingManifest> {
+        Arc::clone(&self.manifest)
+    }
+
     /// The local outbox, when messages are kept on this machine.
     pub fn outbox(&self) -> Option<&Outbox> {
         self.store.outbox()

@@ -81,6 +81,9 @@ pub struct Record {
     /// Where it was routed: what an alert and a listing name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub route: Option<RouteIds>,
+    /// What happened after sending: bounces, complaints, re-routing, alerts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     pub mails: Vec<StoredMail>,
 }
 
@@ -136,6 +139,7 @@ impl Record {
             next_attempt_at: now,
             last_error: None,
             route: None,
+            notes: Vec::new(),
             mails: mails
                 .into_iter()
                 .map(|m| StoredMail {

@@ -28,7 +28,13 @@ pub struct DynamoConfig {
     pub table: String,
     pub queue_url: String,
     pub retention_days: u32,
+    /// The queue's `maxReceiveCount`: the delivery worker's last attempt.
+    pub max_receives: u32,
 }
+
+/// The queue's `maxReceiveCount` when `SWITCHBOARD_MAX_RECEIVES` is not set
+/// (the template's default).
+pub const DEFAULT_MAX_RECEIVES: u32 = 8;
 
 pub struct DynamoStore {
     writer: Writer,
