@@ -43,12 +43,14 @@ wait_port "$smtp_port"
 export SWITCHBOARD_TEST_SMTP="127.0.0.1:$smtp_port"
 export SWITCHBOARD_TEST_MAILDIR="$peers/maildir"
 
-# A local SES v2-compatible endpoint (moto's server) for the router's SES backend.
+# A local AWS (moto's server: SES v2, DynamoDB, SQS, SSM, SNS in one process)
+# for the router's SES backend, the AWS store and the delivery worker.
 ses_port=$(free_port)
 "$root/target/peers-venv/bin/moto_server" -H 127.0.0.1 -p "$ses_port" >"$peers/ses.log" 2>&1 &
 pids+=($!)
 wait_port "$ses_port"
 export SWITCHBOARD_TEST_SES="http://127.0.0.1:$ses_port"
+export SWITCHBOARD_TEST_AWS="http://127.0.0.1:$ses_port"
 
 cargo test --workspace -- --include-ignored
 
