@@ -2,6 +2,11 @@
 //! manifest with a pinned clock, and readers for what the mailers produced.
 #![allow(dead_code)]
 
+#[cfg(feature = "ses")]
+pub mod fake_ses;
+#[cfg(feature = "ses")]
+pub mod moto;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
