@@ -59,6 +59,7 @@ cargo test --workspace -- --include-ignored
 python3 benches/bench.py --quick
 python3 benches/bench-serve.py --quick
 cargo bench -p switchboard --bench render -- --quick
+SWITCHBOARD_BENCH_AWS="$SWITCHBOARD_TEST_AWS" cargo bench -p switchboard-router --bench aws_request -- 5
 
 # The visitor's side in a real browser (tests/browser/README.md): axe-core,
 # the Nu Html Checker, vobject, screenshots under target/screenshots/, and the

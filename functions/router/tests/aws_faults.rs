@@ -343,6 +343,16 @@ async fn a_bounced_notification_is_rerouted_and_a_bounced_acknowledgement_record
         "{notes}"
     );
 
+    // SNS delivers the same event again: handled once only.
+    rig.worker
+        .handle_ses_events(&bounce_event(&reference, notification, CONTACT))
+        .await;
+    assert_eq!(
+        rig.ses.requests_for(&reference).len(),
+        after.len(),
+        "a repeated bounce sends nothing again"
+    );
+
     // The visitor's address bounces: recorded, nothing sent.
     rig.worker
         .handle_ses_events(&bounce_event(&reference, ack, VISITOR))

@@ -16,6 +16,9 @@ use crate::store::dynamo::table::Status;
 /// One SES event, as SNS delivers it (the `Message` is SES's JSON).
 struct SesEvent {
     kind: String,
+    /// SES's id of this bounce or complaint: SNS may deliver an event twice,
+    /// and a handled one is recognised by it.
+    feedback_id: Option<String>,
     permanent: bool,
     bounced: Vec<String>,
     reference: String,
@@ -38,7 +41,12 @@ impl SesEvent {
             .filter_map(|r| r["emailAddress"].as_str())
             .map(str::to_ascii_lowercase)
             .collect();
+        let feedback_id = v["bounce"]["feedbackId"]
+            .as_str()
+            .or_else(|| v["complaint"]["feedbackId"].as_str())
+            .map(str::to_string);
         Some(Self {
+            feedback_id,
             permanent: v["bounce"]["bounceType"].as_str() == Some("Permanent"),
             bounced,
             reference: tag("sb_ref")?,
@@ -83,6 +91,17 @@ impl DeliveryWorker {
             return Ok(());
         };
         let (mut record, version) = (stored.record, stored.version);
+        let seen = event
+            .feedback_id
+            .as_ref()
+            .map(|id| format!("ses event {id}"));
+        if let Some(seen) = &seen {
+            if record.notes.contains(seen) {
+                log::event(&format!("event=ses-event-repeated ref={}", event.reference));
+                return Ok(());
+            }
+            record.notes.push(seen.clone());
+        }
         let kind = event
             .mail_index
             .and_then(|i| record.mails.get(i))
