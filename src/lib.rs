@@ -13,4 +13,5 @@ pub mod model;
 pub mod output;
 pub mod render;
 pub mod serve;
+pub mod submissions;
 pub mod watch;

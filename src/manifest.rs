@@ -88,6 +88,7 @@ fn form_policy(site: &Site) -> FormPolicy {
         token_max_age_days: site.form.token_max_age_days,
         view_token_max_age_hours: DEFAULT_VIEW_TOKEN_MAX_AGE_HOURS,
         limits: site.form.limits,
+        retention_days: site.form.retention_days,
     }
 }
 

@@ -8,6 +8,7 @@ mod environment;
 mod init;
 mod output_args;
 mod serve;
+mod submissions;
 mod watch;
 
 use std::path::PathBuf;
@@ -52,6 +53,8 @@ enum Command {
     /// Serve the site from memory with live reload and a working contact form,
     /// rebuilding on every change.
     Serve(serve::ServeArgs),
+    /// The messages in the local outbox: list, show, export, retry, erase, purge.
+    Submissions(submissions::SubmissionsArgs),
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -67,5 +70,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Watch { output, watching } => watch::run(&cli.root, &output, &watching),
         Command::Serve(args) => serve::run(&cli.root, &args),
+        Command::Submissions(args) => submissions::run(&cli.root, &args),
     }
 }

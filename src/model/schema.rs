@@ -66,6 +66,7 @@ pub struct FormSection {
     /// `{ provider = "turnstile" | "hcaptcha", site_key = "…" }`.
     pub captcha: Option<CaptchaEntry>,
     pub token_max_age_days: Option<Spanned<u32>>,
+    pub retention_days: Option<Spanned<u32>>,
     pub limits: Option<LimitsSection>,
 }
 

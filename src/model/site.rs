@@ -85,6 +85,8 @@ pub struct FormSettings {
     pub captcha: Option<Captcha>,
     /// Days a built page's form keeps working: rebuild at least this often.
     pub token_max_age_days: u32,
+    /// Days every accepted message is kept as a record before it is purged.
+    pub retention_days: u32,
     pub limits: RateLimits,
 }
 

@@ -178,6 +178,7 @@ pub fn site() -> Site {
             max_message_chars: 5000,
             captcha: None,
             token_max_age_days: 180,
+            retention_days: 90,
             limits: Default::default(),
         },
         departments: vec![sales, support, press],

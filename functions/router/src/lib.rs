@@ -7,6 +7,7 @@
 //! [`RouterConfig`], a [`Mailer`] and a [`Clock`], then call
 //! [`Router::handle`] for each request and [`Router::retry_pending`] now and then.
 
+pub mod alert;
 pub mod answer;
 #[cfg(feature = "ses")]
 pub mod aws;

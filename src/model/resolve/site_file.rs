@@ -13,7 +13,7 @@ use crate::model::schema::{
 use crate::model::site::*;
 use crate::model::value_checks::{self, Invalid};
 use switchboard_router::manifest::{
-    Captcha, CaptchaProvider, DEFAULT_TOKEN_MAX_AGE_DAYS, RateLimits,
+    Captcha, CaptchaProvider, DEFAULT_RETENTION_DAYS, DEFAULT_TOKEN_MAX_AGE_DAYS, RateLimits,
 };
 use toml::Spanned;
 
@@ -159,6 +159,13 @@ fn resolve_form(
         form.and_then(|f| f.token_max_age_days.as_ref()),
         DEFAULT_TOKEN_MAX_AGE_DAYS,
     );
+    let retention_days = positive(
+        resolver,
+        source,
+        "retention_days",
+        form.and_then(|f| f.retention_days.as_ref()),
+        DEFAULT_RETENTION_DAYS,
+    );
     let limits = resolve_limits(resolver, source, form.and_then(|f| f.limits.as_ref()));
     Some(FormSettings {
         endpoint: endpoint?,
@@ -171,6 +178,7 @@ fn resolve_form(
         max_message_chars: max_message_chars?,
         captcha,
         token_max_age_days: token_max_age_days?,
+        retention_days: retention_days?,
         limits: limits?,
     })
 }

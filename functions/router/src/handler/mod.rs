@@ -19,7 +19,7 @@ use crate::answer;
 use crate::captcha::CaptchaVerifier;
 use crate::clock::Clock;
 use crate::config::StoreConfig;
-use crate::config::{ConfigError, RouterConfig};
+use crate::config::{ConfigError, MailConfig, RouterConfig};
 use crate::deliver::Mailer;
 use crate::fields;
 use crate::limit::Limiter;
@@ -94,6 +94,7 @@ impl Router {
             sender,
             acknowledge: config.acknowledge,
         };
+        let manifest = Arc::new(manifest);
         let store: Box<dyn Store> = match &config.store {
             StoreConfig::Local => Box::new(LocalStore {
                 outbox: Outbox::open(&config.outbox_dir).map_err(|source| RouterError::Outbox {
@@ -105,6 +106,13 @@ impl Router {
                 letterhead,
                 mode: config.outbox_mode,
                 inflight: Mutex::new(HashSet::new()),
+                manifest: Arc::clone(&manifest),
+                retention: chrono::Duration::days(i64::from(manifest.form.retention_days)),
+                mail_dir: match &config.mail {
+                    MailConfig::Maildir(dir) => Some(dir.clone()),
+                    _ => None,
+                },
+                last_purge: Mutex::new(None),
             }),
             #[cfg(feature = "ses")]
             StoreConfig::Dynamo(c) => Box::new(crate::store::dynamo::DynamoStore::new(
@@ -119,7 +127,7 @@ impl Router {
             captcha: None,
             limiter,
             store,
-            manifest: Arc::new(manifest),
+            manifest,
         })
     }
 

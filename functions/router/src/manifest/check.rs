@@ -143,6 +143,7 @@ impl RoutingManifest {
         let limits = &self.form.limits;
         for (field, value) in [
             ("form.token_max_age_days", self.form.token_max_age_days),
+            ("form.retention_days", self.form.retention_days),
             (
                 "form.view_token_max_age_hours",
                 self.form.view_token_max_age_hours,

@@ -50,7 +50,10 @@ pub const MANIFEST_FILE_NAME: &str = "routing.json";
 /// department's published phone and address (offered when a visitor is limited).
 ///
 /// 4: `pages`, the router's HTML answers rendered from the site's theme.
-pub const SCHEMA_VERSION: u32 = 4;
+///
+/// 5: `form.retention_days`, how long every accepted message is kept as a
+/// record before it is purged (the local outbox; the AWS table's TTL).
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Everything the router needs to route a submission, and nothing more.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -110,6 +113,17 @@ pub struct FormPolicy {
     pub view_token_max_age_hours: u32,
     #[serde(default)]
     pub limits: RateLimits,
+    /// Days every accepted message is kept as a record (its mails, its
+    /// route, its status); then it is purged, idempotency keys included.
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+}
+
+/// Default of [`FormPolicy::retention_days`].
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+
+fn default_retention_days() -> u32 {
+    DEFAULT_RETENTION_DAYS
 }
 
 /// Default of [`FormPolicy::token_max_age_days`].

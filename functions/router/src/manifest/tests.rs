@@ -29,14 +29,17 @@ fn fixture_loads_and_round_trips() {
 fn refuses_other_versions_first() {
     // A future shape: the version is named, not the unknown field.
     let e = edit(|v| {
-        v["schema_version"] = 5.into();
+        v["schema_version"] = 6.into();
         v["new_field"] = true.into();
     })
     .unwrap_err();
-    assert!(matches!(e, ManifestError::Version { found: 5 }), "{e}");
+    assert!(matches!(e, ManifestError::Version { found: 6 }), "{e}");
     // A future version in a shape this router happens to read.
-    let e = edit(|v| v["schema_version"] = 5.into()).unwrap_err();
-    assert!(matches!(e, ManifestError::Version { found: 5 }), "{e}");
+    let e = edit(|v| v["schema_version"] = 6.into()).unwrap_err();
+    assert!(matches!(e, ManifestError::Version { found: 6 }), "{e}");
+    // A version 4 manifest (no retention) asks for a rebuild.
+    let e = edit(|v| v["schema_version"] = 4.into()).unwrap_err();
+    assert!(matches!(e, ManifestError::Version { found: 4 }), "{e}");
     // A version 3 manifest (no pages) asks for a rebuild.
     let e = edit(|v| v["schema_version"] = 3.into()).unwrap_err();
     assert!(matches!(e, ManifestError::Version { found: 3 }), "{e}");

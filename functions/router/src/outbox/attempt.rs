@@ -17,8 +17,12 @@ pub enum Attempt {
     Delivered,
     /// The notification went out, the acknowledgement did not (yet).
     NotificationOnly,
-    /// The notification did not go out; the record stays pending (or failed).
-    Failed { permanent: bool },
+    /// The notification did not go out; the record stays pending, to be retried.
+    Failed,
+    /// The notification did not go out and never will by itself: the record
+    /// moved to `failed/` (a permanent refusal, or the last of
+    /// [`MAX_ATTEMPTS`]). The department is to be alerted.
+    Parked { permanent: bool },
 }
 
 /// Tries to send every undelivered mail of `record`. Success is recorded by
@@ -122,17 +126,18 @@ impl Run {
         record.attempts += 1;
         record.next_attempt_at = now + backoff(record.attempts);
         let notified = record.notification_delivered();
-        if self.permanent || record.attempts >= MAX_ATTEMPTS {
+        let parked = self.permanent || record.attempts >= MAX_ATTEMPTS;
+        if parked {
             outbox.finish(&record, State::Failed)?;
         } else {
             outbox.update(&record)?;
         }
-        Ok(if notified {
-            Attempt::NotificationOnly
-        } else {
-            Attempt::Failed {
+        Ok(match (notified, parked) {
+            (true, _) => Attempt::NotificationOnly,
+            (false, false) => Attempt::Failed,
+            (false, true) => Attempt::Parked {
                 permanent: self.permanent,
-            }
+            },
         })
     }
 }

@@ -39,7 +39,7 @@ impl Outbox {
     }
 
     /// How long `key_id` maps to its reference.
-    fn key_ttl(key_id: &str) -> Duration {
+    pub(super) fn key_ttl(key_id: &str) -> Duration {
         if key_id.starts_with(CONTENT_KEY_PREFIX) {
             Duration::minutes(CONTENT_KEY_TTL_MINUTES)
         } else {

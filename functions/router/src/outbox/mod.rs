@@ -5,7 +5,13 @@
 //! - `pending/REF.json` — waiting for (re)delivery
 //! - `sent/REF.json`    — delivered (kept so a retried POST finds its reference)
 //! - `failed/REF.json`  — given up on (permanent error or too many attempts);
-//!   kept for the operator, never deleted by the router
+//!   kept for the operator (`switchboard submissions retry` sends it again)
+//! - `erased/REF.json`  — the tombstone of a record the operator erased
+//!   (`records.rs`)
+//!
+//! Records of `sent/` and `failed/` are purged after the manifest's
+//! `form.retention_days`, with their idempotency keys and their copies in
+//! the local mail directory (`records.rs`, run by the retry pass).
 //! - `keys/ID`          — idempotency key (hashed) → reference: a symbolic link
 //!   whose text is `REFERENCE TIMESTAMP [DIGEST]` (a plain file off Unix)
 //!
@@ -50,8 +56,12 @@ use crate::durable::{self, GroupSync};
 
 mod attempt;
 mod keys;
+mod records;
 
 pub use attempt::{Attempt, attempt, attempt_blocking, backoff};
+pub use records::{
+    ERASED_DIR, Erased, Listing, Purge, REQUEUED_NOTE, RecordError, Tombstone, mail_copies,
+};
 
 /// How long an idempotency key maps to its reference: retries come within
 /// minutes; a day later the same text is a new message.
@@ -84,7 +94,36 @@ pub struct Record {
     /// What happened after sending: bounces, complaints, re-routing, alerts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the visitor sent, for the operator's listing and export (the
+    /// local outbox keeps it; the mails carry it too). Gone with the record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<Visitor>,
     pub mails: Vec<StoredMail>,
+}
+
+/// The fields a visitor filled in, as validated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visitor {
+    pub name: String,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    /// Line endings normalised to `\n`.
+    pub message: String,
+}
+
+impl Visitor {
+    pub fn of(sub: &crate::validate::Submission) -> Self {
+        Self {
+            name: sub.name.clone(),
+            email: sub.email.clone(),
+            phone: sub.phone.clone(),
+            company: sub.company.clone(),
+            message: sub.message.clone(),
+        }
+    }
 }
 
 /// The ids of a message's routing decision.
@@ -140,6 +179,7 @@ impl Record {
             last_error: None,
             route: None,
             notes: Vec::new(),
+            visitor: None,
             mails: mails
                 .into_iter()
                 .map(|m| StoredMail {
@@ -161,6 +201,20 @@ impl Record {
 
     pub fn all_delivered(&self) -> bool {
         self.mails.iter().all(|m| m.delivered)
+    }
+
+    /// Whether the department was alerted about this record since it was
+    /// last sent again by the operator (an alert goes out once per failure).
+    pub fn alerted(&self) -> bool {
+        for note in self.notes.iter().rev() {
+            if note.starts_with(crate::alert::NOTE_PREFIX) {
+                return true;
+            }
+            if note.starts_with(REQUEUED_NOTE) {
+                return false;
+            }
+        }
+        false
     }
 }
 
@@ -267,6 +321,11 @@ impl Outbox {
     /// Makes every record and key created so far durable (a group sync).
     pub fn sync(&self) -> io::Result<()> {
         self.sync.sync()
+    }
+
+    /// Rewrites a record where it is now (`failed/`: the note of its alert).
+    pub fn update_in(&self, state: State, record: &Record) -> io::Result<()> {
+        durable::write_replace(&self.path(state, &record.reference), &to_json(record)?)
     }
 
     pub fn update(&self, record: &Record) -> io::Result<()> {

@@ -189,7 +189,7 @@ fn a_blocking_attempt_sends_in_order_and_saves_progress_on_failure() {
     // The notification fails: the acknowledgement is not tried.
     let down = Scripted::new(vec![Err(DeliveryError::Temporary("down".into()))]);
     let a = attempt_blocking(&o, &down, r.clone(), now()).unwrap();
-    assert_eq!(a, Attempt::Failed { permanent: false });
+    assert_eq!(a, Attempt::Failed);
     assert_eq!(down.sent(), [b"notification".to_vec()]);
     let (saved, state) = o.load(&r.reference).unwrap().unwrap();
     assert_eq!((state, saved.attempts), (State::Pending, 1));
@@ -216,7 +216,7 @@ fn a_blocking_attempt_sends_in_order_and_saves_progress_on_failure() {
     assert!(matches!(o.keep(&r, now()).unwrap(), Kept::Stored));
     let refused = Scripted::new(vec![Err(DeliveryError::Permanent("no".into()))]);
     let a = attempt_blocking(&o, &refused, r.clone(), now()).unwrap();
-    assert_eq!(a, Attempt::Failed { permanent: true });
+    assert_eq!(a, Attempt::Parked { permanent: true });
     assert_eq!(o.load(&r.reference).unwrap().unwrap().1, State::Failed);
 }
 

@@ -5,18 +5,29 @@
 //! failed delivery is "received, will retry" or "failed, please try again".
 
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::{KeepError, Letterhead, NewMessage, Outcome, RetryReport, Store, SubmissionKey};
+use crate::alert;
 use crate::compose;
 use crate::config::OutboxMode;
 use crate::deliver::{BoxFuture, Mailer};
 use crate::durable;
 use crate::limit::{AckGrant, Limiter};
 use crate::log;
-use crate::outbox::{self, Attempt, Kept, Outbox, Record, State};
+use crate::manifest::RoutingManifest;
+use crate::outbox::{self, Attempt, Kept, Outbox, Record, State, Visitor};
+
+/// How often the retry pass purges what is past the retention period.
+pub(crate) const PURGE_EVERY_MINUTES: i64 = 60;
+
+/// What the alert about a parked record says happens next.
+const UNDELIVERED: &str = "Nothing more will be tried. The message is kept in the outbox's \
+    failed/ folder under its reference: once the cause is fixed, `switchboard submissions retry \
+    REFERENCE` sends it again; or contact the sender another way.";
 
 /// What an idempotency key already stands for.
 enum Earlier {
@@ -39,6 +50,15 @@ pub(crate) struct LocalStore {
     /// References being delivered by this process right now, so a retry pass
     /// and a request never send the same record at once.
     pub(crate) inflight: Mutex<HashSet<String>>,
+    /// The alerts' recipients and words.
+    pub(crate) manifest: Arc<RoutingManifest>,
+    /// How long records are kept (the manifest's `form.retention_days`).
+    pub(crate) retention: Duration,
+    /// The local mail directory, when that is the backend: where the
+    /// records' copies are purged from.
+    pub(crate) mail_dir: Option<PathBuf>,
+    /// When the retry pass last purged (this store's, not the process's).
+    pub(crate) last_purge: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl Store for LocalStore {
@@ -64,8 +84,10 @@ impl Store for LocalStore {
 }
 
 impl LocalStore {
-    /// Retries due deliveries in the outbox.
+    /// Retries due deliveries in the outbox, and purges what is past the
+    /// retention period (at most every [`PURGE_EVERY_MINUTES`]).
     async fn retry_due(&self, now: DateTime<Utc>) -> RetryReport {
+        self.purge_if_due(now).await;
         let mut report = RetryReport::default();
         let outbox = self.outbox.clone();
         let due = match durable::blocking(move || outbox.due(now))
@@ -86,6 +108,10 @@ impl LocalStore {
             let reference = record.reference.clone();
             match outbox::attempt(&self.outbox, self.mailer.as_ref(), record, now).await {
                 Ok(Attempt::Delivered) => report.delivered += 1,
+                Ok(Attempt::Parked { permanent }) => {
+                    report.still_pending += 1;
+                    self.alert_parked(&reference, permanent, now).await;
+                }
                 Ok(a) => {
                     report.still_pending += 1;
                     log::event(&format!("event=retry-failed ref={reference} outcome={a:?}"));
@@ -97,6 +123,105 @@ impl LocalStore {
             }
         }
         report
+    }
+
+    /// Purges what is past the retention period, if the last purge of this
+    /// store was [`PURGE_EVERY_MINUTES`] ago or more (or never).
+    async fn purge_if_due(&self, now: DateTime<Utc>) {
+        {
+            let mut last = self.last_purge.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t <= now && now - t < Duration::minutes(PURGE_EVERY_MINUTES)) {
+                return;
+            }
+            *last = Some(now);
+        }
+        let (outbox, retention, mail_dir) =
+            (self.outbox.clone(), self.retention, self.mail_dir.clone());
+        let purged = durable::blocking(move || {
+            let purge = outbox.plan_purge(now, retention, mail_dir.as_deref())?;
+            purge.apply().map(|_| purge)
+        })
+        .await
+        .and_then(|r| r);
+        match purged {
+            Ok(p) if p.is_empty() => {}
+            Ok(p) => log::event(&format!(
+                "event=purged records={} mails={} keys={} tombstones={} retention_days={}",
+                p.records.len(),
+                p.mails.len(),
+                p.keys.len(),
+                p.tombstones.len(),
+                self.retention.num_days()
+            )),
+            Err(e) => log::event(&format!("event=purge-failed error={e:?}")),
+        }
+    }
+
+    /// Alerts the department inbox and the contact's backup, once, about a
+    /// record that moved to `failed/` before its notification went out.
+    async fn alert_parked(&self, reference: &str, permanent: bool, now: DateTime<Utc>) {
+        let outbox = self.outbox.clone();
+        let r = reference.to_string();
+        let loaded = durable::blocking(move || outbox.load(&r))
+            .await
+            .and_then(|l| l);
+        let mut record = match loaded {
+            Ok(Some((record, State::Failed))) => record,
+            other => {
+                let why = other.err().map(|e| e.to_string()).unwrap_or_default();
+                log::event(&format!("event=alert-record-missing ref={reference} {why}"));
+                return;
+            }
+        };
+        let code = if permanent {
+            "permanent"
+        } else {
+            "attempts-exhausted"
+        };
+        let message = record.last_error.clone().unwrap_or_default();
+        log::event(&format!(
+            "event=parked ref={reference} code={code} attempts={} message={message:?}",
+            record.attempts
+        ));
+        if record.alerted() {
+            return;
+        }
+        let what_failed = format!("{code}: {message}");
+        let to = alert::recipients(&self.manifest, record.route.as_ref());
+        let sent = if to.is_empty() {
+            log::event(&format!("event=alert-without-recipients ref={reference}"));
+            Ok(())
+        } else {
+            let about = alert::About {
+                reference,
+                route: record.route.as_ref(),
+                what_failed: &what_failed,
+                what_happens_now: UNDELIVERED,
+            };
+            match alert::compose(&self.manifest, &self.letterhead.sender, &to, &about, now) {
+                Ok(mail) => self
+                    .mailer
+                    .send(&mail.envelope, &mail.raw)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
+        };
+        match &sent {
+            Ok(()) if !to.is_empty() => log::event(&format!("event=alert-sent ref={reference}")),
+            Ok(()) => {}
+            Err(e) => log::event(&format!("event=alert-failed ref={reference} error={e}")),
+        }
+        record.notes.push(alert::note(&to, sent, &what_failed));
+        let outbox = self.outbox.clone();
+        let saved = durable::blocking(move || outbox.update_in(State::Failed, &record))
+            .await
+            .and_then(|r| r);
+        if let Err(e) = saved {
+            log::event(&format!(
+                "event=record-not-saved ref={reference} error={e:?}"
+            ));
+        }
     }
 
     /// What to answer for a key seen before; `None` if it is free.
@@ -187,6 +312,7 @@ impl LocalStore {
         let mut draws_left = 5;
         loop {
             let mut record = self.letterhead.compose(message)?;
+            record.visitor = Some(Visitor::of(message.sub));
             // Keep a retry pass off this record while this request delivers it.
             record.next_attempt_at = now + outbox::backoff(1);
             let (record, step) = self
@@ -272,10 +398,8 @@ impl LocalStore {
         ));
         Ok(match (result, self.mode) {
             (Attempt::Delivered | Attempt::NotificationOnly, _) => Outcome::Accepted(reference),
-            (Attempt::Failed { permanent: false }, OutboxMode::Durable) => {
-                Outcome::Accepted(reference)
-            }
-            (Attempt::Failed { permanent: false }, OutboxMode::Ephemeral) => {
+            (Attempt::Failed, OutboxMode::Durable) => Outcome::Accepted(reference),
+            (Attempt::Failed, OutboxMode::Ephemeral) => {
                 // Nothing lasting holds it: forget it, so a retry starts afresh.
                 let outbox = self.outbox.clone();
                 let discarded = durable::blocking(move || outbox.discard(&keep)).await;
@@ -284,7 +408,10 @@ impl LocalStore {
                 }
                 Outcome::Failed
             }
-            (Attempt::Failed { permanent: true }, _) => Outcome::Failed,
+            (Attempt::Parked { permanent }, _) => {
+                self.alert_parked(&reference, permanent, now).await;
+                Outcome::Failed
+            }
         })
     }
 

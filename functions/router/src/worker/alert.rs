@@ -5,7 +5,7 @@
 use chrono::Utc;
 
 use super::DeliveryWorker;
-use crate::compose::{self, AlertFacts, Context};
+use crate::alert;
 use crate::log;
 use crate::outbox::Record;
 use crate::route::Recipient;
@@ -34,38 +34,15 @@ impl DeliveryWorker {
                 "event=alert-without-recipients ref={}",
                 record.reference
             ));
-            return "alert: no department inbox or backup to tell".into();
+            return alert::note(&to, Ok(()), what_failed);
         }
-        let route = record
-            .route
-            .clone()
-            .unwrap_or_else(|| crate::outbox::RouteIds {
-                topic: "-".into(),
-                department: "-".into(),
-                contact: None,
-            });
-        let department = self.manifest.department(&route.department);
-        let contact = route
-            .contact
-            .as_deref()
-            .and_then(|c| self.manifest.contact(c));
-        let facts = AlertFacts {
-            topic: self
-                .manifest
-                .topic(&route.topic)
-                .map_or(route.topic.as_str(), |t| t.label.as_str()),
-            department: department.map_or(route.department.as_str(), |d| d.name.as_str()),
-            contact: contact.map_or("the department inbox", |c| c.name.as_str()),
+        let about = alert::About {
+            reference: &record.reference,
+            route: record.route.as_ref(),
             what_failed,
             what_happens_now,
         };
-        let ctx = Context {
-            site_title: &self.manifest.site.title,
-            sender: &self.sender,
-            reference: &record.reference,
-            received: Utc::now(),
-        };
-        let sent = compose::alert(&ctx, &to, &facts)
+        let sent = alert::compose(&self.manifest, &self.sender, &to, &about, Utc::now())
             .map_err(|e| e.to_string())
             .and_then(|mail| {
                 self.ses
@@ -76,52 +53,18 @@ impl DeliveryWorker {
                     )
                     .map_err(|e| e.to_string())
             });
-        let who = to
-            .iter()
-            .map(|r| r.email.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
-        match sent {
-            Ok(()) => {
-                log::event(&format!("event=alert-sent ref={}", record.reference));
-                format!("alert sent to {who}: {what_failed}")
-            }
-            Err(e) => {
-                log::event(&format!(
-                    "event=alert-failed ref={} error={e}",
-                    record.reference
-                ));
-                format!("alert to {who} failed ({e}): {what_failed}")
-            }
+        match &sent {
+            Ok(()) => log::event(&format!("event=alert-sent ref={}", record.reference)),
+            Err(e) => log::event(&format!(
+                "event=alert-failed ref={} error={e}",
+                record.reference
+            )),
         }
+        alert::note(&to, sent, what_failed)
     }
 
     /// The department inbox and the routed contact's backup, each once.
     pub(super) fn alert_recipients(&self, record: &Record) -> Vec<Recipient> {
-        let Some(route) = &record.route else {
-            return Vec::new();
-        };
-        let mut to: Vec<Recipient> = Vec::new();
-        if let Some(d) = self.manifest.department(&route.department) {
-            to.push(Recipient {
-                name: d.name.clone(),
-                email: d.inbox.clone(),
-            });
-        }
-        let backup = route
-            .contact
-            .as_deref()
-            .and_then(|c| self.manifest.contact(c))
-            .and_then(|c| c.backup.as_deref())
-            .and_then(|b| self.manifest.contact(b));
-        if let Some(b) = backup
-            && !to.iter().any(|r| r.email.eq_ignore_ascii_case(&b.email))
-        {
-            to.push(Recipient {
-                name: b.name.clone(),
-                email: b.email.clone(),
-            });
-        }
-        to
+        alert::recipients(&self.manifest, record.route.as_ref())
     }
 }

@@ -19,8 +19,9 @@ use crate::log;
 use crate::outbox::{CONTENT_KEY_PREFIX, CONTENT_KEY_TTL_MINUTES, KEY_TTL_HOURS};
 use table::{KeyEntry, Status, Table};
 
-/// How long a message's record is kept when `SWITCHBOARD_RETENTION_DAYS` is not set.
-pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+/// How long a message's record is kept when `SWITCHBOARD_RETENTION_DAYS` is
+/// not set: the manifest's default (`[form] retention_days`).
+pub const DEFAULT_RETENTION_DAYS: u32 = crate::manifest::DEFAULT_RETENTION_DAYS;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DynamoConfig {

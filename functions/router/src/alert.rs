@@ -1,0 +1,111 @@
+//! The alert about a message that could not reach its contact, shared by
+//! both stores (the local outbox and the AWS delivery worker): who gets it
+//! (the department inbox and the routed contact's backup, each once, from
+//! the manifest only), what it says (reference, topic, department, contact,
+//! what failed; never the visitor's text) and the note the record keeps.
+
+use chrono::{DateTime, Utc};
+use lettre::message::Mailbox;
+
+use crate::compose::{self, AlertFacts, ComposeError, ComposedMail, Context};
+use crate::manifest::RoutingManifest;
+use crate::outbox::RouteIds;
+use crate::route::Recipient;
+
+/// Notes about alerts start with this (see [`note`]): a record that has one
+/// was alerted about.
+pub const NOTE_PREFIX: &str = "alert";
+
+/// The department inbox and the routed contact's backup, each once; none
+/// for a record without a route.
+pub fn recipients(manifest: &RoutingManifest, route: Option<&RouteIds>) -> Vec<Recipient> {
+    let Some(route) = route else {
+        return Vec::new();
+    };
+    let mut to: Vec<Recipient> = Vec::new();
+    if let Some(d) = manifest.department(&route.department) {
+        to.push(Recipient {
+            name: d.name.clone(),
+            email: d.inbox.clone(),
+        });
+    }
+    let backup = route
+        .contact
+        .as_deref()
+        .and_then(|c| manifest.contact(c))
+        .and_then(|c| c.backup.as_deref())
+        .and_then(|b| manifest.contact(b));
+    if let Some(b) = backup
+        && !to.iter().any(|r| r.email.eq_ignore_ascii_case(&b.email))
+    {
+        to.push(Recipient {
+            name: b.name.clone(),
+            email: b.email.clone(),
+        });
+    }
+    to
+}
+
+/// What an alert is about: the message and why it is being alerted.
+pub struct About<'a> {
+    pub reference: &'a str,
+    pub route: Option<&'a RouteIds>,
+    pub what_failed: &'a str,
+    pub what_happens_now: &'a str,
+}
+
+/// The alert to `to` about a message, its topic, department and contact
+/// named as the manifest names them (the ids when the manifest no longer
+/// has them).
+pub fn compose(
+    manifest: &RoutingManifest,
+    sender: &Mailbox,
+    to: &[Recipient],
+    about: &About<'_>,
+    now: DateTime<Utc>,
+) -> Result<ComposedMail, ComposeError> {
+    let unknown = RouteIds {
+        topic: "-".into(),
+        department: "-".into(),
+        contact: None,
+    };
+    let route = about.route.unwrap_or(&unknown);
+    let facts = AlertFacts {
+        topic: manifest
+            .topic(&route.topic)
+            .map_or(route.topic.as_str(), |t| t.label.as_str()),
+        department: manifest
+            .department(&route.department)
+            .map_or(route.department.as_str(), |d| d.name.as_str()),
+        contact: route
+            .contact
+            .as_deref()
+            .and_then(|c| manifest.contact(c))
+            .map_or("the department inbox", |c| c.name.as_str()),
+        what_failed: about.what_failed,
+        what_happens_now: about.what_happens_now,
+    };
+    let ctx = Context {
+        site_title: &manifest.site.title,
+        sender,
+        reference: about.reference,
+        received: now,
+    };
+    compose::alert(&ctx, to, &facts)
+}
+
+/// The note a record keeps about its alert: to whom, and whether it went.
+pub fn note(to: &[Recipient], sent: Result<(), String>, what_failed: &str) -> String {
+    if to.is_empty() {
+        return format!("{NOTE_PREFIX}: no department inbox or backup to tell");
+    }
+    let who = to
+        .iter()
+        .map(|r| r.email.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    match sent {
+        Ok(()) => format!("{NOTE_PREFIX} sent to {who}: {what_failed}"),
+        Err(e) => format!("{NOTE_PREFIX} to {who} failed ({e}): {what_failed}"),
+    }
+}

@@ -1,0 +1,281 @@
+//! `switchboard submissions`: list, show, export, retry, erase and purge the
+//! records in the local outbox (where `serve` or a server running the
+//! router keeps every message). Safe while the router runs.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{Duration, Utc};
+use clap::{Args, Subcommand, ValueEnum};
+use switchboard_router::manifest::{DEFAULT_RETENTION_DAYS, RoutingManifest};
+use switchboard_router::outbox::{Outbox, Record, State};
+
+use switchboard::dot_switchboard;
+use switchboard::output::write_file_atomic;
+use switchboard::submissions::{self, Filter};
+
+#[derive(Debug, Args)]
+pub struct SubmissionsArgs {
+    /// The outbox folder [default: .switchboard/outbox in the site folder]
+    #[arg(long, global = true, value_name = "DIR")]
+    outbox: Option<PathBuf>,
+    /// The local mail folder whose .eml copies `erase` and `purge` remove
+    /// [default: .switchboard/mail in the site folder]
+    #[arg(long, global = true, value_name = "DIR")]
+    mail_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: SubmissionsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum SubmissionsCommand {
+    /// One line per message: reference, received, topic, department, contact, status, attempts.
+    List(FilterArgs),
+    /// One message in full (the mails' bodies only with --raw).
+    Show {
+        reference: String,
+        /// Print the notification as it was sent (RFC 5322, encoded bodies).
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Every message (or those the filters pick) as CSV or JSON Lines.
+    Export {
+        #[arg(long, value_enum)]
+        format: Format,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// Send a failed message again: the router's next retry pass delivers it.
+    Retry {
+        #[arg(required_unless_present = "failed", conflicts_with = "failed")]
+        reference: Option<String>,
+        /// Every failed message.
+        #[arg(long)]
+        failed: bool,
+    },
+    /// Remove a message, its idempotency key and its mail copies; a tombstone
+    /// (reference, date, status, topic, department) stays in erased/.
+    Erase {
+        reference: String,
+        /// Erase a pending message too (stop the router first: it may be sending it).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Remove what is past the retention period now (the router does it hourly).
+    Purge {
+        /// Say what would be removed, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Days to keep [default: `[form] retention_days` from the built manifest, else 90].
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+        retention_days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+struct FilterArgs {
+    /// Received on or after this day (YYYY-MM-DD, local time).
+    #[arg(long, value_name = "DATE", value_parser = submissions::parse_day)]
+    since: Option<chrono::NaiveDate>,
+    /// Received on or before this day (YYYY-MM-DD, local time).
+    #[arg(long, value_name = "DATE", value_parser = submissions::parse_day)]
+    until: Option<chrono::NaiveDate>,
+    /// A topic id.
+    #[arg(long)]
+    topic: Option<String>,
+    /// A department id.
+    #[arg(long)]
+    department: Option<String>,
+    /// pending, sent or failed.
+    #[arg(long, value_parser = submissions::parse_status)]
+    status: Option<State>,
+}
+
+impl FilterArgs {
+    fn filter(&self) -> Filter {
+        Filter {
+            since: self.since,
+            until: self.until,
+            topic: self.topic.clone(),
+            department: self.department.clone(),
+            status: self.status,
+        }
+    }
+}
+
+pub fn run(root: &Path, args: &SubmissionsArgs) -> anyhow::Result<ExitCode> {
+    let dir = args
+        .outbox
+        .clone()
+        .unwrap_or_else(|| dot_switchboard::dir(root).join("outbox"));
+    if !dir.join("pending").is_dir() {
+        bail!(
+            "there is no outbox at {}: run this in the site folder (where `switchboard serve` keeps .switchboard/outbox), or pass --outbox DIR",
+            dir.display()
+        );
+    }
+    let outbox =
+        Outbox::open(&dir).with_context(|| format!("cannot open the outbox {}", dir.display()))?;
+    let mail_dir = args
+        .mail_dir
+        .clone()
+        .unwrap_or_else(|| dot_switchboard::dir(root).join("mail"));
+    let mail_dir = mail_dir.is_dir().then_some(mail_dir);
+    let mut stdout = std::io::stdout().lock();
+    match &args.command {
+        SubmissionsCommand::List(filter) => {
+            let records = selected(&outbox, &filter.filter())?;
+            if records.is_empty() {
+                writeln!(stdout, "No messages in {}.", dir.display())?;
+            } else {
+                write!(stdout, "{}", submissions::table(&records))?;
+            }
+        }
+        SubmissionsCommand::Show { reference, raw } => {
+            let (record, state) = outbox.find(reference)?;
+            if *raw {
+                stdout.write_all(&notification(&record)?)?;
+            } else {
+                write!(stdout, "{}", submissions::show(&record, state))?;
+            }
+        }
+        SubmissionsCommand::Export {
+            format,
+            output,
+            filter,
+        } => {
+            let records = selected(&outbox, &filter.filter())?;
+            let text = match format {
+                Format::Csv => submissions::csv(&records),
+                Format::Jsonl => submissions::jsonl(&records),
+            };
+            match output {
+                Some(path) => {
+                    write_file_atomic(path, text.as_bytes())
+                        .with_context(|| format!("cannot write {}", path.display()))?;
+                    eprintln!("{} messages written to {}.", records.len(), path.display());
+                }
+                None => stdout.write_all(text.as_bytes())?,
+            }
+        }
+        SubmissionsCommand::Retry { reference, failed } => {
+            let now = Utc::now();
+            let references: Vec<String> = match reference {
+                Some(r) => vec![r.clone()],
+                None if *failed => selected(
+                    &outbox,
+                    &Filter {
+                        status: Some(State::Failed),
+                        ..Filter::default()
+                    },
+                )?
+                .into_iter()
+                .map(|(r, _)| r.reference)
+                .collect(),
+                None => Vec::new(),
+            };
+            if references.is_empty() {
+                writeln!(stdout, "No failed messages in {}.", dir.display())?;
+            }
+            for r in &references {
+                outbox.requeue(r, now)?;
+                writeln!(
+                    stdout,
+                    "{r}: back in pending/; the router's next retry pass sends it (within a minute under `switchboard serve`)."
+                )?;
+            }
+        }
+        SubmissionsCommand::Erase { reference, force } => {
+            let erased = outbox.erase(reference, Utc::now(), mail_dir.as_deref(), *force)?;
+            writeln!(
+                stdout,
+                "Erased {reference} (it was {}). Removed:",
+                erased.status.as_str()
+            )?;
+            for path in &erased.removed {
+                writeln!(stdout, "  {}", path.display())?;
+            }
+            writeln!(
+                stdout,
+                "Left a tombstone without the visitor's details: {}",
+                erased.tombstone.display()
+            )?;
+        }
+        SubmissionsCommand::Purge {
+            dry_run,
+            retention_days,
+        } => {
+            let (days, from) = match retention_days {
+                Some(d) => (*d, "--retention-days"),
+                None => match RoutingManifest::load(dot_switchboard::manifest_path(root)) {
+                    Ok(m) => (m.form.retention_days, "the built manifest"),
+                    Err(_) => (DEFAULT_RETENTION_DAYS, "the default; no built manifest"),
+                },
+            };
+            let purge = outbox
+                .plan_purge(
+                    Utc::now(),
+                    Duration::days(i64::from(days)),
+                    mail_dir.as_deref(),
+                )
+                .with_context(|| format!("cannot read the outbox {}", dir.display()))?;
+            writeln!(
+                stdout,
+                "Retention: {days} days ({from}). {} {} record(s), {} mail copy(ies), {} key(s), {} tombstone(s).",
+                if *dry_run { "Would remove" } else { "Removing" },
+                purge.records.len(),
+                purge.mails.len(),
+                purge.keys.len(),
+                purge.tombstones.len()
+            )?;
+            for path in purge.files() {
+                writeln!(stdout, "  {}", path.display())?;
+            }
+            if !dry_run {
+                purge.apply().context("the purge stopped")?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The records the filter picks, oldest first; unreadable files are named
+/// on stderr, not skipped silently.
+fn selected(outbox: &Outbox, filter: &Filter) -> anyhow::Result<Vec<(Record, State)>> {
+    let listing = outbox
+        .records()
+        .with_context(|| format!("cannot read the outbox {}", outbox.root().display()))?;
+    for (path, why) in &listing.unreadable {
+        eprintln!(
+            "warning: skipped {} ({why}); fix or move the file",
+            path.display()
+        );
+    }
+    Ok(listing
+        .records
+        .into_iter()
+        .filter(|(r, s)| filter.matches(r, *s))
+        .collect())
+}
+
+/// The notification as it was composed.
+fn notification(record: &Record) -> anyhow::Result<Vec<u8>> {
+    let mail = record
+        .mails
+        .iter()
+        .find(|m| m.kind == switchboard_router::compose::MailKind::Notification)
+        .with_context(|| format!("{} has no notification", record.reference))?;
+    mail.raw()
+        .with_context(|| format!("the notification of {} is damaged", record.reference))
+}
