@@ -131,123 +131,180 @@ pub fn run(root: &Path, args: &SubmissionsArgs) -> anyhow::Result<ExitCode> {
         .mail_dir
         .clone()
         .unwrap_or_else(|| dot_switchboard::dir(root).join("mail"));
-    let mail_dir = mail_dir.is_dir().then_some(mail_dir);
-    let mut stdout = std::io::stdout().lock();
+    let session = Session {
+        root,
+        outbox,
+        mail_dir: mail_dir.is_dir().then_some(mail_dir),
+    };
+    let mut out = std::io::stdout().lock();
     match &args.command {
-        SubmissionsCommand::List(filter) => {
-            let records = selected(&outbox, &filter.filter())?;
-            if records.is_empty() {
-                writeln!(stdout, "No messages in {}.", dir.display())?;
-            } else {
-                write!(stdout, "{}", submissions::table(&records))?;
-            }
-        }
-        SubmissionsCommand::Show { reference, raw } => {
-            let (record, state) = outbox.find(reference)?;
-            if *raw {
-                stdout.write_all(&notification(&record)?)?;
-            } else {
-                write!(stdout, "{}", submissions::show(&record, state))?;
-            }
-        }
+        SubmissionsCommand::List(filter) => session.list(filter, &mut out)?,
+        SubmissionsCommand::Show { reference, raw } => session.show(reference, *raw, &mut out)?,
         SubmissionsCommand::Export {
             format,
             output,
             filter,
-        } => {
-            let records = selected(&outbox, &filter.filter())?;
-            let text = match format {
-                Format::Csv => submissions::csv(&records),
-                Format::Jsonl => submissions::jsonl(&records),
-            };
-            match output {
-                Some(path) => {
-                    write_file_atomic(path, text.as_bytes())
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("{} messages written to {}.", records.len(), path.display());
-                }
-                None => stdout.write_all(text.as_bytes())?,
-            }
-        }
+        } => session.export(*format, output.as_deref(), filter, &mut out)?,
         SubmissionsCommand::Retry { reference, failed } => {
-            let now = Utc::now();
-            let references: Vec<String> = match reference {
-                Some(r) => vec![r.clone()],
-                None if *failed => selected(
-                    &outbox,
-                    &Filter {
-                        status: Some(State::Failed),
-                        ..Filter::default()
-                    },
-                )?
-                .into_iter()
-                .map(|(r, _)| r.reference)
-                .collect(),
-                None => Vec::new(),
-            };
-            if references.is_empty() {
-                writeln!(stdout, "No failed messages in {}.", dir.display())?;
-            }
-            for r in &references {
-                outbox.requeue(r, now)?;
-                writeln!(
-                    stdout,
-                    "{r}: back in pending/; the router's next retry pass sends it (within a minute under `switchboard serve`)."
-                )?;
-            }
+            session.retry(reference.as_deref(), *failed, &mut out)?
         }
         SubmissionsCommand::Erase { reference, force } => {
-            let erased = outbox.erase(reference, Utc::now(), mail_dir.as_deref(), *force)?;
-            writeln!(
-                stdout,
-                "Erased {reference} (it was {}). Removed:",
-                erased.status.as_str()
-            )?;
-            for path in &erased.removed {
-                writeln!(stdout, "  {}", path.display())?;
-            }
-            writeln!(
-                stdout,
-                "Left a tombstone without the visitor's details: {}",
-                erased.tombstone.display()
-            )?;
+            session.erase(reference, *force, &mut out)?
         }
         SubmissionsCommand::Purge {
             dry_run,
             retention_days,
-        } => {
-            let (days, from) = match retention_days {
-                Some(d) => (*d, "--retention-days"),
-                None => match RoutingManifest::load(dot_switchboard::manifest_path(root)) {
-                    Ok(m) => (m.form.retention_days, "the built manifest"),
-                    Err(_) => (DEFAULT_RETENTION_DAYS, "the default; no built manifest"),
-                },
-            };
-            let purge = outbox
-                .plan_purge(
-                    Utc::now(),
-                    Duration::days(i64::from(days)),
-                    mail_dir.as_deref(),
-                )
-                .with_context(|| format!("cannot read the outbox {}", dir.display()))?;
-            writeln!(
-                stdout,
-                "Retention: {days} days ({from}). {} {} record(s), {} mail copy(ies), {} key(s), {} tombstone(s).",
-                if *dry_run { "Would remove" } else { "Removing" },
-                purge.records.len(),
-                purge.mails.len(),
-                purge.keys.len(),
-                purge.tombstones.len()
-            )?;
-            for path in purge.files() {
-                writeln!(stdout, "  {}", path.display())?;
-            }
-            if !dry_run {
-                purge.apply().context("the purge stopped")?;
-            }
-        }
+        } => session.purge(*dry_run, *retention_days, &mut out)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The outbox a command works on, and where its mail copies are.
+struct Session<'a> {
+    root: &'a Path,
+    outbox: Outbox,
+    mail_dir: Option<std::path::PathBuf>,
+}
+
+impl Session<'_> {
+    fn list(&self, filter: &FilterArgs, out: &mut impl Write) -> anyhow::Result<()> {
+        let records = selected(&self.outbox, &filter.filter())?;
+        if records.is_empty() {
+            writeln!(out, "No messages in {}.", self.outbox.root().display())?;
+        } else {
+            write!(out, "{}", submissions::table(&records))?;
+        }
+        Ok(())
+    }
+
+    fn show(&self, reference: &str, raw: bool, out: &mut impl Write) -> anyhow::Result<()> {
+        let (record, state) = self.outbox.find(reference)?;
+        if raw {
+            out.write_all(&notification(&record)?)?;
+        } else {
+            write!(out, "{}", submissions::show(&record, state))?;
+        }
+        Ok(())
+    }
+
+    fn export(
+        &self,
+        format: Format,
+        output: Option<&Path>,
+        filter: &FilterArgs,
+        out: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        let records = selected(&self.outbox, &filter.filter())?;
+        let text = match format {
+            Format::Csv => submissions::csv(&records),
+            Format::Jsonl => submissions::jsonl(&records),
+        };
+        match output {
+            Some(path) => {
+                write_file_atomic(path, text.as_bytes())
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("{} messages written to {}.", records.len(), path.display());
+            }
+            None => out.write_all(text.as_bytes())?,
+        }
+        Ok(())
+    }
+
+    fn retry(
+        &self,
+        reference: Option<&str>,
+        all_failed: bool,
+        out: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        let references: Vec<String> = match reference {
+            Some(r) => vec![r.to_string()],
+            None if all_failed => selected(
+                &self.outbox,
+                &Filter {
+                    status: Some(State::Failed),
+                    ..Filter::default()
+                },
+            )?
+            .into_iter()
+            .map(|(r, _)| r.reference)
+            .collect(),
+            None => Vec::new(),
+        };
+        if references.is_empty() {
+            writeln!(
+                out,
+                "No failed messages in {}.",
+                self.outbox.root().display()
+            )?;
+        }
+        for r in &references {
+            self.outbox.requeue(r, Utc::now())?;
+            writeln!(
+                out,
+                "{r}: back in pending/; the router's next retry pass sends it (within a minute under `switchboard serve`)."
+            )?;
+        }
+        Ok(())
+    }
+
+    fn erase(&self, reference: &str, force: bool, out: &mut impl Write) -> anyhow::Result<()> {
+        let erased = self
+            .outbox
+            .erase(reference, Utc::now(), self.mail_dir.as_deref(), force)?;
+        writeln!(
+            out,
+            "Erased {reference} (it was {}). Removed:",
+            erased.status.as_str()
+        )?;
+        for path in &erased.removed {
+            writeln!(out, "  {}", path.display())?;
+        }
+        writeln!(
+            out,
+            "Left a tombstone without the visitor's details: {}",
+            erased.tombstone.display()
+        )?;
+        Ok(())
+    }
+
+    fn purge(
+        &self,
+        dry_run: bool,
+        retention_days: Option<u32>,
+        out: &mut impl Write,
+    ) -> anyhow::Result<()> {
+        let (days, from) = match retention_days {
+            Some(d) => (d, "--retention-days"),
+            None => match RoutingManifest::load(dot_switchboard::manifest_path(self.root)) {
+                Ok(m) => (m.form.retention_days, "the built manifest"),
+                Err(_) => (DEFAULT_RETENTION_DAYS, "the default; no built manifest"),
+            },
+        };
+        let purge = self
+            .outbox
+            .plan_purge(
+                Utc::now(),
+                Duration::days(i64::from(days)),
+                self.mail_dir.as_deref(),
+            )
+            .with_context(|| format!("cannot read the outbox {}", self.outbox.root().display()))?;
+        writeln!(
+            out,
+            "Retention: {days} days ({from}). {} {} record(s), {} mail copy(ies), {} key(s), {} tombstone(s).",
+            if dry_run { "Would remove" } else { "Removing" },
+            purge.records.len(),
+            purge.mails.len(),
+            purge.keys.len(),
+            purge.tombstones.len()
+        )?;
+        for path in purge.files() {
+            writeln!(out, "  {}", path.display())?;
+        }
+        if !dry_run {
+            purge.apply().context("the purge stopped")?;
+        }
+        Ok(())
+    }
 }
 
 /// The records the filter picks, oldest first; unreadable files are named
