@@ -188,7 +188,7 @@ impl LocalStore {
         loop {
             let mut record = self.letterhead.compose(message)?;
             // Keep a retry pass off this record while this request delivers it.
-            record.next_attempt_at = now + outbox::backoff(1);
+            record.next_attempt_at = now + self.outbox.backoff(1);
             let (record, step) = self
                 .write_unless_seen(record, key, &message.sub.email, now)
                 .await?;
