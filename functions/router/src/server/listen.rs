@@ -85,7 +85,7 @@ pub async fn serve(
         let router = Arc::clone(&router);
         let service = service_fn(move |req| {
             let router = Arc::clone(&router);
-            async move { Ok::<_, Infallible>(request::answer(&router, limits, peer, req).await) }
+            async move { Ok::<_, Infallible>(request::answer(router, limits, peer, req).await) }
         });
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {

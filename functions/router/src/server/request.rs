@@ -4,6 +4,7 @@
 //! router it is over), within a deadline, before the router sees it.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -27,7 +28,7 @@ pub struct Limits {
 
 /// The answer to one request; never fails (errors are answers).
 pub(crate) async fn answer(
-    router: &Router,
+    router: Arc<Router>,
     limits: Limits,
     peer: SocketAddr,
     req: Request<Incoming>,
@@ -35,7 +36,7 @@ pub(crate) async fn answer(
     let started = Instant::now();
     let (mut parts, body) = req.into_parts();
     if parts.method == Method::GET && parts.uri.path() == "/healthz" {
-        return healthz(router).await;
+        return healthz(&router).await;
     }
     parts.extensions.insert(ClientAddr(client_addr(
         peer.ip(),
@@ -68,7 +69,17 @@ pub(crate) async fn answer(
     };
     let over_cap = body.len() > max;
     let method = parts.method.clone();
-    let resp = router.handle(Request::from_parts(parts, body)).await;
+    // In a task of its own: a client that hangs up does not cancel a
+    // submission half way (kept but not yet delivered would wait for the
+    // retry task); the work finishes and the answer is dropped.
+    let req = Request::from_parts(parts, body);
+    let resp = match tokio::spawn(async move { router.handle(req).await }).await {
+        Ok(resp) => resp,
+        Err(e) => {
+            log::event(&format!("event=handler-panicked error={e}"));
+            return plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal error.");
+        }
+    };
     log::event(&format!(
         "event=request method={method} status={} ms={:.1}",
         resp.status().as_u16(),
