@@ -11,6 +11,7 @@ scripts/install-peers.sh
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p switchboard-router --features server --all-targets -- -D warnings
 # The AWS SAM template (deploy/aws/README.md).
 "$root/target/peers-venv/bin/cfn-lint" deploy/aws/template.yaml
 
@@ -53,6 +54,10 @@ export SWITCHBOARD_TEST_SES="http://127.0.0.1:$ses_port"
 export SWITCHBOARD_TEST_AWS="http://127.0.0.1:$ses_port"
 
 cargo test --workspace -- --include-ignored
+# The self-hosted server as a process (feature `server`); its "relay down"
+# test starts an aiosmtpd of its own.
+PEERS_PYTHON="$root/target/peers-venv/bin/python" \
+  cargo test -p switchboard-router --features server --test server -- --include-ignored
 
 # Benchmarks are never timed tests: here they only have to still run, on
 # small sizes (BENCHMARKS.md has the real figures and how to get them).
@@ -60,6 +65,7 @@ python3 benches/bench.py --quick
 python3 benches/bench-serve.py --quick
 cargo bench -p switchboard --bench render -- --quick
 SWITCHBOARD_BENCH_AWS="$SWITCHBOARD_TEST_AWS" cargo bench -p switchboard-router --bench aws_request -- 5
+bash benches/bench-server.sh --quick
 
 # The visitor's side in a real browser (tests/browser/README.md): axe-core,
 # the Nu Html Checker, vobject, screenshots under target/screenshots/, and the

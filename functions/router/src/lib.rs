@@ -29,6 +29,8 @@ pub mod pages;
 pub mod parse;
 pub mod route;
 pub mod screen;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod store;
 pub mod token;
 pub mod validate;
@@ -36,10 +38,11 @@ pub mod validate;
 pub mod worker;
 
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use config::{ConfigError, MailConfig, OutboxMode, RouterConfig};
+pub use config::{ConfigError, MailConfig, OutboxMode, RouterConfig, ServerConfig};
 pub use deliver::{BlockingMailer, DeliveryError, Envelope, MaildirMailer, Mailer};
 pub use handler::{RetryReport, Router, RouterError};
 pub use limit::ClientAddr;
+pub use log::{LogFormat, set_format as set_log_format};
 pub use manifest::{ManifestError, RoutingManifest};
 pub use token::{Shown, sign_form_token, sign_time_token};
 

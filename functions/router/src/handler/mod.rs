@@ -97,10 +97,12 @@ impl Router {
         let manifest = Arc::new(manifest);
         let store: Box<dyn Store> = match &config.store {
             StoreConfig::Local => Box::new(LocalStore {
-                outbox: Outbox::open(&config.outbox_dir).map_err(|source| RouterError::Outbox {
-                    path: config.outbox_dir.display().to_string(),
-                    source,
-                })?,
+                outbox: Outbox::open(&config.outbox_dir)
+                    .map_err(|source| RouterError::Outbox {
+                        path: config.outbox_dir.display().to_string(),
+                        source,
+                    })?
+                    .with_retry_base(config.retry_base),
                 mailer,
                 limiter: Arc::clone(&limiter),
                 letterhead,

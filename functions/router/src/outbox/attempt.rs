@@ -124,7 +124,7 @@ impl Run {
             return Ok(Attempt::Delivered);
         }
         record.attempts += 1;
-        record.next_attempt_at = now + backoff(record.attempts);
+        record.next_attempt_at = now + outbox.backoff(record.attempts);
         let notified = record.notification_delivered();
         let parked = self.permanent || record.attempts >= MAX_ATTEMPTS;
         if parked {
@@ -142,8 +142,20 @@ impl Run {
     }
 }
 
-/// 1, 2, 4, ... minutes, capped at six hours.
+/// The default first retry delay, in seconds.
+pub const DEFAULT_RETRY_BASE_SECONDS: u32 = 60;
+
+/// 1, 2, 4, ... minutes, capped at six hours (the default base).
 pub fn backoff(attempts: u32) -> Duration {
-    let minutes = 1i64 << attempts.saturating_sub(1).min(9);
-    Duration::minutes(minutes.min(360))
+    backoff_from(
+        Duration::seconds(DEFAULT_RETRY_BASE_SECONDS.into()),
+        attempts,
+    )
+}
+
+/// `base`, then doubling: 1, 2, 4, ... × `base`, capped at 360 × `base`
+/// (six hours for the default minute).
+pub fn backoff_from(base: Duration, attempts: u32) -> Duration {
+    let factor = (1i32 << attempts.saturating_sub(1).min(9)).min(360);
+    base * factor
 }

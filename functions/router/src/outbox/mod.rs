@@ -58,7 +58,9 @@ mod attempt;
 mod keys;
 mod records;
 
-pub use attempt::{Attempt, attempt, attempt_blocking, backoff};
+pub use attempt::{
+    Attempt, DEFAULT_RETRY_BASE_SECONDS, attempt, attempt_blocking, backoff, backoff_from,
+};
 pub use records::{
     ERASED_DIR, Erased, Listing, Purge, REQUEUED_NOTE, RecordError, Tombstone, mail_copies,
 };
@@ -260,6 +262,8 @@ pub struct Outbox {
     root: PathBuf,
     /// Group commit of the names created in `pending/` and `keys/`.
     sync: Arc<GroupSync>,
+    /// The first retry's delay; each further one doubles ([`backoff_from`]).
+    retry_base: chrono::Duration,
 }
 
 impl Outbox {
@@ -275,7 +279,32 @@ impl Outbox {
         Ok(Self {
             root,
             sync: Arc::new(sync),
+            retry_base: chrono::Duration::seconds(DEFAULT_RETRY_BASE_SECONDS.into()),
         })
+    }
+
+    /// This outbox with another first-retry delay (`SWITCHBOARD_RETRY_BASE_SECONDS`
+    /// on the server; tests shorten it to a second).
+    pub fn with_retry_base(mut self, base: std::time::Duration) -> Self {
+        self.retry_base = chrono::Duration::from_std(base)
+            .unwrap_or(chrono::Duration::seconds(DEFAULT_RETRY_BASE_SECONDS.into()));
+        self
+    }
+
+    /// The delay before attempt `attempts + 1` of a record that failed `attempts` times.
+    pub fn backoff(&self, attempts: u32) -> chrono::Duration {
+        backoff_from(self.retry_base, attempts)
+    }
+
+    /// How many records wait in `pending/` (`/healthz`).
+    pub fn pending_count(&self) -> io::Result<usize> {
+        let mut n = 0;
+        for entry in std::fs::read_dir(self.root.join("pending"))? {
+            if entry?.path().extension().and_then(|e| e.to_str()) == Some("json") {
+                n += 1;
+            }
+        }
+        Ok(n)
     }
 
     /// How many group syncs of `pending/` and `keys/` have run.

@@ -314,7 +314,7 @@ impl LocalStore {
             let mut record = self.letterhead.compose(message)?;
             record.visitor = Some(Visitor::of(message.sub));
             // Keep a retry pass off this record while this request delivers it.
-            record.next_attempt_at = now + outbox::backoff(1);
+            record.next_attempt_at = now + self.outbox.backoff(1);
             let (record, step) = self
                 .write_unless_seen(record, key, &message.sub.email, now)
                 .await?;
