@@ -24,6 +24,8 @@ command -v npm >/dev/null || apt_missing+=(nodejs npm)
 # The /api/contact load benchmark (benches/bench-contact.sh).
 command -v wrk >/dev/null || apt_missing+=(wrk)
 command -v curl >/dev/null || apt_missing+=(curl)
+# The throwaway certificate of the TLS SMTP peers (scripts/test.sh).
+command -v openssl >/dev/null || apt_missing+=(openssl)
 if [ "${#apt_missing[@]}" -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_missing[@]}"

@@ -44,6 +44,51 @@ wait_port "$smtp_port"
 export SWITCHBOARD_TEST_SMTP="127.0.0.1:$smtp_port"
 export SWITCHBOARD_TEST_MAILDIR="$peers/maildir"
 
+# The same over TLS, each server with its own Maildir: STARTTLS, implicit TLS
+# (SMTPS) and STARTTLS with AUTH (functions/router/tests/smtp_tls.rs). Their
+# certificate is made here for a day, issued by a throwaway CA that the router
+# trusts through SWITCHBOARD_SMTP_CA_FILE. (Not one self-signed certificate:
+# rustls refuses a CA certificate as a server's own, and a private CA is what
+# a real relay with SWITCHBOARD_SMTP_CA_FILE has.)
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=Switchboard test CA" \
+  -keyout "$peers/ca-key.pem" -out "$peers/ca.pem" 2>"$peers/openssl.log"
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
+  -CA "$peers/ca.pem" -CAkey "$peers/ca-key.pem" \
+  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE \
+  -keyout "$peers/smtp-key.pem" -out "$peers/smtp-cert.pem" 2>>"$peers/openssl.log"
+export SWITCHBOARD_TEST_SMTP_CA="$peers/ca.pem"
+for kind in starttls smtps auth; do
+  mkdir -p "$peers/maildir-$kind/tmp" "$peers/maildir-$kind/new" "$peers/maildir-$kind/cur"
+done
+starttls_port=$(free_port)
+"$root/target/peers-venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:$starttls_port" \
+  --tlscert "$peers/smtp-cert.pem" --tlskey "$peers/smtp-key.pem" \
+  -c aiosmtpd.handlers.Mailbox "$peers/maildir-starttls" >"$peers/smtp-starttls.log" 2>&1 &
+pids+=($!)
+smtps_port=$(free_port)
+"$root/target/peers-venv/bin/python" -m aiosmtpd -n -l "127.0.0.1:$smtps_port" \
+  --smtpscert "$peers/smtp-cert.pem" --smtpskey "$peers/smtp-key.pem" \
+  -c aiosmtpd.handlers.Mailbox "$peers/maildir-smtps" >"$peers/smtp-smtps.log" 2>&1 &
+pids+=($!)
+auth_port=$(free_port)
+export SWITCHBOARD_TEST_SMTP_AUTH_USER=switchboard
+SWITCHBOARD_TEST_SMTP_AUTH_PASSWORD=$(openssl rand -hex 12)
+export SWITCHBOARD_TEST_SMTP_AUTH_PASSWORD
+SMTP_AUTH_USER=$SWITCHBOARD_TEST_SMTP_AUTH_USER SMTP_AUTH_PASSWORD=$SWITCHBOARD_TEST_SMTP_AUTH_PASSWORD \
+  "$root/target/peers-venv/bin/python" functions/router/tests/peers/smtp_auth_server.py \
+  --listen "127.0.0.1:$auth_port" --cert "$peers/smtp-cert.pem" --key "$peers/smtp-key.pem" \
+  "$peers/maildir-auth" >"$peers/smtp-auth.log" 2>&1 &
+pids+=($!)
+wait_port "$starttls_port"
+wait_port "$smtps_port"
+wait_port "$auth_port"
+export SWITCHBOARD_TEST_SMTP_STARTTLS="127.0.0.1:$starttls_port"
+export SWITCHBOARD_TEST_SMTP_STARTTLS_MAILDIR="$peers/maildir-starttls"
+export SWITCHBOARD_TEST_SMTPS="127.0.0.1:$smtps_port"
+export SWITCHBOARD_TEST_SMTPS_MAILDIR="$peers/maildir-smtps"
+export SWITCHBOARD_TEST_SMTP_AUTH="127.0.0.1:$auth_port"
+export SWITCHBOARD_TEST_SMTP_AUTH_MAILDIR="$peers/maildir-auth"
+
 # A local AWS (moto's server: SES v2, DynamoDB, SQS, SSM, SNS in one process)
 # for the router's SES backend, the AWS store and the delivery worker.
 ses_port=$(free_port)

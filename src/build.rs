@@ -7,6 +7,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use switchboard_router::manifest::{ManifestError, RoutingManifest};
@@ -17,9 +18,9 @@ use crate::dot_switchboard;
 use crate::manifest::routing_manifest;
 use crate::model::load::ParseCache;
 use crate::model::{Site, load_site_cached};
-use crate::output::{Staging, Written, stage_file};
+use crate::output::{Staging, Written, leftovers, stage_file};
 use crate::render::{
-    self, RenderError, RenderOptions, SiteOutput, Theme, render_site, render_site_into,
+    self, FileSink, RenderError, RenderOptions, SiteOutput, Theme, render_site, render_site_into,
 };
 
 /// Settings that do not come from the content.
@@ -39,6 +40,43 @@ pub struct BuildOptions {
     /// Print each phase's duration to stderr after [`build_to_disk`]
     /// (benchmarks, profiling); the CLI sets it from `SWITCHBOARD_TIMINGS`.
     pub print_timings: bool,
+    /// Stops [`build_to_disk`] before it swaps anything in (the CLI cancels
+    /// it on Ctrl-C or SIGTERM): it removes what it wrote and returns
+    /// [`BuildError::Cancelled`].
+    pub cancel: Option<Cancel>,
+}
+
+/// A request, from another thread, that a build stop.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The build's file sink, refusing every file once the build is cancelled
+/// so that rendering ends soon.
+struct Cancellable<'a> {
+    staging: &'a Staging,
+    cancel: Option<&'a Cancel>,
+}
+
+impl FileSink for Cancellable<'_> {
+    fn put(&self, path: &str, pieces: &[&[u8]]) -> io::Result<()> {
+        if self.cancel.is_some_and(Cancel::is_cancelled) {
+            return Err(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "build cancelled",
+            ));
+        }
+        self.staging.put(path, pieces)
+    }
 }
 
 /// A finished build, still in memory.
@@ -110,6 +148,9 @@ pub enum BuildError {
         "the routing manifest would not start the router: {0}\nPlease report this: `switchboard check` should have caught it."
     )]
     Manifest(#[from] ManifestError),
+    /// Stopped through [`BuildOptions::cancel`]; nothing was swapped in.
+    #[error("the build was stopped")]
+    Cancelled,
 }
 
 /// A build written to disk by [`build_to_disk`].
@@ -225,6 +266,12 @@ pub fn build_to_disk(
         let path = path.to_path_buf();
         move |source| BuildError::Write { path, source }
     };
+    let cancel = options.cancel.as_ref();
+    let cancelled = || cancel.is_some_and(Cancel::is_cancelled);
+    // What killed builds left (their staging folders, temp files); never a
+    // running build's (super::output::leftovers). Only tidying: a build that
+    // cannot remove them still builds.
+    let _ = leftovers::remove(output_dir, &dot_switchboard::dir(root));
     // Claiming the recycled tree (and reading what the last builds wrote)
     // happens while the content loads; a build that fails gives it back.
     let recycle = dot_switchboard::recycle_dir(root);
@@ -247,6 +294,9 @@ pub fn build_to_disk(
         tokens_issued,
     } = prepared?;
     let staging = staging.map_err(write_error(output_dir))?;
+    if cancelled() {
+        return Err(BuildError::Cancelled);
+    }
     // The manifest is written (and synced) to a temp file while the site
     // renders, and renamed into place only after the site is swapped in.
     let (rendered, staged_manifest) = std::thread::scope(|scope| {
@@ -257,12 +307,20 @@ pub fn build_to_disk(
             let json = serde_json::to_vec(&manifest).map_err(io::Error::other)?;
             stage_file(manifest_path, &json)
         });
-        let rendered = render_site_into(&site, &theme, &render_options, &staging);
+        let sink = Cancellable {
+            staging: &staging,
+            cancel,
+        };
+        let rendered = render_site_into(&site, &theme, &render_options, &sink);
         let staged = manifest_thread
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (rendered, staged)
     });
+    // Past this check the build finishes: the swap is two renames.
+    if cancelled() {
+        return Err(BuildError::Cancelled);
+    }
     rendered?;
     let staged_manifest = staged_manifest.map_err(write_error(manifest_path))?;
     timings.mark("render and write the files and the manifest");

@@ -2,11 +2,12 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use switchboard::build::{BuildError, DiskBuild, build_to_disk};
+use switchboard::build::{BuildError, BuildOptions, Cancel, DiskBuild, build_to_disk};
 use switchboard::dot_switchboard::{self, SecretSource};
 
 use super::environment;
 use super::output_args::{OutputArgs, ResolvedOutput};
+use super::watch::on_signal;
 
 pub fn run(root: &Path, output: &OutputArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -14,9 +15,24 @@ pub fn run(root: &Path, output: &OutputArgs) -> anyhow::Result<ExitCode> {
         output_dir,
         manifest_path,
     } = output.resolve(root)?;
-    let options = environment::build_options();
+    // Ctrl-C or SIGTERM cancels the build, which then removes its staging
+    // folder and temp files: the previous output stays as it was.
+    let cancel = Cancel::default();
+    let on_stop = cancel.clone();
+    on_signal(move || on_stop.cancel())?;
+    let options = BuildOptions {
+        cancel: Some(cancel),
+        ..environment::build_options()
+    };
     let built = match build_to_disk(root, &options, &output_dir, &manifest_path) {
         Ok(built) => built,
+        Err(BuildError::Cancelled) => {
+            eprintln!(
+                "Stopped: nothing was written, {} is unchanged.",
+                output_dir.display()
+            );
+            return Ok(ExitCode::from(130));
+        }
         Err(BuildError::Content(diagnostics)) => {
             eprintln!("{diagnostics}");
             eprintln!(

@@ -58,6 +58,13 @@ pub fn run(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn serve(root: &Path, args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    // `serve` builds in memory, but what killed builds left in the
+    // build-state folder and beside the default output goes now, as a
+    // build would remove it (never a running build's).
+    let _ = switchboard::output::leftovers::remove(
+        &root.join("public"),
+        &switchboard::dot_switchboard::dir(root),
+    );
     let (listener, address) = bind(args).await?;
     let url = site_url(address);
     let options = BuildOptions {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use switchboard::build::{BuildError, BuildOptions, build_to_disk};
+use switchboard::build::{BuildError, BuildOptions, Cancel, build_to_disk};
 use switchboard::watch::{StopHandle, WatchOptions, Watcher};
 
 use super::environment;
@@ -90,26 +90,79 @@ impl Reporter {
     }
 }
 
-/// Stops `handle` on Ctrl-C or SIGTERM; a second signal exits at once, for a
-/// build that hangs. The thread lives as long as the process.
-pub fn stop_on_signal(handle: StopHandle) -> anyhow::Result<()> {
+/// Stops `handle` and cancels the build in progress on Ctrl-C or SIGTERM
+/// (see [`on_signal`]).
+pub fn stop_on_signal(handle: StopHandle, cancel: Cancel) -> anyhow::Result<()> {
+    on_signal(move || {
+        cancel.cancel();
+        handle.stop();
+    })
+}
+
+/// Calls `first` on the first Ctrl-C or SIGTERM, from a thread that lives as
+/// long as the process; a second signal exits at once, for a build that
+/// hangs (what it leaves, the next build removes). No global state: tokio's
+/// signal driver owns the process's handlers, and `first` reaches the build
+/// through what it captured (a [`Cancel`], a [`StopHandle`]).
+pub fn on_signal(first: impl FnOnce() + Send + 'static) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()
         .context("setting up the Ctrl-C handler")?;
+    // Listening starts here, before the thread runs: a signal from now on
+    // is handled, not the default death.
+    let signals = runtime
+        .block_on(async { Signals::new() })
+        .context("setting up the Ctrl-C handler")?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            runtime.block_on(async {
-                shutdown_signal().await;
-                handle.stop();
-                shutdown_signal().await;
+            runtime.block_on(async move {
+                let mut signals = signals;
+                signals.next().await;
+                first();
+                signals.next().await;
                 eprintln!("Stopped without waiting for the build.");
                 std::process::exit(130);
             })
         })
         .context("starting the Ctrl-C handler")?;
     Ok(())
+}
+
+/// SIGINT and SIGTERM, listened to from creation on.
+struct Signals {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                int: signal(SignalKind::interrupt())?,
+                term: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// Resolves on the first Ctrl-C (SIGINT) or SIGTERM.
@@ -143,11 +196,13 @@ pub fn run(root: &Path, output: &OutputArgs, args: &WatchArgs) -> anyhow::Result
     let ignored = output.ignored_by_watcher();
     let mut watcher = Watcher::new(root, &args.options(ignored.into_iter().collect()))
         .with_context(|| format!("watching {}", root.display()))?;
-    stop_on_signal(watcher.stop_handle())?;
+    let cancel = Cancel::default();
+    stop_on_signal(watcher.stop_handle(), cancel.clone())?;
     let kept = format!("{} is unchanged", output_dir.display());
     let mut reporter = Reporter::default();
     let options = BuildOptions {
         parse_cache: Some(Default::default()),
+        cancel: Some(cancel),
         ..environment::build_options()
     };
     let rebuild = |what: Option<&str>, reporter: &mut Reporter| {
@@ -156,6 +211,8 @@ pub fn run(root: &Path, output: &OutputArgs, args: &WatchArgs) -> anyhow::Result
         // error: the previous output is still in place, and the editor may fix it.
         match build_to_disk(root, &options, &output_dir, &manifest_path) {
             Ok(built) => reporter.built(what, built.written.files.len(), started.elapsed()),
+            // Stopping: the loop below ends and says so.
+            Err(BuildError::Cancelled) => {}
             Err(error) => reporter.failed(what, &error, started.elapsed(), &kept),
         }
     };

@@ -196,7 +196,7 @@ pub fn write(
         _ => Path::new("."),
     };
     fs::create_dir_all(folder)?;
-    let mut temp = tempfile::NamedTempFile::new_in(folder)?;
+    let mut temp = super::temp_file_in(folder)?;
     temp.write_all(text.as_bytes())?;
     temp.persist(path).map_err(|error| error.error)?;
     Ok(())

@@ -2,6 +2,7 @@
 //! the new site is written beside the old one, then swapped in by rename.
 
 mod index;
+pub mod leftovers;
 mod staging;
 
 use std::fs;
@@ -27,10 +28,18 @@ pub fn stage_file(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFi
         _ => Path::new("."),
     };
     fs::create_dir_all(parent)?;
-    let mut temp = tempfile::NamedTempFile::new_in(parent)?;
+    let mut temp = temp_file_in(parent)?;
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;
     Ok(temp)
+}
+
+/// A temp file in `folder`, named so that [`leftovers::remove`] can tell
+/// whether the build that made it still runs.
+pub(crate) fn temp_file_in(folder: &Path) -> io::Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(&leftovers::temp_prefix())
+        .tempfile_in(folder)
 }
 
 /// Refuses absolute paths and `..`, so a theme or page name cannot write outside the output.

@@ -73,8 +73,10 @@ impl Staging {
             })?
             .to_string_lossy()
             .into_owned();
+        // The PID in the name tells the next build whether this one still
+        // runs, should it be killed (super::leftovers).
         let folder = tempfile::Builder::new()
-            .prefix(&format!(".{name}.new-"))
+            .prefix(&super::leftovers::staging_prefix(&name))
             .tempdir_in(&parent)?;
         // Claim the recycled tree by renaming it over the (empty) staging
         // folder: atomic, so two builds never share one.
@@ -173,7 +175,7 @@ impl Staging {
         let stamps = stamp(folder.path(), &folders);
         drop((files, folders));
         let staged = folder.keep()?;
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        let old = parent.join(super::leftovers::old_name(&name));
         let had_old = live.exists();
         if had_old {
             fs::rename(&live, &old)?;

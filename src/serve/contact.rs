@@ -56,7 +56,10 @@ impl ContactSettings {
     pub fn router_config(&self) -> RouterConfig {
         let mut config = RouterConfig::local(&self.state_dir, self.form_secret.clone());
         if let Some(url) = &self.smtp {
-            config.mail = MailConfig::Smtp(url.clone());
+            config.mail = MailConfig::Smtp {
+                url: url.clone(),
+                ca_file: None,
+            };
         }
         if let Some(sender) = &self.sender {
             config.sender = sender.clone();

@@ -36,8 +36,15 @@ pub enum StoreConfig {
 pub enum MailConfig {
     /// Write `.eml` files to this directory.
     Maildir(PathBuf),
-    /// An SMTP relay URL, e.g. `smtps://user:pass@smtp.example.com`.
-    Smtp(String),
+    /// An SMTP relay.
+    Smtp {
+        /// The relay URL, e.g. `smtps://user:pass@smtp.example.com`.
+        url: String,
+        /// A PEM file of extra root certificates to trust for the relay's
+        /// TLS (`SWITCHBOARD_SMTP_CA_FILE`): a private CA or a self-signed
+        /// certificate; the webpki roots stay trusted.
+        ca_file: Option<PathBuf>,
+    },
     /// Amazon SES v2.
     #[cfg(feature = "ses")]
     Ses(crate::deliver::ses::SesConfig),
@@ -47,7 +54,13 @@ impl std::fmt::Debug for MailConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             MailConfig::Maildir(p) => write!(f, "Maildir({})", p.display()),
-            MailConfig::Smtp(url) => write!(f, "Smtp({})", redact_url(url)),
+            MailConfig::Smtp { url, ca_file } => {
+                write!(f, "Smtp({}", redact_url(url))?;
+                if let Some(ca) = ca_file {
+                    write!(f, ", CA file {}", ca.display())?;
+                }
+                f.write_str(")")
+            }
             #[cfg(feature = "ses")]
             MailConfig::Ses(c) => write!(f, "{c:?}"),
         }
@@ -208,14 +221,30 @@ impl RouterConfig {
         match &self.mail {
             MailConfig::Maildir(dir) => Ok(Arc::new(MaildirMailer::new(dir))),
             #[cfg(feature = "smtp")]
-            MailConfig::Smtp(url) => crate::deliver::smtp::SmtpMailer::from_url(url)
-                .map(|m| Arc::new(m) as Arc<dyn Mailer>)
-                .map_err(|e| ConfigError::Invalid {
+            MailConfig::Smtp { url, ca_file } => {
+                use crate::deliver::smtp::{SmtpMailer, SmtpSetupError};
+                let url_error = |e: &dyn std::fmt::Display| ConfigError::Invalid {
                     name: "SWITCHBOARD_SMTP_URL",
                     why: e.to_string(),
-                }),
+                };
+                let mailer = match ca_file {
+                    None => SmtpMailer::from_url(url).map_err(|e| url_error(&e))?,
+                    Some(path) => {
+                        let ca_error = |why: String| ConfigError::Invalid {
+                            name: "SWITCHBOARD_SMTP_CA_FILE",
+                            why: format!("{}: {why}", path.display()),
+                        };
+                        let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
+                        SmtpMailer::from_url_trusting(url, &pem).map_err(|e| match e {
+                            SmtpSetupError::Url(e) => url_error(&e),
+                            SmtpSetupError::Roots(why) => ca_error(why),
+                        })?
+                    }
+                };
+                Ok(Arc::new(mailer))
+            }
             #[cfg(not(feature = "smtp"))]
-            MailConfig::Smtp(_) => Err(ConfigError::Invalid {
+            MailConfig::Smtp { .. } => Err(ConfigError::Invalid {
                 name: "SWITCHBOARD_MAIL",
                 why: "this build has no SMTP support (cargo feature `smtp`)".into(),
             }),
@@ -336,9 +365,11 @@ fn mail_from_vars(
             "maildir" => MailConfig::Maildir(
                 var("SWITCHBOARD_MAILDIR").map_or_else(|| state.join("mail"), PathBuf::from),
             ),
-            "smtp" => MailConfig::Smtp(
-                var("SWITCHBOARD_SMTP_URL").ok_or(ConfigError::Missing("SWITCHBOARD_SMTP_URL"))?,
-            ),
+            "smtp" => MailConfig::Smtp {
+                url: var("SWITCHBOARD_SMTP_URL")
+                    .ok_or(ConfigError::Missing("SWITCHBOARD_SMTP_URL"))?,
+                ca_file: var("SWITCHBOARD_SMTP_CA_FILE").map(PathBuf::from),
+            },
             #[cfg(feature = "ses")]
             "ses" => MailConfig::Ses(ses_from_vars(var)?),
             other => {

@@ -1,11 +1,14 @@
 //! SMTP delivery through lettre: `smtp://host:port` (plain, or STARTTLS with
 //! `?tls=required`), `smtps://user:pass@host` (implicit TLS), with AUTH when
 //! the URL carries credentials. TLS is rustls with the webpki roots, so the
-//! Lambda binary needs no system certificates.
+//! Lambda binary needs no system certificates; a relay with a private CA (or
+//! a test server's throwaway certificate) is trusted through extra roots
+//! (`SWITCHBOARD_SMTP_CA_FILE`, [`SmtpMailer::from_url_trusting`]).
 
 use std::time::Duration;
 
 use lettre::address::Envelope as LettreEnvelope;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{Address, AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::{BoxFuture, DeliveryError, Envelope, Mailer};
@@ -23,6 +26,16 @@ pub struct SmtpMailer {
 )]
 pub struct SmtpUrlError(String);
 
+/// Why a mailer with extra root certificates could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum SmtpSetupError {
+    #[error(transparent)]
+    Url(#[from] SmtpUrlError),
+    /// The PEM text of the extra roots is unusable.
+    #[error("{0}")]
+    Roots(String),
+}
+
 impl SmtpMailer {
     /// Builds a mailer from a URL such as `smtp://127.0.0.1:2525`,
     /// `smtp://user:pass@relay.example:587?tls=required` or `smtps://user:pass@relay.example`.
@@ -33,6 +46,44 @@ impl SmtpMailer {
             .timeout(Some(TIMEOUT))
             .build();
         Ok(Self { transport })
+    }
+
+    /// Like [`SmtpMailer::from_url`], trusting the certificates in `roots_pem`
+    /// (one or more PEM `CERTIFICATE` blocks) as roots beside the webpki ones
+    /// when the URL asks for TLS (`?tls=required`, `?tls=opportunistic`,
+    /// `smtps://`). A plain `smtp://` URL has no TLS to apply them to.
+    pub fn from_url_trusting(url: &str, roots_pem: &[u8]) -> Result<Self, SmtpSetupError> {
+        let roots = parse_roots(roots_pem)?;
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|_| SmtpUrlError(redact(url)))?
+            .timeout(Some(TIMEOUT));
+        // lettre chose the TLS mode from the URL; the same mode again, with
+        // parameters that also trust the extra roots.
+        let parsed = url::Url::parse(url).map_err(|_| SmtpUrlError(redact(url)))?;
+        let host = parsed.host_str().ok_or_else(|| SmtpUrlError(redact(url)))?;
+        let tls_query = parsed
+            .query_pairs()
+            .find(|(k, _)| k == "tls")
+            .map(|(_, v)| v.into_owned());
+        let params = || {
+            roots
+                .iter()
+                .cloned()
+                .fold(TlsParameters::builder(host.to_string()), |b, c| {
+                    b.add_root_certificate(c)
+                })
+                .build_rustls()
+                .map_err(|e| SmtpSetupError::Roots(format!("TLS set-up: {e}")))
+        };
+        builder = match (parsed.scheme(), tls_query.as_deref()) {
+            ("smtps", _) => builder.tls(Tls::Wrapper(params()?)),
+            ("smtp", Some("required")) => builder.tls(Tls::Required(params()?)),
+            ("smtp", Some("opportunistic")) => builder.tls(Tls::Opportunistic(params()?)),
+            _ => builder,
+        };
+        Ok(Self {
+            transport: builder.build(),
+        })
     }
 }
 
@@ -74,6 +125,34 @@ impl Mailer for SmtpMailer {
     }
 }
 
+/// The certificates of a PEM file, at least one.
+fn parse_roots(pem: &[u8]) -> Result<Vec<Certificate>, SmtpSetupError> {
+    let text = std::str::from_utf8(pem)
+        .map_err(|_| SmtpSetupError::Roots("not a PEM text file".into()))?;
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut out = vec![];
+    let mut rest = text;
+    while let Some(start) = rest.find(BEGIN) {
+        let Some(len) = rest[start..].find(END) else {
+            return Err(SmtpSetupError::Roots(
+                "a certificate block has no END line".into(),
+            ));
+        };
+        let block = &rest[start..start + len + END.len()];
+        let cert = Certificate::from_pem(block.as_bytes())
+            .map_err(|e| SmtpSetupError::Roots(format!("certificate {}: {e}", out.len() + 1)))?;
+        out.push(cert);
+        rest = &rest[start + len + END.len()..];
+    }
+    if out.is_empty() {
+        return Err(SmtpSetupError::Roots(
+            "no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into(),
+        ));
+    }
+    Ok(out)
+}
+
 /// The URL with any password replaced, for error messages.
 pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -96,6 +175,34 @@ mod tests {
             .to_string();
         assert!(!e.contains("secret"), "{e}");
         assert_eq!(redact("smtps://user:pw@host:465"), "smtps://***@host:465");
+    }
+
+    /// A self-signed certificate (CN=localhost), only parsed here.
+    const PEM: &str = include_str!("../../tests/fixtures/localhost-cert.pem");
+
+    #[test]
+    fn extra_roots() {
+        for url in [
+            "smtp://127.0.0.1:2525",
+            "smtps://u:p@relay.example",
+            "smtp://u:p@relay.example:587?tls=required",
+            "smtp://relay.example:587?tls=opportunistic",
+        ] {
+            assert!(
+                SmtpMailer::from_url_trusting(url, PEM.as_bytes()).is_ok(),
+                "{url}"
+            );
+        }
+        let two = format!("{PEM}\n{PEM}");
+        assert!(SmtpMailer::from_url_trusting("smtps://h", two.as_bytes()).is_ok());
+        for bad in ["", "not a certificate", "-----BEGIN CERTIFICATE-----\nAAAA"] {
+            let e = SmtpMailer::from_url_trusting("smtps://h", bad.as_bytes()).unwrap_err();
+            assert!(matches!(e, SmtpSetupError::Roots(_)), "{bad:?}: {e}");
+        }
+        let e = SmtpMailer::from_url_trusting("http://u:secret@x", PEM.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("secret"), "{e}");
     }
 
     #[tokio::test]
