@@ -64,7 +64,7 @@ fn main() {
         aws,
         table: name,
         queue_url: queue["QueueUrl"].as_str().expect("queue url").into(),
-        retention_days: 90,
+        retention_days: None,
         max_receives: 8,
     }));
     let unused = Arc::new(MaildirMailer::new(dir.path().join("mail")));

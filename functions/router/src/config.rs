@@ -290,19 +290,16 @@ fn store_from_vars(var: &impl Fn(&str) -> Option<String>) -> Result<StoreConfig,
         None | Some("outbox") => Ok(StoreConfig::Local),
         #[cfg(feature = "ses")]
         Some("dynamodb") => {
-            use crate::store::dynamo::{
-                DEFAULT_MAX_RECEIVES, DEFAULT_RETENTION_DAYS, DynamoConfig,
-            };
+            use crate::store::dynamo::{DEFAULT_MAX_RECEIVES, DynamoConfig};
             Ok(StoreConfig::Dynamo(Box::new(DynamoConfig {
                 aws: aws_from_vars(var)?,
                 table: var("SWITCHBOARD_TABLE").ok_or(ConfigError::Missing("SWITCHBOARD_TABLE"))?,
                 queue_url: var("SWITCHBOARD_QUEUE_URL")
                     .ok_or(ConfigError::Missing("SWITCHBOARD_QUEUE_URL"))?,
-                retention_days: positive(
-                    var,
-                    "SWITCHBOARD_RETENTION_DAYS",
-                    DEFAULT_RETENTION_DAYS,
-                )?,
+                retention_days: match var("SWITCHBOARD_RETENTION_DAYS") {
+                    None => None,
+                    Some(_) => Some(positive(var, "SWITCHBOARD_RETENTION_DAYS", 1)?),
+                },
                 max_receives: positive(var, "SWITCHBOARD_MAX_RECEIVES", DEFAULT_MAX_RECEIVES)?,
             })))
         }
@@ -631,10 +628,7 @@ mod tests {
         let StoreConfig::Dynamo(d) = &c.store else {
             panic!("{:?}", c.store);
         };
-        assert_eq!(
-            d.retention_days,
-            crate::store::dynamo::DEFAULT_RETENTION_DAYS
-        );
+        assert_eq!(d.retention_days, None, "the manifest's retention_days then");
         let dbg = format!("{c:?}");
         for secret in ["hunter2", "0123456789abcdef", "verysecret"] {
             assert!(!dbg.contains(secret), "{dbg}");

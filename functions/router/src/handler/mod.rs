@@ -119,6 +119,7 @@ impl Router {
             #[cfg(feature = "ses")]
             StoreConfig::Dynamo(c) => Box::new(crate::store::dynamo::DynamoStore::new(
                 (**c).clone(),
+                manifest.form.retention_days,
                 letterhead,
                 Arc::clone(&limiter),
             )),

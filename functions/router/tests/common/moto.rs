@@ -73,7 +73,7 @@ pub fn provision_with(
         aws: client.config().clone(),
         table: name.into(),
         queue_url: create_queue(client, name, queue_attributes),
-        retention_days: 90,
+        retention_days: None,
         max_receives,
     }
 }

@@ -19,16 +19,13 @@ use crate::log;
 use crate::outbox::{CONTENT_KEY_PREFIX, CONTENT_KEY_TTL_MINUTES, KEY_TTL_HOURS};
 use table::{KeyEntry, Status, Table};
 
-/// How long a message's record is kept when `SWITCHBOARD_RETENTION_DAYS` is
-/// not set: the manifest's default (`[form] retention_days`).
-pub const DEFAULT_RETENTION_DAYS: u32 = crate::manifest::DEFAULT_RETENTION_DAYS;
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DynamoConfig {
     pub aws: AwsConfig,
     pub table: String,
     pub queue_url: String,
-    pub retention_days: u32,
+    /// `SWITCHBOARD_RETENTION_DAYS`; `None`: the manifest's `[form] retention_days`.
+    pub retention_days: Option<u32>,
     /// The queue's `maxReceiveCount`: the delivery worker's last attempt.
     pub max_receives: u32,
 }
@@ -51,7 +48,13 @@ pub struct QueuedDelivery {
 }
 
 impl DynamoStore {
-    pub(crate) fn new(config: DynamoConfig, letterhead: Letterhead, limiter: Arc<Limiter>) -> Self {
+    /// `retention_days`: the configured one, else the manifest's.
+    pub(crate) fn new(
+        config: DynamoConfig,
+        retention_days: u32,
+        letterhead: Letterhead,
+        limiter: Arc<Limiter>,
+    ) -> Self {
         Self {
             writer: Writer {
                 table: Table {
@@ -60,7 +63,7 @@ impl DynamoStore {
                 },
                 queue_url: config.queue_url,
             },
-            retention: Duration::days(i64::from(config.retention_days)),
+            retention: Duration::days(i64::from(config.retention_days.unwrap_or(retention_days))),
             letterhead,
             limiter,
         }
