@@ -11,6 +11,7 @@ scripts/install-peers.sh
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p switchboard-router --features lambda --all-targets -- -D warnings
 # The AWS SAM template (deploy/aws/README.md).
 "$root/target/peers-venv/bin/cfn-lint" deploy/aws/template.yaml
 
@@ -52,13 +53,27 @@ wait_port "$ses_port"
 export SWITCHBOARD_TEST_SES="http://127.0.0.1:$ses_port"
 export SWITCHBOARD_TEST_AWS="http://127.0.0.1:$ses_port"
 
+# cargo-lambda's Lambda Runtime API emulator, without its own function
+# processes (--only-lambda-apis): the Lambda binary runs under it as separate
+# processes, against moto (functions/router/tests/lambda_emulator.rs).
+lambda_port=$(free_port)
+"$root/target/peers-venv/bin/cargo-lambda" lambda watch --only-lambda-apis --ignore-changes \
+  -A 127.0.0.1 -P "$lambda_port" >"$peers/lambda.log" 2>&1 &
+pids+=($!)
+wait_port "$lambda_port"
+export SWITCHBOARD_TEST_LAMBDA="http://127.0.0.1:$lambda_port"
+
 cargo test --workspace -- --include-ignored
+# The Lambda binary and the test that runs it need the `lambda` feature.
+cargo test -p switchboard-router --features lambda --test lambda_emulator -- --include-ignored
 
 # Benchmarks are never timed tests: here they only have to still run, on
 # small sizes (BENCHMARKS.md has the real figures and how to get them).
 python3 benches/bench.py --quick
 python3 benches/bench-serve.py --quick
 cargo bench -p switchboard --bench render -- --quick
+"$root/target/peers-venv/bin/python" benches/lambda-init.py --runs 2 \
+  "${CARGO_TARGET_DIR:-$root/target}/debug/switchboard-router"
 
 # The visitor's side in a real browser (tests/browser/README.md): axe-core,
 # the Nu Html Checker, vobject, screenshots under target/screenshots/, and the
