@@ -4,7 +4,7 @@ Function URL CORS preflight, which touches no store), N runs, each a new
 process. With --store dynamodb (the default, what the binary needs on Lambda
 since issue 11) it also starts moto's server and provisions a table, a queue,
 an SES identity and the form secret as an SSM SecureString, so the start-up
-includes reading the secret; --store maildir runs a binary from before then
+includes reading the secret (--secret env: from the environment instead); --store maildir runs a binary from before then
 (it accepted a mail directory on Lambda). Needs the peers' virtualenv:
 
     bash scripts/install-peers.sh
@@ -92,6 +92,10 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--store", choices=["dynamodb", "maildir"], default="dynamodb")
+    ap.add_argument("--secret", choices=["ssm", "env"], default="ssm",
+                    help="with dynamodb: the form secret from SSM (as deployed) or SWITCHBOARD_FORM_SECRET")
+    ap.add_argument("--manifest", default=os.path.join(ROUTER, "tests", "fixtures", "manifest.json"),
+                    help="the routing manifest (an older binary may need its own tree's fixture)")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     work = tempfile.mkdtemp(prefix="switchboard-lambda-init.")
@@ -108,7 +112,7 @@ def main():
             "AWS_LAMBDA_FUNCTION_VERSION": "1",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
             "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{api_port}/.rt/switchboard-router",
-            "SWITCHBOARD_MANIFEST": os.path.join(ROUTER, "tests", "fixtures", "manifest.json"),
+            "SWITCHBOARD_MANIFEST": os.path.abspath(args.manifest),
             "SWITCHBOARD_OUTBOX_DIR": os.path.join(work, "outbox"),
         }
         if args.store == "dynamodb":
@@ -119,6 +123,9 @@ def main():
             ))
             wait_port(moto_port)
             env.update(provision(f"http://127.0.0.1:{moto_port}"))
+            if args.secret == "env":
+                del env["SWITCHBOARD_FORM_SECRET_PARAMETER"]
+                env["SWITCHBOARD_FORM_SECRET"] = SECRET
         else:
             env.update({"SWITCHBOARD_FORM_SECRET": SECRET,
                         "SWITCHBOARD_MAILDIR": os.path.join(work, "mail")})
@@ -131,9 +138,11 @@ def main():
             t0 = time.perf_counter()
             fn = subprocess.Popen([binary], env=env, stdout=log, stderr=subprocess.STDOUT)
             try:
-                with urllib.request.urlopen(urllib.request.Request(url, data=event), timeout=30) as r:
+                with urllib.request.urlopen(urllib.request.Request(url, data=event), timeout=10) as r:
                     answer = json.load(r)
                 elapsed = time.perf_counter() - t0
+            except OSError as e:
+                sys.exit(f"no answer ({e}); the function exited with {fn.poll()}; log:\n{open(log.name).read()}")
             finally:
                 fn.kill()
                 fn.wait()
@@ -141,7 +150,8 @@ def main():
                 sys.exit(f"unexpected answer {answer}; log:\n{open(log.name).read()}")
             times.append(elapsed * 1000)
         times.sort()
-        print(f"cold start to first answer, {args.store}, {args.runs} runs: "
+        setup = args.store + (f", secret from {args.secret}" if args.store == "dynamodb" else "")
+        print(f"cold start to first answer, {setup}, {args.runs} runs: "
               f"median {statistics.median(times):.1f} ms, min {times[0]:.1f}, max {times[-1]:.1f} "
               f"(load {os.getloadavg()[0]:.1f}; {binary}, {os.path.getsize(binary):,} bytes)")
     finally:
