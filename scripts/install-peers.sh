@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the test suite's peers from the package registries (idempotent):
-# a Python virtualenv under target/ with the SMTP server (aiosmtpd) and a
-# local SES v2 endpoint (moto[server]).
+# a Python virtualenv under target/ with the SMTP server (aiosmtpd), a local
+# AWS (moto[server]) and cargo-lambda's Lambda Runtime API emulator (its
+# wheel ships the binary; the ziglang it pulls in is only for cross builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=target/peers-venv

@@ -11,7 +11,8 @@ scripts/install-peers.sh
 
 cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo clippy -p switchboard-router --features server --all-targets -- -D warnings
+# The two binaries behind features: the self-hosted server and the Lambda one.
+cargo clippy -p switchboard-router --features server,lambda --all-targets -- -D warnings
 # The AWS SAM template (deploy/aws/README.md).
 "$root/target/peers-venv/bin/cfn-lint" deploy/aws/template.yaml
 
@@ -98,11 +99,23 @@ wait_port "$ses_port"
 export SWITCHBOARD_TEST_SES="http://127.0.0.1:$ses_port"
 export SWITCHBOARD_TEST_AWS="http://127.0.0.1:$ses_port"
 
+# cargo-lambda's Lambda Runtime API emulator, without its own function
+# processes (--only-lambda-apis): the Lambda binary runs under it as separate
+# processes, against moto (functions/router/tests/lambda_emulator.rs).
+lambda_port=$(free_port)
+"$root/target/peers-venv/bin/cargo-lambda" lambda watch --only-lambda-apis --ignore-changes \
+  -A 127.0.0.1 -P "$lambda_port" >"$peers/lambda.log" 2>&1 &
+pids+=($!)
+wait_port "$lambda_port"
+export SWITCHBOARD_TEST_LAMBDA="http://127.0.0.1:$lambda_port"
+
 cargo test --workspace -- --include-ignored
-# The self-hosted server as a process (feature `server`); its "relay down"
-# test starts an aiosmtpd of its own.
+# The tests that run the binaries behind features, as processes: the
+# self-hosted server (its "relay down" test starts an aiosmtpd of its own)
+# and the Lambda bootstrap under cargo-lambda's emulator.
 PEERS_PYTHON="$root/target/peers-venv/bin/python" \
-  cargo test -p switchboard-router --features server --test server -- --include-ignored
+  cargo test -p switchboard-router --features server,lambda --test server --test lambda_emulator \
+  -- --include-ignored
 
 # Benchmarks are never timed tests: here they only have to still run, on
 # small sizes (BENCHMARKS.md has the real figures and how to get them).
@@ -111,6 +124,8 @@ python3 benches/bench-serve.py --quick
 cargo bench -p switchboard --bench render -- --quick
 SWITCHBOARD_BENCH_AWS="$SWITCHBOARD_TEST_AWS" cargo bench -p switchboard-router --bench aws_request -- 5
 bash benches/bench-server.sh --quick
+"$root/target/peers-venv/bin/python" benches/lambda-init.py --runs 2 \
+  "${CARGO_TARGET_DIR:-$root/target}/debug/switchboard-router"
 
 # The visitor's side in a real browser (tests/browser/README.md): axe-core,
 # the Nu Html Checker, vobject, screenshots under target/screenshots/, and the
