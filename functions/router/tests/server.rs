@@ -1,261 +1,27 @@
 //! `switchboard-server` as a process: started from its binary with
 //! environment variables, driven over TCP, stopped with signals. The SMTP
 //! tests need the relay `scripts/test.sh` starts (aiosmtpd filing into a
-//! Maildir: `SWITCHBOARD_TEST_SMTP`, `SWITCHBOARD_TEST_MAILDIR`); the "relay
-//! down" test starts its own aiosmtpd (`PEERS_PYTHON`, else the peers venv).
+//! Maildir: `SWITCHBOARD_TEST_SMTP`, `SWITCHBOARD_TEST_MAILDIR`), the TLS test
+//! its STARTTLS, SMTPS and AUTH peers and their CA (`SWITCHBOARD_TEST_SMTP_CA`);
+//! the "relay down" test starts its own aiosmtpd (`PEERS_PYTHON`, else the
+//! peers venv). The helpers are in `common/process.rs`.
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::SECRET;
-use switchboard_router::{Shown, fields, sign_form_token, sign_time_token};
+use common::process::*;
 
-const SERVER: &str = env!("CARGO_BIN_EXE_switchboard-server");
 const NEEDS: &str =
     "SWITCHBOARD_TEST_SMTP / SWITCHBOARD_TEST_MAILDIR are not set: run scripts/test.sh";
 
-// ---------------------------------------------------------------- the process
-
-/// A running server; killed (SIGKILL) when dropped, if still running.
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    log: Arc<Mutex<Vec<String>>>,
-}
-
-impl Server {
-    /// Starts the binary on a free loopback port with the fixture manifest
-    /// in `state` (outbox in `state/outbox`), plus `env`.
-    fn start(state: &Path, env: &[(&str, String)]) -> Server {
-        write_manifest(state);
-        let mut cmd = Command::new(SERVER);
-        cmd.env_clear()
-            .env("SWITCHBOARD_LISTEN", "127.0.0.1:0")
-            .env(
-                "SWITCHBOARD_FORM_SECRET",
-                std::str::from_utf8(SECRET).unwrap(),
-            )
-            .env("SWITCHBOARD_MANIFEST", state.join("routing.json"))
-            .env("SWITCHBOARD_OUTBOX_DIR", state.join("outbox"))
-            .env("SWITCHBOARD_MAILDIR", state.join("mail"))
-            .env("SWITCHBOARD_SENDER", "Example Org <forms@example.org>");
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start switchboard-server");
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let stderr = child.stderr.take().unwrap();
-        let lines = Arc::clone(&log);
-        // Drains stderr for the whole run (a full pipe would stall the server).
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(addr) = line
-                    .split_once("event=listening addr=")
-                    .and_then(|(_, rest)| rest.split(' ').next())
-                {
-                    let _ = tx.send(addr.parse::<SocketAddr>().unwrap());
-                }
-                lines.lock().unwrap().push(line);
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(10))
-            .unwrap_or_else(|_| panic!("server did not start: {:?}", log.lock().unwrap()));
-        Server { child, addr, log }
-    }
-
-    fn signal(&self, signal: &str) {
-        let ok = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "kill -{signal}");
-    }
-
-    /// Waits for the process to exit; its exit code (`None`: killed by a signal).
-    fn wait(&mut self, within: Duration) -> Option<i32> {
-        let until = Instant::now() + within;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status.code();
-            }
-            assert!(
-                Instant::now() < until,
-                "still running: {:?}",
-                self.log.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn log_has(&self, needle: &str) -> bool {
-        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
-    }
-
-    fn pending(&self) -> u64 {
-        let (status, body) = request(self.addr, &get("/healthz"));
-        assert_eq!(status, 200, "{body}");
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(v["ok"], true);
-        v["pending"].as_u64().unwrap()
-    }
-
-    /// Waits until the outbox has nothing pending.
-    fn drained(&self, within: Duration) {
-        let until = Instant::now() + within;
-        while self.pending() > 0 {
-            assert!(
-                Instant::now() < until,
-                "outbox not drained: {:?}",
-                self.log.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The fixture manifest without rate limits (these tests post a lot from one address).
-fn write_manifest(state: &Path) {
-    let mut m: serde_json::Value =
-        serde_json::from_str(include_str!("fixtures/manifest.json")).unwrap();
-    m["form"]["limits"] = serde_json::json!({
-        "per_client_per_hour": 1_000_000,
-        "overall_per_hour": 1_000_000,
-        "acknowledgement_window_minutes": 60
-    });
-    std::fs::create_dir_all(state).unwrap();
-    std::fs::write(state.join("routing.json"), m.to_string()).unwrap();
-}
-
-/// Fast retries for tests: the first after 0.2 s, passes every 0.2 s.
-fn fast_retries() -> Vec<(&'static str, String)> {
-    vec![
-        ("SWITCHBOARD_RETRY_SECONDS", "0.2".into()),
-        ("SWITCHBOARD_RETRY_BASE_SECONDS", "0.2".into()),
-    ]
-}
-
-fn smtp_env(relay: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("SWITCHBOARD_MAIL", "smtp".into()),
-        ("SWITCHBOARD_SMTP_URL", format!("smtp://{relay}")),
-    ]
-}
-
-// ---------------------------------------------------------------- HTTP by hand
-
-/// A valid submission (JSON answer) with its own idempotency key.
-fn post(key: &str) -> String {
-    let issued = chrono::Utc::now().timestamp() - 3600;
-    let body = format!(
-        "name=Ann+Example&email=ann%40example.net&topic=sales&message=Hello+{key}&website=\
-         &{}={}&{}={}&{}={key}",
-        fields::FORM_TOKEN,
-        sign_form_token(SECRET, "c0ffee1234", issued),
-        fields::TIME_TOKEN,
-        sign_time_token(SECRET, Shown::AtBuild, issued),
-        fields::IDEMPOTENCY_KEY,
-    );
-    format!(
-        "POST /api/contact HTTP/1.1\r\nHost: t\r\nContent-Type: application/x-www-form-urlencoded\r\n\
-         Accept: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-}
-
-fn get(path: &str) -> String {
-    format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-}
-
-/// Sends `raw`, reads the whole answer: (status, body).
-fn request(addr: SocketAddr, raw: &str) -> (u16, String) {
-    try_request(addr, raw).expect("an answer")
-}
-
-fn try_request(addr: SocketAddr, raw: &str) -> std::io::Result<(u16, String)> {
-    let mut s = TcpStream::connect(addr)?;
-    s.set_read_timeout(Some(Duration::from_secs(20)))?;
-    s.write_all(raw.as_bytes())?;
-    read_answer(&mut s)
-}
-
-fn read_answer(s: &mut TcpStream) -> std::io::Result<(u16, String)> {
-    let mut text = String::new();
-    s.read_to_string(&mut text)?;
-    let status = text
-        .split(' ')
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status line in {text:?}")))?;
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_string();
-    Ok((status, body))
-}
-
-/// The reference of an accepted submission's JSON answer.
-fn reference(body: &str) -> String {
-    let v: serde_json::Value = serde_json::from_str(body).unwrap();
-    v["reference"].as_str().unwrap().to_string()
-}
-
 // ---------------------------------------------------------------- what was delivered
-
-/// Messages in a Maildir by `X-Switchboard-Reference`: each reference's Message-IDs.
-fn at_relay(maildir: &Path) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for sub in ["new", "cur"] {
-        let Ok(rd) = std::fs::read_dir(maildir.join(sub)) else {
-            continue;
-        };
-        for e in rd {
-            let bytes = std::fs::read(e.unwrap().path()).unwrap();
-            let p = mail_parser::MessageParser::default()
-                .parse(&bytes)
-                .expect("a whole message");
-            // Nothing half-written: every message has its body.
-            assert!(p.body_text(0).is_some_and(|t| !t.is_empty()));
-            if let Some(r) = p.header_raw("X-Switchboard-Reference") {
-                out.entry(r.trim().to_string())
-                    .or_default()
-                    .push(p.message_id().unwrap_or_default().to_string());
-            }
-        }
-    }
-    out
-}
-
-/// The references in one of the outbox's folders (`pending`, `sent`, `failed`).
-fn records(state: &Path, folder: &str) -> BTreeSet<String> {
-    std::fs::read_dir(state.join("outbox").join(folder))
-        .unwrap()
-        .filter_map(|e| {
-            let name = e.unwrap().file_name().into_string().unwrap();
-            name.strip_suffix(".json").map(str::to_string)
-        })
-        .collect()
-}
 
 /// Checks that every record sent from `state` reached `maildir` (its
 /// messages counted once per Message-ID; the copies beyond one are
@@ -315,6 +81,93 @@ fn delivers_a_post_over_smtp_and_answers_healthz() {
                      Access-Control-Request-Method: POST\r\nConnection: close\r\n\r\n";
     assert_eq!(request(server.addr, preflight).0, 403);
     assert!(server.log_has(&format!("ref={r}")));
+}
+
+/// The TLS peers of `scripts/test.sh`, each with its own Maildir: STARTTLS,
+/// implicit TLS (SMTPS), STARTTLS with AUTH (their variables' names).
+const TLS_PEERS: [(&str, &str, &str); 3] = [
+    (
+        "STARTTLS",
+        "SWITCHBOARD_TEST_SMTP_STARTTLS",
+        "SWITCHBOARD_TEST_SMTP_STARTTLS_MAILDIR",
+    ),
+    (
+        "implicit TLS",
+        "SWITCHBOARD_TEST_SMTPS",
+        "SWITCHBOARD_TEST_SMTPS_MAILDIR",
+    ),
+    (
+        "STARTTLS with AUTH",
+        "SWITCHBOARD_TEST_SMTP_AUTH",
+        "SWITCHBOARD_TEST_SMTP_AUTH_MAILDIR",
+    ),
+];
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run scripts/test.sh"))
+}
+
+/// `s` for a URL's user information: everything but RFC 3986's unreserved
+/// characters percent-encoded (lettre decodes the user and password).
+fn userinfo(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The binary configured only through its environment (`SWITCHBOARD_SMTP_URL`,
+/// `SWITCHBOARD_SMTP_CA_FILE` naming the peers' throwaway CA), once per peer:
+/// each submission reaches that peer alone, within the request.
+#[test]
+#[ignore = "needs the TLS SMTP peers: run scripts/test.sh"]
+fn delivers_over_starttls_implicit_tls_and_auth_trusting_the_ca_file() {
+    let ca = var("SWITCHBOARD_TEST_SMTP_CA");
+    let password = var("SWITCHBOARD_TEST_SMTP_AUTH_PASSWORD");
+    let [starttls, smtps, auth] = TLS_PEERS.map(|(_, addr, _)| var(addr));
+    let urls = [
+        format!("smtp://{starttls}?tls=required"),
+        format!("smtps://{smtps}"),
+        format!(
+            "smtp://{}:{}@{auth}?tls=required",
+            userinfo(&var("SWITCHBOARD_TEST_SMTP_AUTH_USER")),
+            userinfo(&password)
+        ),
+    ];
+    let maildirs = TLS_PEERS.map(|(_, _, dir)| PathBuf::from(var(dir)));
+    let run = format!(
+        "{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_micros()
+    );
+    for (i, url) in urls.into_iter().enumerate() {
+        let kind = TLS_PEERS[i].0;
+        let state = tempfile::tempdir().unwrap();
+        let env = [
+            ("SWITCHBOARD_MAIL", "smtp".into()),
+            ("SWITCHBOARD_SMTP_URL", url),
+            ("SWITCHBOARD_SMTP_CA_FILE", ca.clone()),
+        ];
+        let server = Server::start(state.path(), &env);
+        let (status, body) = request(server.addr, &post(&format!("tls-{i}-{run}")));
+        assert_eq!(status, 200, "{kind}: {body}");
+        let r = reference(&body);
+        // Sent within the request, not kept for a retry.
+        let log = || server.log.lock().unwrap().join("\n");
+        assert_eq!(server.pending(), 0, "{kind}: {}", log());
+        assert_eq!(records(state.path(), "sent"), BTreeSet::from([r.clone()]));
+        // The notification and the acknowledgement, at this peer only.
+        for (j, maildir) in maildirs.iter().enumerate() {
+            let filed = at_relay(maildir).get(&r).map_or(0, Vec::len);
+            let want = if i == j { 2 } else { 0 };
+            assert_eq!(filed, want, "{kind}: {r} at the {} peer", TLS_PEERS[j].0);
+        }
+        assert!(!server.log_has(&password), "{kind}: the password is logged");
+    }
 }
 
 #[test]

@@ -6,6 +6,8 @@
 pub mod fake_ses;
 #[cfg(feature = "ses")]
 pub mod moto;
+#[cfg(feature = "server")]
+pub mod process;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
