@@ -94,6 +94,23 @@ fn json_line(line: &str, now: chrono::DateTime<chrono::Utc>) -> String {
     text
 }
 
+/// `text` with every word that holds an `@` replaced by `<address>`: a
+/// backend's error may quote a recipient (SES: "Email address is not
+/// verified: …", SMTP: "550 <…>: Recipient address rejected"), and a
+/// visitor's address never reaches a log or a record through it.
+pub(crate) fn without_addresses(text: &str) -> String {
+    text.split(' ')
+        .map(|word| {
+            if word.contains('@') {
+                "<address>"
+            } else {
+                word
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

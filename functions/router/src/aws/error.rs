@@ -91,7 +91,7 @@ impl AwsError {
             } else {
                 code
             },
-            message: redact_addresses(&message),
+            message: crate::log::without_addresses(&message),
         }
     }
 
@@ -123,22 +123,6 @@ impl AwsError {
     pub fn is_condition_failed(&self) -> bool {
         self.code() == "ConditionalCheckFailedException"
     }
-}
-
-/// AWS messages may quote an address (SES: "Email address is not verified:
-/// …"): a visitor's address never reaches a log or a record through them.
-fn redact_addresses(message: &str) -> String {
-    message
-        .split(' ')
-        .map(|word| {
-            if word.contains('@') {
-                "<address>"
-            } else {
-                word
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

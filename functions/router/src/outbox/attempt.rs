@@ -106,7 +106,15 @@ impl Run {
                 self.failed = true;
                 self.permanent |= matches!(e, DeliveryError::Permanent(_))
                     && record.mails[i].kind == MailKind::Notification;
-                record.last_error = Some(e.to_string());
+                // The backend's reason, never the message: the operator's first clue.
+                let why = crate::log::without_addresses(&e.to_string());
+                crate::log::event(&format!(
+                    "event=send-failed ref={} mail={:?} attempt={} error={why}",
+                    record.reference,
+                    record.mails[i].kind,
+                    record.attempts + 1
+                ));
+                record.last_error = Some(why);
             }
         }
     }
