@@ -3,6 +3,8 @@
 
 use switchboard::build::BuildOptions;
 use switchboard::dot_switchboard::FORM_SECRET_ENV;
+use switchboard_router::ConfigError;
+use switchboard_router::aws::AwsConfig;
 
 /// Set (to anything) to print the phase durations of each build to stderr.
 const TIMINGS_ENV: &str = "SWITCHBOARD_TIMINGS";
@@ -22,4 +24,14 @@ fn form_secret() -> Option<String> {
     std::env::var(FORM_SECRET_ENV)
         .ok()
         .filter(|s| !s.is_empty())
+}
+
+/// Where and as whom to call AWS (`switchboard submissions --table`): the
+/// standard variables, read as the router reads them on Lambda (`AWS_REGION`
+/// or `AWS_DEFAULT_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+/// `AWS_SESSION_TOKEN`, `AWS_ENDPOINT_URL[_DYNAMODB|_SQS]`).
+pub fn aws_config() -> Result<AwsConfig, ConfigError> {
+    switchboard_router::config::aws_from_vars(&|name| {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    })
 }

@@ -1,6 +1,9 @@
 //! `switchboard submissions`: list, show, export, retry, erase and purge the
 //! records in the local outbox (where `serve` or a server running the
-//! router keeps every message). Safe while the router runs.
+//! router keeps every message), or with `--table` in the AWS store's
+//! DynamoDB table. Safe while the router (and the delivery worker) runs.
+//! Both sources are read as the same records, so the listing, the record
+//! view and the exports are the same.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -9,22 +12,35 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use chrono::{Duration, Utc};
 use clap::{Args, Subcommand, ValueEnum};
+use switchboard_router::aws::AwsClient;
 use switchboard_router::manifest::{DEFAULT_RETENTION_DAYS, RoutingManifest};
 use switchboard_router::outbox::{Outbox, Record, State};
+use switchboard_router::store::dynamo::table::Table;
 
 use switchboard::dot_switchboard;
 use switchboard::output::write_file_atomic;
 use switchboard::submissions::{self, Filter};
 
+use super::environment;
+
 #[derive(Debug, Args)]
 pub struct SubmissionsArgs {
     /// The outbox folder [default: .switchboard/outbox in the site folder]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "table")]
     outbox: Option<PathBuf>,
     /// The local mail folder whose .eml copies `erase` and `purge` remove
     /// [default: .switchboard/mail in the site folder]
-    #[arg(long, global = true, value_name = "DIR")]
+    #[arg(long, global = true, value_name = "DIR", conflicts_with = "table")]
     mail_dir: Option<PathBuf>,
+    /// Work on the AWS store's DynamoDB table (the stack's
+    /// SubmissionsTableName), not a local outbox. Credentials, region and
+    /// endpoint come from the standard AWS_* variables.
+    #[arg(long, global = true, value_name = "NAME")]
+    table: Option<String>,
+    /// The delivery queue `retry` puts a message back on, with --table (the
+    /// stack's DeliveryQueueUrl).
+    #[arg(long, global = true, value_name = "URL", requires = "table")]
+    queue_url: Option<String>,
     #[command(subcommand)]
     command: SubmissionsCommand,
 }
@@ -115,27 +131,11 @@ impl FilterArgs {
 }
 
 pub fn run(root: &Path, args: &SubmissionsArgs) -> anyhow::Result<ExitCode> {
-    let dir = args
-        .outbox
-        .clone()
-        .unwrap_or_else(|| dot_switchboard::dir(root).join("outbox"));
-    if !dir.join("pending").is_dir() {
-        bail!(
-            "there is no outbox at {}: run this in the site folder (where `switchboard serve` keeps .switchboard/outbox), or pass --outbox DIR",
-            dir.display()
-        );
-    }
-    let outbox =
-        Outbox::open(&dir).with_context(|| format!("cannot open the outbox {}", dir.display()))?;
-    let mail_dir = args
-        .mail_dir
-        .clone()
-        .unwrap_or_else(|| dot_switchboard::dir(root).join("mail"));
-    let session = Session {
-        root,
-        outbox,
-        mail_dir: mail_dir.is_dir().then_some(mail_dir),
+    let source = match &args.table {
+        Some(name) => aws_source(name, args.queue_url.clone())?,
+        None => local_source(root, args)?,
     };
+    let session = Session { root, source };
     let mut out = std::io::stdout().lock();
     match &args.command {
         SubmissionsCommand::List(filter) => session.list(filter, &mut out)?,
@@ -159,18 +159,111 @@ pub fn run(root: &Path, args: &SubmissionsArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The outbox a command works on, and where its mail copies are.
+/// The table `name`, called as the AWS variables say.
+fn aws_source(name: &str, queue_url: Option<String>) -> anyhow::Result<Source> {
+    let aws = environment::aws_config().context(
+        "--table needs AWS credentials and a region: set AWS_REGION, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary credentials)",
+    )?;
+    Ok(Source::Aws {
+        table: Box::new(Table {
+            client: AwsClient::new(aws),
+            name: name.to_string(),
+        }),
+        queue_url,
+    })
+}
+
+/// The local outbox, and the mail folder its copies are in.
+fn local_source(root: &Path, args: &SubmissionsArgs) -> anyhow::Result<Source> {
+    let dir = args
+        .outbox
+        .clone()
+        .unwrap_or_else(|| dot_switchboard::dir(root).join("outbox"));
+    if !dir.join("pending").is_dir() {
+        bail!(
+            "there is no outbox at {}: run this in the site folder (where `switchboard serve` keeps .switchboard/outbox), or pass --outbox DIR",
+            dir.display()
+        );
+    }
+    let outbox =
+        Outbox::open(&dir).with_context(|| format!("cannot open the outbox {}", dir.display()))?;
+    let mail_dir = args
+        .mail_dir
+        .clone()
+        .unwrap_or_else(|| dot_switchboard::dir(root).join("mail"));
+    Ok(Source::Local {
+        outbox,
+        mail_dir: mail_dir.is_dir().then_some(mail_dir),
+    })
+}
+
+/// Where the records are.
+enum Source {
+    /// The local outbox, and where its mail copies are.
+    Local {
+        outbox: Outbox,
+        mail_dir: Option<PathBuf>,
+    },
+    /// The AWS store's table, and the delivery queue (for `retry`).
+    Aws {
+        table: Box<Table>,
+        queue_url: Option<String>,
+    },
+}
+
+/// The records a command works on.
 struct Session<'a> {
     root: &'a Path,
-    outbox: Outbox,
-    mail_dir: Option<std::path::PathBuf>,
+    source: Source,
 }
 
 impl Session<'_> {
+    /// The outbox's folder, or the table, as a message names it.
+    fn place(&self) -> String {
+        match &self.source {
+            Source::Local { outbox, .. } => outbox.root().display().to_string(),
+            Source::Aws { table, .. } => format!("the table {}", table.name),
+        }
+    }
+
+    /// The records the filter picks, oldest first; unreadable files or
+    /// items are named on stderr, not skipped silently.
+    fn selected(&self, filter: &Filter) -> anyhow::Result<Vec<(Record, State)>> {
+        let records = match &self.source {
+            Source::Local { outbox, .. } => selected(outbox, filter)?,
+            Source::Aws { table, .. } => {
+                let listing = table
+                    .records()
+                    .with_context(|| format!("cannot read the table {}", table.name))?;
+                for (key, why) in &listing.unreadable {
+                    eprintln!("warning: skipped the item {key} ({why})");
+                }
+                listing
+                    .records
+                    .into_iter()
+                    .map(|(r, s)| (r, s.state()))
+                    .filter(|(r, s)| filter.matches(r, *s))
+                    .collect()
+            }
+        };
+        Ok(records)
+    }
+
+    /// One record and its status.
+    fn find(&self, reference: &str) -> anyhow::Result<(Record, State)> {
+        Ok(match &self.source {
+            Source::Local { outbox, .. } => outbox.find(reference)?,
+            Source::Aws { table, .. } => {
+                let stored = table.find(reference)?;
+                (stored.record, stored.status.state())
+            }
+        })
+    }
+
     fn list(&self, filter: &FilterArgs, out: &mut impl Write) -> anyhow::Result<()> {
-        let records = selected(&self.outbox, &filter.filter())?;
+        let records = self.selected(&filter.filter())?;
         if records.is_empty() {
-            writeln!(out, "No messages in {}.", self.outbox.root().display())?;
+            writeln!(out, "No messages in {}.", self.place())?;
         } else {
             write!(out, "{}", submissions::table(&records))?;
         }
@@ -178,7 +271,7 @@ impl Session<'_> {
     }
 
     fn show(&self, reference: &str, raw: bool, out: &mut impl Write) -> anyhow::Result<()> {
-        let (record, state) = self.outbox.find(reference)?;
+        let (record, state) = self.find(reference)?;
         if raw {
             out.write_all(&notification(&record)?)?;
         } else {
@@ -194,7 +287,7 @@ impl Session<'_> {
         filter: &FilterArgs,
         out: &mut impl Write,
     ) -> anyhow::Result<()> {
-        let records = selected(&self.outbox, &filter.filter())?;
+        let records = self.selected(&filter.filter())?;
         let text = match format {
             Format::Csv => submissions::csv(&records),
             Format::Jsonl => submissions::jsonl(&records),
@@ -218,39 +311,76 @@ impl Session<'_> {
     ) -> anyhow::Result<()> {
         let references: Vec<String> = match reference {
             Some(r) => vec![r.to_string()],
-            None if all_failed => selected(
-                &self.outbox,
-                &Filter {
+            None if all_failed => self
+                .selected(&Filter {
                     status: Some(State::Failed),
                     ..Filter::default()
-                },
-            )?
-            .into_iter()
-            .map(|(r, _)| r.reference)
-            .collect(),
+                })?
+                .into_iter()
+                .map(|(r, _)| r.reference)
+                .collect(),
             None => Vec::new(),
         };
+        let queue = match &self.source {
+            Source::Aws {
+                queue_url: None, ..
+            } => bail!(
+                "retry with --table needs --queue-url URL: the delivery queue (the stack's DeliveryQueueUrl output)"
+            ),
+            Source::Aws {
+                table,
+                queue_url: Some(url),
+            } => Some((table, url)),
+            Source::Local { .. } => None,
+        };
         if references.is_empty() {
-            writeln!(
-                out,
-                "No failed messages in {}.",
-                self.outbox.root().display()
-            )?;
+            writeln!(out, "No failed messages in {}.", self.place())?;
         }
         for r in &references {
-            self.outbox.requeue(r, Utc::now())?;
-            writeln!(
-                out,
-                "{r}: back in pending/; the router's next retry pass sends it (within a minute under `switchboard serve`)."
-            )?;
+            match (&self.source, queue) {
+                (_, Some((table, url))) => {
+                    table.requeue(url, r, Utc::now())?;
+                    writeln!(
+                        out,
+                        "{r}: queued again; the delivery worker sends it (within a minute)."
+                    )?;
+                }
+                (Source::Local { outbox, .. }, None) => {
+                    outbox.requeue(r, Utc::now())?;
+                    writeln!(
+                        out,
+                        "{r}: back in pending/; the router's next retry pass sends it (within a minute under `switchboard serve`)."
+                    )?;
+                }
+                (Source::Aws { .. }, None) => unreachable!("the queue is checked above"),
+            }
         }
         Ok(())
     }
 
     fn erase(&self, reference: &str, force: bool, out: &mut impl Write) -> anyhow::Result<()> {
-        let erased = self
-            .outbox
-            .erase(reference, Utc::now(), self.mail_dir.as_deref(), force)?;
+        let (outbox, mail_dir) = match &self.source {
+            Source::Local { outbox, mail_dir } => (outbox, mail_dir),
+            Source::Aws { table, .. } => {
+                let erased = table.erase(reference, Utc::now(), force)?;
+                writeln!(
+                    out,
+                    "Erased {reference} (it was {}). Removed from the table {}:",
+                    erased.status.as_str(),
+                    table.name
+                )?;
+                for key in &erased.removed {
+                    writeln!(out, "  {key}")?;
+                }
+                writeln!(
+                    out,
+                    "Left a tombstone without the visitor's details: {} (it expires with the message)",
+                    erased.tombstone
+                )?;
+                return Ok(());
+            }
+        };
+        let erased = outbox.erase(reference, Utc::now(), mail_dir.as_deref(), force)?;
         writeln!(
             out,
             "Erased {reference} (it was {}). Removed:",
@@ -273,6 +403,10 @@ impl Session<'_> {
         retention_days: Option<u32>,
         out: &mut impl Write,
     ) -> anyhow::Result<()> {
+        let (outbox, mail_dir) = match &self.source {
+            Source::Local { outbox, mail_dir } => (outbox, mail_dir),
+            Source::Aws { table, .. } => return purge_table(table, dry_run, retention_days, out),
+        };
         let (days, from) = match retention_days {
             Some(d) => (d, "--retention-days"),
             None => match RoutingManifest::load(dot_switchboard::manifest_path(self.root)) {
@@ -280,14 +414,13 @@ impl Session<'_> {
                 Err(_) => (DEFAULT_RETENTION_DAYS, "the default; no built manifest"),
             },
         };
-        let purge = self
-            .outbox
+        let purge = outbox
             .plan_purge(
                 Utc::now(),
                 Duration::days(i64::from(days)),
-                self.mail_dir.as_deref(),
+                mail_dir.as_deref(),
             )
-            .with_context(|| format!("cannot read the outbox {}", self.outbox.root().display()))?;
+            .with_context(|| format!("cannot read the outbox {}", outbox.root().display()))?;
         writeln!(
             out,
             "Retention: {days} days ({from}). {} {} record(s), {} mail copy(ies), {} key(s), {} tombstone(s).",
@@ -305,6 +438,41 @@ impl Session<'_> {
         }
         Ok(())
     }
+}
+
+/// Removes the table's items past their `expires_at` now (its TTL removes
+/// them by itself, typically within two days).
+fn purge_table(
+    table: &Table,
+    dry_run: bool,
+    retention_days: Option<u32>,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    if retention_days.is_some() {
+        bail!(
+            "--retention-days does not apply to --table: each item carries its expiry (`expires_at`, from the stack's RetentionDays when it was written)"
+        );
+    }
+    let now = Utc::now();
+    let purge = table
+        .plan_purge(now)
+        .with_context(|| format!("cannot read the table {}", table.name))?;
+    writeln!(
+        out,
+        "Past their expiry (expires_at) in the table {}. {} {} record(s), {} key(s), {} tombstone(s).",
+        table.name,
+        if dry_run { "Would remove" } else { "Removing" },
+        purge.records.len(),
+        purge.keys.len(),
+        purge.tombstones.len()
+    )?;
+    for key in purge.items() {
+        writeln!(out, "  {key}")?;
+    }
+    if !dry_run {
+        purge.apply(table, now).context("the purge stopped")?;
+    }
+    Ok(())
 }
 
 /// The records the filter picks, oldest first; unreadable files are named

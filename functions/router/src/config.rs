@@ -398,7 +398,7 @@ fn ses_from_vars(
 /// The standard AWS variables: region, the role's credentials, and the
 /// endpoint overrides (`AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`).
 #[cfg(feature = "ses")]
-pub(crate) fn aws_from_vars(
+pub fn aws_from_vars(
     var: &impl Fn(&str) -> Option<String>,
 ) -> Result<crate::aws::AwsConfig, ConfigError> {
     let endpoint = |name: &str| var(name).or_else(|| var("AWS_ENDPOINT_URL"));

@@ -116,3 +116,44 @@ pub fn delete_if(
     condition.add_to(&mut input, "ConditionExpression");
     conditional(client, "DeleteItem", &input)
 }
+
+/// One page of a consistent `Scan` of the items `filter` picks, from
+/// `start` (the last page's `LastEvaluatedKey`): the items, and where the
+/// next page starts (`None` after the last).
+pub fn scan_page(
+    client: &AwsClient,
+    table: &str,
+    filter: &Expression<'_>,
+    start: Option<Value>,
+) -> Result<(Vec<Value>, Option<Value>), AwsError> {
+    let mut input = json!({ "TableName": table, "ConsistentRead": true });
+    filter.add_to(&mut input, "FilterExpression");
+    if let Some(start) = start {
+        input["ExclusiveStartKey"] = start;
+    }
+    let answer = client.json_call(Service::DynamoDb, "Scan", &input)?;
+    let items = answer["Items"].as_array().cloned().unwrap_or_default();
+    let next = answer
+        .get("LastEvaluatedKey")
+        .filter(|k| k.as_object().is_some_and(|o| !o.is_empty()))
+        .cloned();
+    Ok((items, next))
+}
+
+/// Every item `filter` picks: [`scan_page`] until the last page.
+pub fn scan(
+    client: &AwsClient,
+    table: &str,
+    filter: &Expression<'_>,
+) -> Result<Vec<Value>, AwsError> {
+    let mut all = Vec::new();
+    let mut start = None;
+    loop {
+        let (items, next) = scan_page(client, table, filter, start)?;
+        all.extend(items);
+        match next {
+            Some(next) => start = Some(next),
+            None => return Ok(all),
+        }
+    }
+}

@@ -19,7 +19,7 @@ use crate::durable;
 use crate::limit::{AckGrant, Limiter};
 use crate::log;
 use crate::manifest::RoutingManifest;
-use crate::outbox::{self, Attempt, Kept, Outbox, Record, State, Visitor};
+use crate::outbox::{self, Attempt, Kept, Outbox, Record, State};
 
 /// How often the retry pass purges what is past the retention period.
 pub(crate) const PURGE_EVERY_MINUTES: i64 = 60;
@@ -312,7 +312,6 @@ impl LocalStore {
         let mut draws_left = 5;
         loop {
             let mut record = self.letterhead.compose(message)?;
-            record.visitor = Some(Visitor::of(message.sub));
             // Keep a retry pass off this record while this request delivers it.
             record.next_attempt_at = now + self.outbox.backoff(1);
             let (record, step) = self

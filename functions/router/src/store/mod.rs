@@ -17,7 +17,7 @@ use lettre::message::Mailbox;
 
 use crate::compose::{self, Context};
 use crate::deliver::BoxFuture;
-use crate::outbox::{Outbox, Record, RouteIds};
+use crate::outbox::{Outbox, Record, RouteIds, Visitor};
 use crate::route::Route;
 use crate::validate::Submission;
 
@@ -123,6 +123,9 @@ impl Letterhead {
         let mut record = Record::new(reference, Some(message.key.id.clone()), message.now, mails);
         record.body_digest = Some(message.key.body_digest.clone());
         record.route = Some(RouteIds::of(route));
+        // For the operator's listing and export (`switchboard submissions`),
+        // in either store; gone with the record.
+        record.visitor = Some(Visitor::of(sub));
         Ok(record)
     }
 }

@@ -4,6 +4,7 @@
 //! first reference), and its delivery is queued on SQS. The visitor hears
 //! "sent" only after all three; the delivery worker (`crate::worker`) sends.
 
+pub mod records;
 pub mod table;
 
 use std::sync::Arc;

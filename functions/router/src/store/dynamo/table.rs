@@ -35,7 +35,7 @@ impl Status {
         }
     }
 
-    fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "new" => Status::New,
             "queued" => Status::Queued,
@@ -67,11 +67,11 @@ pub struct Table {
     pub name: String,
 }
 
-fn record_key(reference: &str) -> String {
+pub(crate) fn record_key(reference: &str) -> String {
     format!("ref#{reference}")
 }
 
-fn key_key(key_id: &str) -> String {
+pub(crate) fn key_key(key_id: &str) -> String {
     format!("key#{key_id}")
 }
 
@@ -124,6 +124,11 @@ impl Table {
         let Some(item) = dynamodb::get(&self.client, &self.name, &record_key(reference))? else {
             return Ok(None);
         };
+        Self::stored(&item, reference).map(Some)
+    }
+
+    /// A message's item read back (`reference` names it in an error).
+    pub(crate) fn stored(item: &Value, reference: &str) -> Result<Stored, AwsError> {
         let bad = |what: &str| {
             AwsError::local(
                 crate::aws::Service::DynamoDb,
@@ -131,17 +136,17 @@ impl Table {
             )
         };
         let record: Record =
-            serde_json::from_str(get_s(&item, "record").ok_or_else(|| bad("no record"))?)
+            serde_json::from_str(get_s(item, "record").ok_or_else(|| bad("no record"))?)
                 .map_err(|e| bad(&e.to_string()))?;
-        let status = get_s(&item, "status")
+        let status = get_s(item, "status")
             .and_then(Status::parse)
             .ok_or_else(|| bad("no status"))?;
-        let version = get_n(&item, "version").unwrap_or(0);
-        Ok(Some(Stored {
+        let version = get_n(item, "version").unwrap_or(0);
+        Ok(Stored {
             record,
             status,
             version,
-        }))
+        })
     }
 
     /// Saves `record` with `status`, if nobody wrote it since `version` was
