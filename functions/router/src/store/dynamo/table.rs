@@ -166,12 +166,17 @@ impl Table {
             values.insert(format!(":a{i}"), value);
         }
         values.insert(":v".into(), n(version));
-        let names: Vec<(&str, &str)> = names
+        let mut names: Vec<(&str, &str)> = names
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .chain([("#version", "version")])
             .collect();
-        let update_text = format!("SET {}", sets.join(", "));
+        let mut update_text = format!("SET {}", sets.join(", "));
+        if record.last_error.is_none() {
+            // A retried message's old error goes with it.
+            update_text.push_str(" REMOVE #last_error");
+            names.push(("#last_error", "last_error"));
+        }
         dynamodb::update_if(
             &self.client,
             &self.name,
