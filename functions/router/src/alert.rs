@@ -9,12 +9,10 @@ use lettre::message::Mailbox;
 
 use crate::compose::{self, AlertFacts, ComposeError, ComposedMail, Context};
 use crate::manifest::RoutingManifest;
+// Notes about alerts start with this: a record that has one was alerted about.
+use crate::outbox::ALERT_NOTE as NOTE_PREFIX;
 use crate::outbox::RouteIds;
 use crate::route::Recipient;
-
-/// Notes about alerts start with this (see [`note`]): a record that has one
-/// was alerted about.
-pub const NOTE_PREFIX: &str = "alert";
 
 /// The department inbox and the routed contact's backup, each once; none
 /// for a record without a route.

@@ -9,18 +9,8 @@ use std::time::Duration;
 
 use crate::deliver::{MaildirMailer, Mailer};
 use crate::manifest::MANIFEST_FILE_NAME;
+pub use crate::outbox::OutboxMode;
 use crate::parse::DEFAULT_MAX_BODY_BYTES;
-
-/// Whether the outbox directory outlives the process.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutboxMode {
-    /// Local disk that lasts (`serve`, a server): a failed delivery is kept,
-    /// retried later, and the visitor is told the message was received.
-    Durable,
-    /// Disk that may vanish (Lambda's `/tmp`): a failed delivery is answered
-    /// as a failure, so the visitor keeps their text and tries again.
-    Ephemeral,
-}
 
 /// Where accepted messages are kept (see [`crate::store`]).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -65,6 +65,20 @@ pub use records::{
     ERASED_DIR, Erased, Listing, Purge, REQUEUED_NOTE, RecordError, Tombstone, mail_copies,
 };
 
+/// Whether the outbox directory outlives the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxMode {
+    /// Local disk that lasts (`serve`, a server): a failed delivery is kept,
+    /// retried later, and the visitor is told the message was received.
+    Durable,
+    /// Disk that may vanish (Lambda's `/tmp`): a failed delivery is answered
+    /// as a failure, so the visitor keeps their text and tries again.
+    Ephemeral,
+}
+
+/// The note an alert leaves in a record (see [`Record::alerted`]).
+pub const ALERT_NOTE: &str = "alert";
+
 /// How long an idempotency key maps to its reference: retries come within
 /// minutes; a day later the same text is a new message.
 pub const KEY_TTL_HOURS: i64 = 24;
@@ -209,7 +223,7 @@ impl Record {
     /// last sent again by the operator (an alert goes out once per failure).
     pub fn alerted(&self) -> bool {
         for note in self.notes.iter().rev() {
-            if note.starts_with(crate::alert::NOTE_PREFIX) {
+            if note.starts_with(ALERT_NOTE) {
                 return true;
             }
             if note.starts_with(REQUEUED_NOTE) {

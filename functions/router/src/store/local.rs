@@ -13,13 +13,12 @@ use chrono::{DateTime, Duration, Utc};
 use super::{KeepError, Letterhead, NewMessage, Outcome, RetryReport, Store, SubmissionKey};
 use crate::alert;
 use crate::compose;
-use crate::config::OutboxMode;
 use crate::deliver::{BoxFuture, Mailer};
 use crate::durable;
 use crate::limit::{AckGrant, Limiter};
 use crate::log;
 use crate::manifest::RoutingManifest;
-use crate::outbox::{self, Attempt, Kept, Outbox, Record, State};
+use crate::outbox::{self, Attempt, Kept, Outbox, OutboxMode, Record, State};
 
 /// How often the retry pass purges what is past the retention period.
 pub(crate) const PURGE_EVERY_MINUTES: i64 = 60;
