@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+. benches/lib.sh
 seconds=${1:-20}
 connections=${2:-32}
 for tool in wrk curl; do
@@ -36,11 +37,7 @@ time_token=$(curl -s "$origin/contact/" | grep -o 'name="sb_time_token" value="[
 cat >"$work/post.lua" <<LUA
 -- The site's own form, a fresh idempotency key per request (per wrk thread).
 local counter = 0
-local threads = {}
-function setup(thread)
-  thread:set("thread_id", #threads + 1)
-  table.insert(threads, thread)
-end
+$(wrk_lua_threads)
 function request()
   counter = counter + 1
   local body = "name=Load+Test&email=load%40example.org&topic=security&message=Hello+from+wrk&website="

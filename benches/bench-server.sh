@@ -13,6 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
+. benches/lib.sh
 seconds=20 connections=32
 if [ "${1:-}" = "--quick" ]; then seconds=3 connections=4; shift; fi
 seconds=${1:-$seconds}
@@ -65,11 +66,7 @@ rss_rest=$(rss VmRSS)
 cat >"$work/post.lua" <<LUA
 -- A valid submission per request, with its own idempotency key and address.
 counter, accepted, other = 0, 0, 0  -- globals: done() reads them with thread:get
-local threads = {}
-function setup(thread)
-  thread:set("thread_id", #threads + 1)
-  table.insert(threads, thread)
-end
+$(wrk_lua_threads)
 function request()
   counter = counter + 1
   local id = thread_id .. "-" .. counter

@@ -9,12 +9,11 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
 
-use common::site_with;
+use common::{site_with, urlencoded};
 use devloop::{
     DEADLINE, Running, get, poll, port_from, replace_by_delete_and_create, replace_by_rename,
     replace_in_place, request,
 };
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
 const HELP_PAGE: &str = "/departments/help/";
@@ -187,16 +186,6 @@ fn send_the_form(port: u16, topic: &str, message: &str) -> devloop::Response {
         fields.retain(|(n, _)| n != name);
         fields.push((name.into(), value.into()));
     }
-    let body: Vec<String> = fields
-        .iter()
-        .map(|(n, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(n, NON_ALPHANUMERIC),
-                utf8_percent_encode(v, NON_ALPHANUMERIC)
-            )
-        })
-        .collect();
     let origin = format!("http://127.0.0.1:{port}");
     request(
         port,
@@ -206,7 +195,7 @@ fn send_the_form(port: u16, topic: &str, message: &str) -> devloop::Response {
             ("Content-Type", "application/x-www-form-urlencoded"),
             ("Origin", &origin),
         ],
-        body.join("&").as_bytes(),
+        urlencoded(&fields).as_bytes(),
     )
     .expect("post")
 }

@@ -7,93 +7,17 @@ mod common;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
-use std::sync::Arc;
 
-use bytes::Bytes;
 use common::*;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use switchboard_router::outbox::Record;
-use switchboard_router::{MaildirMailer, Router, RouterConfig, RoutingManifest, SystemClock};
 
 const SECRET: &str = "cli-submissions-test-secret-0123456789";
-const TRICKY: &str = "Hello, \"team\"\nsecond line, with ümlauts";
-
-fn hidden_value(html: &str, name: &str) -> String {
-    let tag = format!("name=\"{name}\" value=\"");
-    let start = html.find(&tag).unwrap_or_else(|| panic!("no {name}")) + tag.len();
-    let len = html[start..].find('"').expect("end of value");
-    html[start..start + len].to_string()
-}
-
-fn post(body: &[(&str, &str)]) -> http::Request<Bytes> {
-    let body: Vec<String> = body
-        .iter()
-        .map(|(n, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(n, NON_ALPHANUMERIC),
-                utf8_percent_encode(v, NON_ALPHANUMERIC)
-            )
-        })
-        .collect();
-    http::Request::post("https://forms.fixture.example/")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .body(Bytes::from(body.join("&")))
-        .expect("request")
-}
 
 /// A built site whose outbox holds three messages: (reference, name, email, message).
 async fn site_with_messages() -> (tempfile::TempDir, Vec<[String; 4]>) {
-    let site = site_with(None);
-    let built = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("build")
-        .current_dir(site.path())
-        .env("SWITCHBOARD_FORM_SECRET", SECRET)
-        .output()
-        .expect("run switchboard build");
-    assert!(built.status.success(), "{}", stderr(&built));
-    let contact = fs::read_to_string(site.path().join("public/contact/index.html")).unwrap();
-    let state = site.path().join(".switchboard");
-    let manifest = RoutingManifest::load(state.join("routing.json")).unwrap();
-    let mut config = RouterConfig::local(&state, SECRET.as_bytes().to_vec());
-    config.sender = "Fixture <forms@fixture.example>".into();
-    let mailer = Arc::new(MaildirMailer::new(state.join("mail")));
-    let router = Router::new(manifest, config, mailer, Arc::new(SystemClock)).unwrap();
-    let form_token = hidden_value(&contact, "sb_form_token");
-    let time_token = hidden_value(&contact, "sb_time_token");
-    let mut out = Vec::new();
-    for (name, email, topic, message) in [
-        ("Vera Visitor", "vera@visitor.example", "help", TRICKY),
-        (
-            "Sam Sample",
-            "sam@sample.example",
-            "sales",
-            "Quote for 40 widgets",
-        ),
-        (
-            "Pia Private",
-            "pia@private.example",
-            "help",
-            "Please forget me soon",
-        ),
-    ] {
-        let fields = [
-            ("name", name),
-            ("email", email),
-            ("topic", topic),
-            ("message", message),
-            ("website", ""),
-            ("sb_form_token", &form_token),
-            ("sb_time_token", &time_token),
-        ];
-        let r = router.handle(post(&fields)).await;
-        assert_eq!(r.status(), 200, "{}", String::from_utf8_lossy(r.body()));
-        let v: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
-        let reference = v["reference"].as_str().unwrap().to_string();
-        out.push([reference, name.into(), email.into(), message.into()]);
-    }
-    (site, out)
+    let (site, contact, router) = site_router(SECRET, None);
+    let messages = send_three(&router, &contact).await;
+    (site, messages)
 }
 
 fn run(root: &Path, args: &[&str]) -> String {

@@ -8,151 +8,29 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Arc;
 
-use bytes::Bytes;
 use common::*;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
-use switchboard_router::aws::{AwsClient, AwsConfig, Endpoints, Service};
+use switchboard_router::aws::{AwsClient, AwsConfig, Service};
 use switchboard_router::config::StoreConfig;
 use switchboard_router::store::dynamo::DynamoConfig;
 use switchboard_router::store::dynamo::table::{Status, Table};
-use switchboard_router::{MaildirMailer, Router, RouterConfig, RoutingManifest, SystemClock};
+use switchboard_router::testing;
 
 const SECRET: &str = "cli-submissions-aws-secret-0123456789";
-const TRICKY: &str = "Hello, \"team\"\nsecond line, with ümlauts";
 
 fn endpoint() -> String {
     std::env::var("SWITCHBOARD_TEST_AWS")
         .expect("SWITCHBOARD_TEST_AWS is not set: run scripts/test.sh")
 }
 
-fn aws(endpoint: &str) -> AwsConfig {
-    AwsConfig {
-        region: "eu-west-1".into(),
-        access_key_id: "AKIDTEST".into(),
-        secret_access_key: "test-secret".into(),
-        session_token: None,
-        endpoints: Endpoints {
-            ses: Some(endpoint.into()),
-            dynamodb: Some(endpoint.into()),
-            sqs: Some(endpoint.into()),
-            ssm: Some(endpoint.into()),
-        },
-    }
-}
-
-/// A fresh table (as the template defines it) and queue.
-fn provision(client: &AwsClient) -> DynamoConfig {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let name = format!("cli-records-{nanos}");
-    client
-        .json_call(
-            Service::DynamoDb,
-            "CreateTable",
-            &json!({
-                "TableName": name,
-                "AttributeDefinitions": [{ "AttributeName": "key", "AttributeType": "S" }],
-                "KeySchema": [{ "AttributeName": "key", "KeyType": "HASH" }],
-                "BillingMode": "PAY_PER_REQUEST",
-            }),
-        )
-        .expect("table created");
-    let queue = client
-        .json_call(Service::Sqs, "CreateQueue", &json!({ "QueueName": name }))
-        .expect("queue created");
-    DynamoConfig {
-        aws: client.config().clone(),
-        table: name,
-        queue_url: queue["QueueUrl"].as_str().expect("queue url").into(),
-        retention_days: None,
-        max_receives: 3,
-    }
-}
-
-fn hidden_value(html: &str, name: &str) -> String {
-    let tag = format!("name=\"{name}\" value=\"");
-    let start = html.find(&tag).unwrap_or_else(|| panic!("no {name}")) + tag.len();
-    let len = html[start..].find('"').expect("end of value");
-    html[start..start + len].to_string()
-}
-
-fn post(body: &[(&str, &str)]) -> http::Request<Bytes> {
-    let body: Vec<String> = body
-        .iter()
-        .map(|(n, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(n, NON_ALPHANUMERIC),
-                utf8_percent_encode(v, NON_ALPHANUMERIC)
-            )
-        })
-        .collect();
-    http::Request::post("https://forms.fixture.example/")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .body(Bytes::from(body.join("&")))
-        .expect("request")
-}
-
 /// A built site and three messages kept in `store`'s table:
 /// (reference, name, email, message).
 async fn messages_in(store: &DynamoConfig) -> (tempfile::TempDir, Vec<[String; 4]>) {
-    let site = site_with(None);
-    let built = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("build")
-        .current_dir(site.path())
-        .env("SWITCHBOARD_FORM_SECRET", SECRET)
-        .output()
-        .expect("run switchboard build");
-    assert!(built.status.success(), "{}", stderr(&built));
-    let contact = std::fs::read_to_string(site.path().join("public/contact/index.html")).unwrap();
-    let state = site.path().join(".switchboard");
-    let manifest = RoutingManifest::load(state.join("routing.json")).unwrap();
-    let mut config = RouterConfig::local(&state, SECRET.as_bytes().to_vec());
-    config.sender = "Fixture <forms@fixture.example>".into();
-    config.store = StoreConfig::Dynamo(Box::new(store.clone()));
-    // Never used with this store.
-    let mailer = Arc::new(MaildirMailer::new(state.join("mail")));
-    let router = Router::new(manifest, config, mailer, Arc::new(SystemClock)).unwrap();
-    let form_token = hidden_value(&contact, "sb_form_token");
-    let time_token = hidden_value(&contact, "sb_time_token");
-    let mut out = Vec::new();
-    for (name, email, topic, message) in [
-        ("Vera Visitor", "vera@visitor.example", "help", TRICKY),
-        (
-            "Sam Sample",
-            "sam@sample.example",
-            "sales",
-            "Quote for 40 widgets",
-        ),
-        (
-            "Pia Private",
-            "pia@private.example",
-            "help",
-            "Please forget me soon",
-        ),
-    ] {
-        let fields = [
-            ("name", name),
-            ("email", email),
-            ("topic", topic),
-            ("message", message),
-            ("website", ""),
-            ("sb_form_token", &form_token),
-            ("sb_time_token", &time_token),
-        ];
-        let r = router.handle(post(&fields)).await;
-        assert_eq!(r.status(), 200, "{}", String::from_utf8_lossy(r.body()));
-        let v: Value = serde_json::from_slice(r.body()).unwrap();
-        let reference = v["reference"].as_str().unwrap().to_string();
-        out.push([reference, name.into(), email.into(), message.into()]);
-    }
-    (site, out)
+    let (site, contact, router) =
+        site_router(SECRET, Some(StoreConfig::Dynamo(Box::new(store.clone()))));
+    let messages = send_three(&router, &contact).await;
+    (site, messages)
 }
 
 /// `switchboard submissions --table TABLE ARGS…` with the AWS variables set.
@@ -197,8 +75,12 @@ fn everything(client: &AwsClient, table: &str) -> Vec<String> {
 #[ignore = "needs moto's server: run scripts/test.sh"]
 async fn list_export_retry_erase_and_purge_work_on_the_table() {
     let endpoint = endpoint();
-    let client = AwsClient::new(aws(&endpoint));
-    let store = provision(&client);
+    // The router without a session token, as the CLI runs below.
+    let client = AwsClient::new(AwsConfig {
+        session_token: None,
+        ..testing::aws_config(&endpoint)
+    });
+    let store = testing::provision(&client, &testing::unique("cli-records"), 3);
     let (site, messages) = messages_in(&store).await;
     let (root, table) = (site.path(), store.table.as_str());
 

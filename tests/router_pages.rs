@@ -4,41 +4,17 @@
 
 mod common;
 
-use std::fs;
-use std::process::Command;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use common::*;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use switchboard_router::{MaildirMailer, Router, RouterConfig, RoutingManifest, SystemClock};
 
 const SECRET: &str = "router-pages-test-secret-0123456789";
 
-/// The value of the hidden input named `name` in `html`.
-fn hidden_value(html: &str, name: &str) -> String {
-    let tag = format!("name=\"{name}\" value=\"");
-    let start = html.find(&tag).unwrap_or_else(|| panic!("no {name}")) + tag.len();
-    let len = html[start..].find('"').expect("end of value");
-    html[start..start + len].to_string()
-}
-
-fn post(body: &[(&str, &str)]) -> http::Request<Bytes> {
-    let body: Vec<String> = body
-        .iter()
-        .map(|(n, v)| {
-            format!(
-                "{}={}",
-                utf8_percent_encode(n, NON_ALPHANUMERIC),
-                utf8_percent_encode(v, NON_ALPHANUMERIC)
-            )
-        })
-        .collect();
-    http::Request::post("https://forms.fixture.example/")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("host", "forms.fixture.example")
-        .body(Bytes::from(body.join("&")))
-        .expect("request")
+/// A form POST as the contact page makes it.
+fn post(fields: &[(&str, &str)]) -> http::Request<Bytes> {
+    form_post(fields, ("host", "forms.fixture.example"))
 }
 
 fn text(r: &http::Response<Bytes>) -> String {
@@ -47,15 +23,7 @@ fn text(r: &http::Response<Bytes>) -> String {
 
 #[tokio::test]
 async fn a_visitor_without_javascript_gets_the_sites_own_pages_back() {
-    let site = site_with(None);
-    let built = Command::new(env!("CARGO_BIN_EXE_switchboard"))
-        .arg("build")
-        .current_dir(site.path())
-        .env("SWITCHBOARD_FORM_SECRET", SECRET)
-        .output()
-        .expect("run switchboard build");
-    assert!(built.status.success(), "{}", stderr(&built));
-    let contact = fs::read_to_string(site.path().join("public/contact/index.html")).expect("page");
+    let (site, contact) = built_site(SECRET);
     let manifest = RoutingManifest::load(site.path().join(".switchboard/routing.json"))
         .expect("the router loads the manifest");
     let base_url = manifest.site.base_url.clone();

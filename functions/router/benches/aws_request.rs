@@ -11,11 +11,9 @@ mod support;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde_json::json;
-use switchboard_router::aws::{AwsClient, AwsConfig, Endpoints, Service};
+use switchboard_router::aws::AwsClient;
 use switchboard_router::config::StoreConfig;
-use switchboard_router::store::dynamo::DynamoConfig;
-use switchboard_router::{FixedClock, MaildirMailer, Router, RouterConfig};
+use switchboard_router::{FixedClock, MaildirMailer, Router, RouterConfig, testing};
 
 fn main() {
     let n: usize = std::env::args()
@@ -28,45 +26,12 @@ fn main() {
         );
         std::process::exit(2);
     };
-    let aws = AwsConfig {
-        region: "eu-west-1".into(),
-        access_key_id: "AKIDBENCH".into(),
-        secret_access_key: "bench-secret".into(),
-        session_token: None,
-        endpoints: Endpoints {
-            ses: Some(endpoint.clone()),
-            dynamodb: Some(endpoint.clone()),
-            sqs: Some(endpoint.clone()),
-            ssm: Some(endpoint.clone()),
-        },
-    };
-    let client = AwsClient::new(aws.clone());
-    let name = format!("bench-{}", std::process::id());
-    client
-        .json_call(
-            Service::DynamoDb,
-            "CreateTable",
-            &json!({
-                "TableName": name,
-                "AttributeDefinitions": [{ "AttributeName": "key", "AttributeType": "S" }],
-                "KeySchema": [{ "AttributeName": "key", "KeyType": "HASH" }],
-                "BillingMode": "PAY_PER_REQUEST",
-            }),
-        )
-        .expect("table");
-    let queue = client
-        .json_call(Service::Sqs, "CreateQueue", &json!({ "QueueName": name }))
-        .expect("queue");
+    let client = AwsClient::new(testing::aws_config(&endpoint));
+    let store = testing::provision(&client, &format!("bench-{}", std::process::id()), 8);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = RouterConfig::local(dir.path(), support::SECRET.to_vec());
     config.sender = "Example Org <forms@example.org>".into();
-    config.store = StoreConfig::Dynamo(Box::new(DynamoConfig {
-        aws,
-        table: name,
-        queue_url: queue["QueueUrl"].as_str().expect("queue url").into(),
-        retention_days: None,
-        max_receives: 8,
-    }));
+    config.store = StoreConfig::Dynamo(Box::new(store));
     let unused = Arc::new(MaildirMailer::new(dir.path().join("mail")));
     let clock = Arc::new(FixedClock::at(support::NOW));
     let router = Router::new(support::manifest(), config, unused, clock).expect("router");

@@ -32,6 +32,9 @@ pub mod screen;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod store;
+#[cfg(all(feature = "test-support", feature = "ses"))]
+#[doc(hidden)]
+pub mod testing;
 pub mod token;
 pub mod validate;
 #[cfg(feature = "ses")]

@@ -7,15 +7,14 @@ mod common;
 
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use common::*;
 use http::StatusCode;
-use switchboard_router::deliver::{BoxFuture, DeliveryError, Envelope, Mailer};
 use switchboard_router::outbox::State;
 use switchboard_router::token::{self, Shown};
-use switchboard_router::{ClientAddr, Clock, MaildirMailer, OutboxMode, fields};
+use switchboard_router::{ClientAddr, Clock, OutboxMode, fields};
 
 fn from_client(ip: &str, body: String) -> http::Request<Bytes> {
     let mut req = post_form(body);
@@ -205,49 +204,24 @@ async fn finding_4_a_double_submit_without_javascript_mails_once() {
     assert_ne!(reference_of(&third), reference_of(&first));
 }
 
-/// Refuses every message permanently until `fixed` is set, then delivers.
-struct BrokenUntilFixed {
-    fixed: AtomicUsize,
-    inner: MaildirMailer,
-}
-
-impl Mailer for BrokenUntilFixed {
-    fn send<'a>(
-        &'a self,
-        envelope: &'a Envelope,
-        raw: &'a [u8],
-    ) -> BoxFuture<'a, Result<(), DeliveryError>> {
-        if self.fixed.load(Ordering::SeqCst) == 0 {
-            return Box::pin(async {
-                Err(DeliveryError::Permanent(
-                    "sending paused for the account".into(),
-                ))
-            });
-        }
-        self.inner.send(envelope, raw)
-    }
-    fn kind(&self) -> &'static str {
-        "broken-until-fixed"
-    }
-}
-
 /// Finding 5: a key whose record failed was answered "failed" for 24 hours,
 /// so after the operator fixed the mail backend the visitor's retries from
 /// the error page (same key) still got 503.
 #[tokio::test]
 async fn finding_5_after_a_failure_the_same_page_can_send_again() {
     let dir = tempfile::tempdir().unwrap();
-    let mailer = Arc::new(BrokenUntilFixed {
-        fixed: AtomicUsize::new(0),
-        inner: MaildirMailer::new(dir.path().join("mail")),
-    });
+    let mailer = Arc::new(RefusingMailer::new(
+        None,
+        "sending paused for the account",
+        &dir.path().join("mail"),
+    ));
     let h = harness_with(mailer.clone(), OutboxMode::Durable);
     let body = form_body(&[("sb_idempotency_key", "page-view-1")]);
     let r = h.router.handle(post_form(body.clone())).await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     // The error page sends the same key again.
     assert!(body_text(&r).contains("page-view-1"));
-    mailer.fixed.store(1, Ordering::SeqCst);
+    mailer.refusing.store(false, Ordering::SeqCst);
     let r = h.router.handle(post_form(body)).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", body_text(&r));
     assert_eq!(read_eml_dir(&dir.path().join("mail")).len(), 2);
@@ -318,39 +292,18 @@ async fn finding_7_spoofing_names_are_refused_and_notifications_say_auto_generat
     );
 }
 
-/// Refuses mail to one address permanently (a visitor's typo that bounces);
-/// delivers the rest.
-struct RefusesOneAddress {
-    refused: &'static str,
-    inner: MaildirMailer,
-}
-
-impl Mailer for RefusesOneAddress {
-    fn send<'a>(
-        &'a self,
-        envelope: &'a Envelope,
-        raw: &'a [u8],
-    ) -> BoxFuture<'a, Result<(), DeliveryError>> {
-        if envelope.to.iter().any(|t| t == self.refused) {
-            return Box::pin(async { Err(DeliveryError::Permanent("550 no such user".into())) });
-        }
-        self.inner.send(envelope, raw)
-    }
-    fn kind(&self) -> &'static str {
-        "refuses-one-address"
-    }
-}
-
 /// The fix for finding 5 frees a failed message's key; a message whose
 /// notification went out and only its acknowledgement failed for good must
 /// not be freed: sent again, the contact would get it twice.
 #[tokio::test]
 async fn finding_5_a_message_whose_acknowledgement_failed_is_not_sent_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let mailer = Arc::new(RefusesOneAddress {
-        refused: "ann@example.net",
-        inner: MaildirMailer::new(dir.path().join("mail")),
-    });
+    // A visitor's typo that bounces; the rest is delivered.
+    let mailer = Arc::new(RefusingMailer::new(
+        Some("ann@example.net"),
+        "550 no such user",
+        &dir.path().join("mail"),
+    ));
     let h = harness_with(mailer, OutboxMode::Durable);
     let body = form_body(&[("sb_idempotency_key", "page-view-2")]);
     let first = h.router.handle(post_form(body.clone())).await;

@@ -35,9 +35,9 @@ impl Rig {
     fn new(name: &str, max_receives: u32, queue_attributes: Value) -> Self {
         let moto = endpoint();
         let ses = FakeSes::start();
-        let client = AwsClient::new(aws(&moto));
+        let client = AwsClient::new(aws_config(&moto));
         let store = provision_with(&client, &unique(name), max_receives, queue_attributes);
-        let worker = worker_over(&store, aws_with_ses(&ses.url, &moto));
+        let worker = worker_over(&store, aws_config_with_ses(&ses.url, &moto));
         Self {
             client,
             store,
@@ -181,7 +181,7 @@ async fn throttling_and_a_server_error_are_retried_until_sent_once() {
 #[ignore = "needs moto's server (DynamoDB, SQS, SES): run scripts/test.sh"]
 async fn a_contact_ses_never_takes_goes_to_the_dead_letters_with_one_alert() {
     let moto = endpoint();
-    let client = AwsClient::new(aws(&moto));
+    let client = AwsClient::new(aws_config(&moto));
     let dlq_url = create_queue(&client, &unique("faults-dlq"), json!({}));
     let redrive =
         json!({ "deadLetterTargetArn": queue_arn(&client, &dlq_url), "maxReceiveCount": "3" });

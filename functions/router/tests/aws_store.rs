@@ -10,35 +10,13 @@ mod common;
 use common::moto::*;
 use common::*;
 use serde_json::{Value, json};
-use switchboard_router::aws::{AwsClient, Service};
-
-/// What moto's SES would have sent with `reference` in it.
-fn sent_with(endpoint: &str, reference: &str) -> Vec<Value> {
-    let text = ureq::get(&format!("{endpoint}/moto-api/data.json"))
-        .call()
-        .unwrap()
-        .into_body()
-        .read_to_string()
-        .unwrap();
-    let data: Value = serde_json::from_str(&text).unwrap();
-    data["ses"]["RawMessage"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| {
-            m["raw_data"]
-                .as_str()
-                .is_some_and(|r| r.contains(reference))
-        })
-        .cloned()
-        .collect()
-}
+use switchboard_router::aws::AwsClient;
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs moto's server (DynamoDB, SQS, SES): run scripts/test.sh"]
 async fn a_post_is_kept_queued_and_sent_once_across_instances() {
     let endpoint = endpoint();
-    let client = AwsClient::new(aws(&endpoint));
+    let client = AwsClient::new(aws_config(&endpoint));
     let store = provision(&client, &unique("kept"), 3);
     verify_sender(&client);
     let (dir, router) = router_over(&store);
@@ -50,16 +28,10 @@ async fn a_post_is_kept_queued_and_sent_once_across_instances() {
         .unwrap()
         .to_string();
     // Kept in the table, queued, and nothing sent yet: sending is the worker's.
-    let item = client
-        .json_call(
-            Service::DynamoDb,
-            "GetItem",
-            &json!({ "TableName": store.table, "Key": { "key": { "S": format!("ref#{reference}") } } }),
-        )
-        .unwrap();
-    assert_eq!(item["Item"]["status"]["S"], "queued", "{item}");
-    assert_eq!(item["Item"]["topic"]["S"], "sales");
-    assert!(item["Item"]["expires_at"]["N"].is_string(), "a TTL: {item}");
+    let kept = item(&client, &store.table, &reference);
+    assert_eq!(kept["status"]["S"], "queued", "{kept}");
+    assert_eq!(kept["topic"]["S"], "sales");
+    assert!(kept["expires_at"]["N"].is_string(), "a TTL: {kept}");
     assert!(sent_with(&endpoint, &reference).is_empty());
     assert!(
         !dir.path().join("mail").exists(),
@@ -69,7 +41,7 @@ async fn a_post_is_kept_queued_and_sent_once_across_instances() {
     // The worker, with the SQS event Lambda would hand it.
     let event = receive_as_event(&client, &store.queue_url);
     assert_eq!(event["Records"].as_array().unwrap().len(), 1, "{event}");
-    let worker = worker_over(&store, aws(&endpoint));
+    let worker = worker_over(&store, aws_config(&endpoint));
     let answer = worker.handle_queue(&event).await;
     assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
     let sent = sent_with(&endpoint, &reference);

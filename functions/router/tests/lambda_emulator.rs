@@ -16,14 +16,16 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
+use common::moto::{
+    REGION, SENDER, aws_config, create_queue, create_table, item, receive_as_event, sent_with,
+    unique, verify_sender,
+};
 use common::{SECRET, form_body};
 use serde_json::{Value, json};
-use switchboard_router::aws::{AwsClient, AwsConfig, Endpoints, Service};
+use switchboard_router::aws::{AwsClient, Service};
 use switchboard_router::{Shown, sign_form_token, sign_time_token};
 
 const BIN: &str = env!("CARGO_BIN_EXE_switchboard-router");
-const REGION: &str = "eu-west-1";
-const SENDER: &str = "Example Org <forms@example.org>";
 /// The names the emulator knows the two functions by.
 const FORM_FUNCTION: &str = "switchboard-router";
 const DELIVERY_FUNCTION: &str = "_";
@@ -32,48 +34,11 @@ fn peer(var: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| panic!("{var} is not set: run scripts/test.sh"))
 }
 
-fn aws_client(moto: &str) -> AwsClient {
-    AwsClient::new(AwsConfig {
-        region: REGION.into(),
-        access_key_id: "AKIDTEST".into(),
-        secret_access_key: "test-secret".into(),
-        session_token: Some("test-session-token".into()),
-        endpoints: Endpoints {
-            ses: Some(moto.into()),
-            dynamodb: Some(moto.into()),
-            sqs: Some(moto.into()),
-            ssm: Some(moto.into()),
-        },
-    })
-}
-
-fn unique(prefix: &str) -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    format!("{prefix}-{}-{}", std::process::id(), nanos.as_nanos())
-}
-
 /// What the template creates: the table, the queue, the verified sender and
 /// the form secret as a SecureString. Returns the queue's URL.
 fn provision(client: &AwsClient, name: &str, secret_parameter: &str) -> String {
-    client
-        .json_call(
-            Service::DynamoDb,
-            "CreateTable",
-            &json!({
-                "TableName": name,
-                "AttributeDefinitions": [{ "AttributeName": "key", "AttributeType": "S" }],
-                "KeySchema": [{ "AttributeName": "key", "KeyType": "HASH" }],
-                "BillingMode": "PAY_PER_REQUEST",
-            }),
-        )
-        .expect("table created");
-    client
-        .rest_post(
-            Service::Ses,
-            "/v2/email/identities",
-            &json!({ "EmailIdentity": "example.org" }),
-        )
-        .expect("identity created");
+    create_table(client, name);
+    verify_sender(client);
     client
         .json_call(
             Service::Ssm,
@@ -85,10 +50,7 @@ fn provision(client: &AwsClient, name: &str, secret_parameter: &str) -> String {
             }),
         )
         .expect("parameter created");
-    let queue = client
-        .json_call(Service::Sqs, "CreateQueue", &json!({ "QueueName": name }))
-        .expect("queue created");
-    queue["QueueUrl"].as_str().expect("queue url").into()
+    create_queue(client, name, json!({}))
 }
 
 /// One bootstrap process, registered with the emulator as `function`;
@@ -252,77 +214,15 @@ fn http_api_form(key: &str) -> Value {
     event
 }
 
-/// The queue's waiting messages, as the SQS event Lambda would hand over.
-fn receive_as_event(client: &AwsClient, queue_url: &str) -> Value {
-    let answer = client
-        .json_call(
-            Service::Sqs,
-            "ReceiveMessage",
-            &json!({
-                "QueueUrl": queue_url,
-                "MaxNumberOfMessages": 10,
-                "MessageSystemAttributeNames": ["ApproximateReceiveCount"],
-                "AttributeNames": ["ApproximateReceiveCount"],
-            }),
-        )
-        .expect("receive");
-    let records: Vec<Value> = answer["Messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| {
-            json!({
-                "messageId": m["MessageId"],
-                "receiptHandle": m["ReceiptHandle"],
-                "body": m["Body"],
-                "attributes": { "ApproximateReceiveCount": m["Attributes"]["ApproximateReceiveCount"] },
-                "eventSource": "aws:sqs",
-                "eventSourceARN": format!("arn:aws:sqs:{REGION}:123456789012:queue"),
-                "awsRegion": REGION,
-            })
-        })
-        .collect();
-    json!({ "Records": records })
-}
-
-/// What moto's SES has sent with `reference` in it.
-fn sent_with(moto: &str, reference: &str) -> Vec<Value> {
-    let text = ureq::get(&format!("{moto}/moto-api/data.json"))
-        .call()
-        .unwrap()
-        .into_body()
-        .read_to_string()
-        .unwrap();
-    let data: Value = serde_json::from_str(&text).unwrap();
-    data["ses"]["RawMessage"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|m| {
-            m["raw_data"]
-                .as_str()
-                .is_some_and(|r| r.contains(reference))
-        })
-        .cloned()
-        .collect()
-}
-
 fn record_status(client: &AwsClient, table: &str, reference: &str) -> Value {
-    let item = client
-        .json_call(
-            Service::DynamoDb,
-            "GetItem",
-            &json!({ "TableName": table, "Key": { "key": { "S": format!("ref#{reference}") } } }),
-        )
-        .unwrap();
-    item["Item"]["status"]["S"].clone()
+    item(client, table, reference)["status"]["S"].clone()
 }
 
 #[test]
 #[ignore = "needs cargo-lambda's emulator and moto: run scripts/test.sh"]
 fn two_bootstrap_processes_keep_queue_send_and_replay_under_the_emulator() {
     let moto = peer("SWITCHBOARD_TEST_AWS");
-    let client = aws_client(&moto);
+    let client = AwsClient::new(aws_config(&moto));
     let name = unique("emu");
     let parameter = format!("/{name}/form-secret");
     let queue_url = provision(&client, &name, &parameter);

@@ -7,22 +7,12 @@ mod common;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
-use bytes::Bytes;
 use chrono::Duration;
 use common::*;
-use switchboard_router::deliver::{BoxFuture, DeliveryError, Envelope, Mailer};
+use switchboard_router::OutboxMode;
 use switchboard_router::outbox::Record;
-use switchboard_router::{MaildirMailer, OutboxMode};
-
-fn post_json(body: String) -> http::Request<Bytes> {
-    http::Request::post("/api/contact")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .body(Bytes::from(body))
-        .unwrap()
-}
 
 fn files(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -35,45 +25,17 @@ fn files(dir: &Path) -> Vec<String> {
     names
 }
 
-/// Refuses, for good, any mail to `refused`; writes the others to a maildir.
-struct Refusing {
-    refused: &'static str,
-    inner: MaildirMailer,
-    refusals: AtomicUsize,
-}
-
-impl Mailer for Refusing {
-    fn send<'a>(
-        &'a self,
-        envelope: &'a Envelope,
-        raw: &'a [u8],
-    ) -> BoxFuture<'a, Result<(), DeliveryError>> {
-        if envelope.to.iter().any(|t| t == self.refused) {
-            self.refusals.fetch_add(1, Ordering::SeqCst);
-            return Box::pin(async {
-                Err(DeliveryError::Permanent(
-                    "550 5.1.1 mailbox unavailable".into(),
-                ))
-            });
-        }
-        self.inner.send(envelope, raw)
-    }
-    fn kind(&self) -> &'static str {
-        "refusing"
-    }
-}
-
 #[tokio::test]
 async fn a_refused_notification_is_parked_and_alerted_once_without_the_visitors_text() {
     let mail = tempfile::tempdir().unwrap();
-    let mailer = Arc::new(Refusing {
-        refused: "alice@example.org",
-        inner: MaildirMailer::new(mail.path()),
-        refusals: AtomicUsize::new(0),
-    });
+    let mailer = Arc::new(RefusingMailer::new(
+        Some("alice@example.org"),
+        "550 5.1.1 mailbox unavailable",
+        mail.path(),
+    ));
     let h = harness_with(mailer.clone(), OutboxMode::Durable);
     let body = form_body(&[("message", "Secret plans for the widget")]);
-    let r = h.router.handle(post_json(body)).await;
+    let r = h.router.handle(json_post(body)).await;
     assert_eq!(r.status(), 503, "{}", body_text(&r));
     let failed = files(&h.dir.path().join("outbox/failed"));
     assert_eq!(failed.len(), 1, "{failed:?}");
@@ -122,7 +84,7 @@ async fn the_retry_pass_purges_records_past_retention_hourly_with_their_mail_and
     let mut refs = Vec::new();
     for i in 0..3 {
         let body = form_body(&[("message", &format!("Message number {i}"))]);
-        let r = h.router.handle(post_json(body)).await;
+        let r = h.router.handle(json_post(body)).await;
         assert_eq!(r.status(), 200, "{}", body_text(&r));
         let v: serde_json::Value = serde_json::from_slice(r.body()).unwrap();
         refs.push(v["reference"].as_str().unwrap().to_string());

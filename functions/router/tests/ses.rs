@@ -7,8 +7,9 @@ mod common;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use common::moto::{sent_with, verify_sender};
 use common::*;
-use switchboard_router::aws::{AwsClient, Service};
+use switchboard_router::aws::AwsClient;
 use switchboard_router::config::MailConfig;
 use switchboard_router::deliver::ses::{SesConfig, SesMailer};
 use switchboard_router::{FixedClock, OutboxMode, Router, RouterConfig};
@@ -84,13 +85,7 @@ async fn sends_raw_email_through_an_ses_endpoint() {
         .expect("SWITCHBOARD_TEST_SES is not set: run scripts/test.sh");
     let config = ses_config(&endpoint);
     // SES only sends from verified identities; verify the sender's domain.
-    AwsClient::new(config.aws.clone())
-        .rest_post(
-            Service::Ses,
-            "/v2/email/identities",
-            &serde_json::json!({ "EmailIdentity": "example.org" }),
-        )
-        .expect("identity created");
+    verify_sender(&AwsClient::new(config.aws.clone()));
     let mailer = SesMailer::new(config);
 
     let dir = tempfile::tempdir().unwrap();
@@ -106,25 +101,7 @@ async fn sends_raw_email_through_an_ses_endpoint() {
     let v: serde_json::Value = serde_json::from_slice(resp.body()).unwrap();
     let reference = v["reference"].as_str().unwrap().to_string();
 
-    let data: serde_json::Value = {
-        let text = ureq::get(&format!("{endpoint}/moto-api/data.json"))
-            .call()
-            .unwrap()
-            .into_body()
-            .read_to_string()
-            .unwrap();
-        serde_json::from_str(&text).unwrap()
-    };
-    let sent: Vec<&serde_json::Value> = data["ses"]["RawMessage"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| {
-            m["raw_data"]
-                .as_str()
-                .is_some_and(|r| r.contains(&reference))
-        })
-        .collect();
+    let sent = sent_with(&endpoint, &reference);
     assert_eq!(sent.len(), 2, "notification and acknowledgement");
     let note = sent
         .iter()

@@ -32,20 +32,10 @@ fn peer() -> Peer {
 
 /// Messages the server received that carry `reference` (the Maildir is shared by tests).
 fn received(maildir: &std::path::Path, reference: &str) -> Vec<Vec<u8>> {
-    let mut out = vec![];
-    for sub in ["new", "cur"] {
-        let Ok(rd) = std::fs::read_dir(maildir.join(sub)) else {
-            continue;
-        };
-        for e in rd {
-            let bytes = std::fs::read(e.unwrap().path()).unwrap();
-            let p = mail_parser::MessageParser::default().parse(&bytes).unwrap();
-            if p.header_raw("X-Switchboard-Reference").map(str::trim) == Some(reference) {
-                out.push(bytes);
-            }
-        }
-    }
-    out
+    maildir_messages(maildir, |bytes| {
+        let p = mail_parser::MessageParser::default().parse(bytes).unwrap();
+        p.header_raw("X-Switchboard-Reference").map(str::trim) == Some(reference)
+    })
 }
 
 fn rcpt_to(p: &mail_parser::Message<'_>) -> Vec<String> {

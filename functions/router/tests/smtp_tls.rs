@@ -10,7 +10,6 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bytes::Bytes;
 use common::*;
 use http::StatusCode;
 use switchboard_router::deliver::{DeliveryError, Envelope, Mailer};
@@ -39,19 +38,9 @@ fn mailer_from_config(url: &str) -> Arc<dyn Mailer> {
 
 /// Messages in `maildir` that carry `needle` (the Maildirs are shared by tests).
 fn received(maildir: &Path, needle: &str) -> Vec<Vec<u8>> {
-    let mut out = vec![];
-    for sub in ["new", "cur"] {
-        let Ok(rd) = std::fs::read_dir(maildir.join(sub)) else {
-            continue;
-        };
-        for e in rd {
-            let bytes = std::fs::read(e.unwrap().path()).unwrap();
-            if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                out.push(bytes);
-            }
-        }
-    }
-    out
+    maildir_messages(maildir, |bytes| {
+        bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+    })
 }
 
 /// Sends one contact through a router over `mailer`; the notification and
@@ -68,14 +57,6 @@ async fn delivers_through(mailer: Arc<dyn Mailer>, maildir: &Path) {
         let p = mail_parser::MessageParser::default().parse(m).unwrap();
         assert!(p.header_raw("X-RcptTo").is_some(), "filed by aiosmtpd");
     }
-}
-
-fn json_post(body: String) -> http::Request<Bytes> {
-    http::Request::post("/api/contact")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("accept", "application/json")
-        .body(Bytes::from(body))
-        .unwrap()
 }
 
 fn auth_url(password: &str) -> String {

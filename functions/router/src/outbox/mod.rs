@@ -219,6 +219,20 @@ impl Record {
         self.mails.iter().all(|m| m.delivered)
     }
 
+    /// Readies a failed record to be sent again by the operator: due at
+    /// `now`, its attempts counted from zero, its last error kept in a note
+    /// (shared by the local outbox and the AWS table).
+    pub fn requeue(&mut self, now: DateTime<Utc>) {
+        let why = self.last_error.take().unwrap_or_else(|| "-".into());
+        self.notes.push(format!(
+            "{REQUEUED_NOTE} by the operator at {} after {} attempt(s): {why}",
+            now.to_rfc3339(),
+            self.attempts
+        ));
+        self.attempts = 0;
+        self.next_attempt_at = now;
+    }
+
     /// Whether the department was alerted about this record since it was
     /// last sent again by the operator (an alert goes out once per failure).
     pub fn alerted(&self) -> bool {

@@ -226,14 +226,7 @@ impl Outbox {
                 state: state.as_str(),
             });
         }
-        let why = record.last_error.take().unwrap_or_else(|| "-".into());
-        record.notes.push(format!(
-            "{REQUEUED_NOTE} by the operator at {} after {} attempt(s): {why}",
-            now.to_rfc3339(),
-            record.attempts
-        ));
-        record.attempts = 0;
-        record.next_attempt_at = now;
+        record.requeue(now);
         let failed = self.path(State::Failed, reference);
         let bytes = to_json(&record).map_err(at(&failed))?;
         durable::write_replace(&failed, &bytes).map_err(at(&failed))?;

@@ -11,7 +11,7 @@ pub mod process;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use bytes::Bytes;
 use switchboard_router::deliver::{BoxFuture, DeliveryError, Envelope, Mailer};
@@ -94,6 +94,75 @@ impl Mailer for FlakyMailer {
     fn kind(&self) -> &'static str {
         "flaky"
     }
+}
+
+/// Refuses for good (a permanent error with `reason`) while `refusing` is
+/// set: every mail, or only mail to `only`; writes the others to a maildir.
+pub struct RefusingMailer {
+    pub refusing: AtomicBool,
+    pub only: Option<&'static str>,
+    pub reason: &'static str,
+    pub inner: MaildirMailer,
+    pub refusals: AtomicUsize,
+}
+
+impl RefusingMailer {
+    pub fn new(only: Option<&'static str>, reason: &'static str, maildir: &Path) -> Self {
+        Self {
+            refusing: AtomicBool::new(true),
+            only,
+            reason,
+            inner: MaildirMailer::new(maildir),
+            refusals: AtomicUsize::new(0),
+        }
+    }
+}
+
+impl Mailer for RefusingMailer {
+    fn send<'a>(
+        &'a self,
+        envelope: &'a Envelope,
+        raw: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), DeliveryError>> {
+        let picked = self
+            .only
+            .is_none_or(|only| envelope.to.iter().any(|t| t == only));
+        if self.refusing.load(Ordering::SeqCst) && picked {
+            self.refusals.fetch_add(1, Ordering::SeqCst);
+            let reason = self.reason;
+            return Box::pin(async move { Err(DeliveryError::Permanent(reason.into())) });
+        }
+        self.inner.send(envelope, raw)
+    }
+    fn kind(&self) -> &'static str {
+        "refusing"
+    }
+}
+
+/// A form POST that asks for a JSON answer.
+pub fn json_post(body: String) -> http::Request<Bytes> {
+    http::Request::post("/api/contact")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(Bytes::from(body))
+        .unwrap()
+}
+
+/// The messages in a Maildir (`new/` and `cur/`) that `keep` picks.
+pub fn maildir_messages(maildir: &Path, keep: impl Fn(&[u8]) -> bool) -> Vec<Vec<u8>> {
+    let mut out = vec![];
+    for sub in ["new", "cur"] {
+        let Ok(rd) = std::fs::read_dir(maildir.join(sub)) else {
+            continue;
+        };
+        for e in rd {
+            let bytes = std::fs::read(e.unwrap().path()).unwrap();
+            if keep(&bytes) {
+                out.push(bytes);
+            }
+        }
+    }
+    out
 }
 
 /// One delivered message: its envelope recipients and the raw message.

@@ -7,10 +7,16 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use serde_json::{Value, json};
-use switchboard_router::aws::{AwsClient, AwsConfig, Endpoints, Service};
+use switchboard_router::aws::{AwsClient, AwsConfig, Service};
 use switchboard_router::config::StoreConfig;
 use switchboard_router::deliver::ses::SesConfig;
 use switchboard_router::store::dynamo::DynamoConfig;
+// The shared AWS set-up (`switchboard_router::testing`); each test uses some.
+#[allow(unused_imports)]
+pub use switchboard_router::testing::{
+    REGION, aws_config, aws_config_with_ses, create_queue, create_table, provision, provision_with,
+    unique, verify_sender,
+};
 use switchboard_router::worker::DeliveryWorker;
 use switchboard_router::{FixedClock, MaildirMailer, Router};
 
@@ -22,72 +28,6 @@ pub const SENDER: &str = "Example Org <forms@example.org>";
 pub fn endpoint() -> String {
     std::env::var("SWITCHBOARD_TEST_AWS")
         .expect("SWITCHBOARD_TEST_AWS is not set: run scripts/test.sh")
-}
-
-/// Every service at `endpoint`.
-pub fn aws(endpoint: &str) -> AwsConfig {
-    aws_with_ses(endpoint, endpoint)
-}
-
-/// SES at `ses`, DynamoDB, SQS and SSM at `rest`.
-pub fn aws_with_ses(ses: &str, rest: &str) -> AwsConfig {
-    AwsConfig {
-        region: "eu-west-1".into(),
-        access_key_id: "AKIDTEST".into(),
-        secret_access_key: "test-secret".into(),
-        session_token: Some("test-session-token".into()),
-        endpoints: Endpoints {
-            ses: Some(ses.into()),
-            dynamodb: Some(rest.into()),
-            sqs: Some(rest.into()),
-            ssm: Some(rest.into()),
-        },
-    }
-}
-
-/// A fresh table (as the template defines it) and queue.
-pub fn provision(client: &AwsClient, name: &str, max_receives: u32) -> DynamoConfig {
-    provision_with(client, name, max_receives, json!({}))
-}
-
-/// A fresh table and a queue with `queue_attributes` (e.g. a `RedrivePolicy`).
-pub fn provision_with(
-    client: &AwsClient,
-    name: &str,
-    max_receives: u32,
-    queue_attributes: Value,
-) -> DynamoConfig {
-    client
-        .json_call(
-            Service::DynamoDb,
-            "CreateTable",
-            &json!({
-                "TableName": name,
-                "AttributeDefinitions": [{ "AttributeName": "key", "AttributeType": "S" }],
-                "KeySchema": [{ "AttributeName": "key", "KeyType": "HASH" }],
-                "BillingMode": "PAY_PER_REQUEST",
-            }),
-        )
-        .expect("table created");
-    DynamoConfig {
-        aws: client.config().clone(),
-        table: name.into(),
-        queue_url: create_queue(client, name, queue_attributes),
-        retention_days: None,
-        max_receives,
-    }
-}
-
-/// A queue; its URL.
-pub fn create_queue(client: &AwsClient, name: &str, attributes: Value) -> String {
-    let queue = client
-        .json_call(
-            Service::Sqs,
-            "CreateQueue",
-            &json!({ "QueueName": name, "Attributes": attributes }),
-        )
-        .expect("queue created");
-    queue["QueueUrl"].as_str().expect("queue url").into()
 }
 
 /// A queue's ARN (for a redrive policy).
@@ -103,17 +43,6 @@ pub fn queue_arn(client: &AwsClient, queue_url: &str) -> String {
         .as_str()
         .expect("queue arn")
         .into()
-}
-
-/// The sender's domain, verified in (moto's) SES.
-pub fn verify_sender(client: &AwsClient) {
-    client
-        .rest_post(
-            Service::Ses,
-            "/v2/email/identities",
-            &json!({ "EmailIdentity": "example.org" }),
-        )
-        .expect("identity created");
 }
 
 pub fn router_over(store: &DynamoConfig) -> (tempfile::TempDir, Router) {
@@ -175,7 +104,8 @@ pub fn receive_as_event(client: &AwsClient, queue_url: &str) -> Value {
                 "body": m["Body"],
                 "attributes": { "ApproximateReceiveCount": m["Attributes"]["ApproximateReceiveCount"] },
                 "eventSource": "aws:sqs",
-                "awsRegion": "eu-west-1",
+                "eventSourceARN": format!("arn:aws:sqs:{REGION}:123456789012:queue"),
+                "awsRegion": REGION,
             })
         })
         .collect();
@@ -194,16 +124,33 @@ pub fn item(client: &AwsClient, table: &str, reference: &str) -> Value {
         .clone()
 }
 
+/// moto's record of its services' state (`/moto-api/data.json`).
+pub fn moto_data(endpoint: &str) -> Value {
+    let text = ureq::get(&format!("{endpoint}/moto-api/data.json"))
+        .call()
+        .unwrap()
+        .into_body()
+        .read_to_string()
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// What moto's SES at `endpoint` has sent with `reference` in it.
+pub fn sent_with(endpoint: &str, reference: &str) -> Vec<Value> {
+    moto_data(endpoint)["ses"]["RawMessage"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| {
+            m["raw_data"]
+                .as_str()
+                .is_some_and(|r| r.contains(reference))
+        })
+        .cloned()
+        .collect()
+}
+
 /// The record JSON an item holds.
 pub fn record_of(item: &Value) -> Value {
     serde_json::from_str(item["record"]["S"].as_str().expect("a record")).expect("record json")
-}
-
-pub fn unique(prefix: &str) -> String {
-    format!(
-        "{prefix}-{}",
-        switchboard_router::hex::short_sha256([
-            format!("{:?}", std::time::SystemTime::now()).as_bytes()
-        ])
-    )
 }

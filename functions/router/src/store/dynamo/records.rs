@@ -15,7 +15,7 @@ use super::QueuedDelivery;
 use super::table::{Status, Stored, Table, key_key, record_key};
 use crate::aws::dynamodb::{self, Expression, KEY, get_n, get_s, n, s};
 use crate::aws::{AwsError, Service, sqs};
-use crate::outbox::{REQUEUED_NOTE, Record, State};
+use crate::outbox::{Record, State};
 
 /// The key prefix of a message's item.
 pub const RECORD_PREFIX: &str = "ref#";
@@ -199,14 +199,7 @@ impl Table {
             });
         }
         let mut record = stored.record.clone();
-        let why = record.last_error.take().unwrap_or_else(|| "-".into());
-        record.notes.push(format!(
-            "{REQUEUED_NOTE} by the operator at {} after {} attempt(s): {why}",
-            now.to_rfc3339(),
-            record.attempts
-        ));
-        record.attempts = 0;
-        record.next_attempt_at = now;
+        record.requeue(now);
         // Queued before it is on the queue: the worker skips a failed message.
         if !self.save(&record, Status::Queued, stored.version)? {
             return Err(TableRecordError::Changed {
