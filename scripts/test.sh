@@ -130,7 +130,9 @@ bash benches/bench-server.sh --quick
 # The visitor's side in a real browser (tests/browser/README.md): axe-core,
 # the Nu Html Checker, vobject, screenshots under target/screenshots/, and the
 # form end to end against `switchboard serve`. Debian's Chromium, no download.
-cargo build --bin switchboard
+# The binary `cargo test --workspace` built above for the CLI tests (building
+# it again here would recompile its dependencies for another feature set).
+test -x "${CARGO_TARGET_DIR:-$root/target}/debug/switchboard"
 SWITCHBOARD_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/switchboard" \
   PEERS_PYTHON="$root/target/peers-venv/bin/python" \
   node --test --test-concurrency=1 --test-timeout=120000 tests/browser/*.test.js
