@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 const TEMPLATE: &str = include_str!("../../../deploy/aws/template.yaml");
-const CONFIG: &str = include_str!("../src/config.rs");
+const CONFIG: &str = include_str!("../src/config/mod.rs");
 
 /// `SWITCHBOARD_*` names in `text` (letters, digits and `_` after the prefix).
 fn names(text: &str) -> BTreeSet<String> {
