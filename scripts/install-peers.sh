@@ -25,6 +25,8 @@ command -v npm >/dev/null || apt_missing+=(nodejs npm)
 # The /api/contact load benchmark (benches/bench-contact.sh).
 command -v wrk >/dev/null || apt_missing+=(wrk)
 command -v curl >/dev/null || apt_missing+=(curl)
+# The side-by-side build benchmark (benches/bench-hugo.py): Debian's Hugo.
+command -v hugo >/dev/null || apt_missing+=(hugo)
 # The throwaway certificate of the TLS SMTP peers (scripts/test.sh).
 command -v openssl >/dev/null || apt_missing+=(openssl)
 if [ "${#apt_missing[@]}" -gt 0 ]; then

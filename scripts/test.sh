@@ -121,6 +121,7 @@ PEERS_PYTHON="$root/target/peers-venv/bin/python" \
 # small sizes (BENCHMARKS.md has the real figures and how to get them).
 python3 benches/bench.py --quick
 python3 benches/bench-serve.py --quick
+python3 benches/bench-hugo.py --quick
 cargo bench -p switchboard --bench render -- --quick
 SWITCHBOARD_BENCH_AWS="$SWITCHBOARD_TEST_AWS" cargo bench -p switchboard-router --bench aws_request -- 5
 bash benches/bench-server.sh --quick
