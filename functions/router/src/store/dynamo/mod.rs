@@ -143,16 +143,28 @@ impl Writer {
             // 40 random bits met an existing reference: the visitor tries again.
             return Ok(Outcome::Failed);
         }
-        let replacing = match self.earlier(&key.id, &key.entry.body_digest, now)? {
-            Earlier::Free(replacing) => replacing,
-            Earlier::Answer(outcome) => {
-                self.drop_unpromised(&record.reference);
-                return Ok(outcome);
+        let mut claimed = self
+            .table
+            .claim_key(&key.id, &key.entry, now, key.expires, None)?;
+        if !claimed {
+            // The key names an earlier message: answer as it was answered, or
+            // take the key over from one that never reached its contact.
+            match self.earlier(&key.id, &key.entry.body_digest, now)? {
+                Earlier::Answer(outcome) => {
+                    self.drop_unpromised(&record.reference);
+                    return Ok(outcome);
+                }
+                Earlier::Free(replacing) => {
+                    claimed = self.table.claim_key(
+                        &key.id,
+                        &key.entry,
+                        now,
+                        key.expires,
+                        replacing.as_deref(),
+                    )?;
+                }
             }
-        };
-        let claimed =
-            self.table
-                .claim_key(&key.id, &key.entry, now, key.expires, replacing.as_deref())?;
+        }
         if !claimed {
             // Another request with this key got there first.
             self.drop_unpromised(&record.reference);
@@ -161,7 +173,7 @@ impl Writer {
                 Earlier::Free(_) => Outcome::Failed,
             });
         }
-        self.queue(&record.reference, 0)?;
+        self.queue(&record.reference)?;
         Ok(Outcome::Accepted(record.reference.clone()))
     }
 
@@ -173,18 +185,18 @@ impl Writer {
     }
 
     /// Queues the delivery of `reference` and marks it queued.
-    fn queue(&self, reference: &str, version: i64) -> Result<(), AwsError> {
+    fn queue(&self, reference: &str) -> Result<(), AwsError> {
         let body = serde_json::to_string(&QueuedDelivery {
             reference: reference.to_string(),
         })
         .map_err(|e| AwsError::local(Service::Sqs, e))?;
         sqs::send(&self.table.client, &self.queue_url, &body)?;
-        // Only a listing and a retried POST read the mark; the worker does not.
-        if let Ok(Some(stored)) = self.table.load(reference)
-            && stored.status == Status::New
-            && stored.version == version
-        {
-            let _ = self.table.save(&stored.record, Status::Queued, version);
+        // Only a listing and a retried POST read the mark; the worker does
+        // not. A lost mark leaves `new`, which a retried POST queues again.
+        if let Err(e) = self.table.mark_queued(reference) {
+            log::event(&format!(
+                "event=queued-mark-failed ref={reference} error={e}"
+            ));
         }
         Ok(())
     }
@@ -214,7 +226,7 @@ impl Writer {
         log::event(&format!("event=idempotent-replay ref={}", entry.reference));
         if stored.status == Status::New {
             // Kept, but its queueing failed when it was sent: queue it now.
-            self.queue(&entry.reference, stored.version)?;
+            self.queue(&entry.reference)?;
         }
         Ok(Earlier::Answer(Outcome::Replayed(entry.reference)))
     }

@@ -194,6 +194,27 @@ impl Table {
         )
     }
 
+    /// Marks a new message queued, if it is still `new`. The version is left
+    /// alone: a worker that read the item before this must still be able to
+    /// save its progress (a failed save would send a delivered mail again).
+    pub fn mark_queued(&self, reference: &str) -> Result<bool, AwsError> {
+        dynamodb::update_if(
+            &self.client,
+            &self.name,
+            &record_key(reference),
+            &Expression {
+                text: "SET #status = :queued",
+                names: &[("#status", "status")],
+                values: json!({ ":queued": s(Status::Queued.as_str()) }),
+            },
+            &Expression {
+                text: "#status = :new",
+                names: &[],
+                values: json!({ ":new": s(Status::New.as_str()) }),
+            },
+        )
+    }
+
     /// Deletes a message that was never promised (its key went to another).
     pub fn delete_unpromised(&self, reference: &str) -> Result<(), AwsError> {
         dynamodb::delete_if(
