@@ -195,8 +195,7 @@ impl Router {
         let allowed = origin.as_deref().filter(|o| self.origin_allowed(o));
         // A browser names the origin on a POST, not on the GET that
         // follows a redirect: then the host tells which of our sites it is.
-        let host_origin = self.origin_of_host(req.headers());
-        let site_origin = allowed.or(host_origin);
+        let site_origin = allowed.or_else(|| self.origin_of_host(req.headers()));
         let mut resp = match *req.method() {
             Method::OPTIONS => self.preflight(&req, allowed.is_some()),
             Method::GET | Method::HEAD => match sent_reference(req.uri()) {
