@@ -23,7 +23,10 @@ pub struct SiteSection {
     #[serde(default)]
     pub description: String,
     pub base_url: Spanned<String>,
+    /// A one-language site's language; `languages` lists several.
     pub language: Option<Spanned<String>>,
+    /// The site's languages, the default first.
+    pub languages: Option<Spanned<Vec<Spanned<String>>>>,
     pub theme: Option<Spanned<String>>,
 }
 

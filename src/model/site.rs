@@ -30,8 +30,11 @@ pub struct SiteConfig {
     pub description: String,
     /// Absolute, without a trailing slash: `https://example.org`.
     pub base_url: String,
-    /// BCP 47 language tag of the site, e.g. `en` or `de-CH`.
+    /// BCP 47 language tag of the site's default language, e.g. `en` or
+    /// `de-CH`: the first of [`SiteConfig::languages`].
     pub language: String,
+    /// Every language the site is published in, the default first (never empty).
+    pub languages: Vec<String>,
     /// Folder name under `themes/`.
     pub theme: String,
 }

@@ -152,6 +152,7 @@ pub fn site() -> Site {
             description: "How to reach the right person at Acme & Co.".into(),
             base_url: "https://contact.example.org".into(),
             language: "en".into(),
+            languages: vec!["en".into()],
             theme: "default".into(),
         },
         organization: Organization {

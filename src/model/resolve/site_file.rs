@@ -38,12 +38,7 @@ fn resolve_site_section(
     let base_url = resolver.check(source, &site.base_url, |u| {
         value_checks::check_absolute_url(u)
     });
-    let language = match &site.language {
-        Some(language) => resolver
-            .check(source, language, |l| value_checks::check_language(l))
-            .map(|()| language.get_ref().clone()),
-        None => Some("en".to_string()),
-    };
+    let languages = resolve_languages(resolver, source, site);
     let theme = site
         .theme
         .as_ref()
@@ -52,9 +47,69 @@ fn resolve_site_section(
         title: site.title.get_ref().clone(),
         description: site.description.clone(),
         base_url: base_url?,
-        language: language?,
+        language: languages.as_ref()?.first()?.clone(),
+        languages: languages?,
         theme,
     })
+}
+
+/// `language` (one language) or `languages` (several, the default first);
+/// English when neither is set.
+fn resolve_languages(
+    resolver: &mut Resolver,
+    source: &SourceFile,
+    site: &SiteSection,
+) -> Option<Vec<String>> {
+    let list = match (&site.language, &site.languages) {
+        (Some(_), Some(languages)) => {
+            resolver.report(
+                source,
+                languages.span(),
+                Invalid::new(
+                    "`language` and `languages` are both set",
+                    "keep `languages` (the default language first) and remove `language`",
+                ),
+            );
+            return None;
+        }
+        (Some(language), None) => std::slice::from_ref(language),
+        (None, Some(languages)) => languages.get_ref().as_slice(),
+        (None, None) => return Some(vec!["en".to_string()]),
+    };
+    if list.is_empty() {
+        let span = site.languages.as_ref().map_or(0..0, |l| l.span());
+        resolver.report(
+            source,
+            span,
+            Invalid::new(
+                "`languages` is empty",
+                "list the site's languages, the default first: languages = [\"en\", \"de\"]",
+            ),
+        );
+        return None;
+    }
+    let mut codes: Vec<String> = Vec::with_capacity(list.len());
+    let mut all_valid = true;
+    for tag in list {
+        let Some(()) = resolver.check(source, tag, |t| value_checks::check_language(t)) else {
+            all_valid = false;
+            continue;
+        };
+        if codes.iter().any(|c| c.eq_ignore_ascii_case(tag.get_ref())) {
+            resolver.report(
+                source,
+                tag.span(),
+                Invalid::new(
+                    format!("`{}` is listed twice in `languages`", tag.get_ref()),
+                    "list each language once",
+                ),
+            );
+            all_valid = false;
+            continue;
+        }
+        codes.push(tag.get_ref().clone());
+    }
+    all_valid.then_some(codes)
 }
 
 /// The organisation; a problem in it is reported, never fatal on its own.
