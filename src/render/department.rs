@@ -9,7 +9,8 @@ use super::collisions::{Origin, Output};
 use super::form::FormView;
 use super::pages::{Done, Shared};
 use super::vcard;
-use super::view::vcard_path;
+use super::languages::root_for;
+use super::view::{department_path, vcard_path};
 
 /// Renders department `index` (in site order): writes its vCards and its
 /// page, and returns its directory entry for the home page.
@@ -21,19 +22,23 @@ pub(super) fn render<'a>(
     let d = &shared.departments[index];
     let value = Value::from_serializable(d);
     let model = &shared.site.departments[index];
-    for c in &model.contacts {
-        let card = vcard::contact_vcard(shared.site, model, c);
-        out.add(vcard_path(&c.id), &[card.as_bytes()], Origin::VCard(&c.id))?;
+    if shared.write_vcards {
+        for c in &model.contacts {
+            let card = vcard::contact_vcard(shared.site, model, c);
+            out.add(vcard_path(&c.id), &[card.as_bytes()], Origin::VCard(&c.id))?;
+        }
     }
     let mut ctx = shared.base.clone();
     ctx.insert_value("department", value);
     ctx.insert("heading_level", &2);
-    ctx.insert("root", "./");
-    ctx.insert("path", "");
+    // The entry is spliced into the home page: links as from there.
+    ctx.insert("root", &root_for(&shared.tree.prefix));
+    ctx.insert("path", &shared.tree.prefix);
+    ctx.insert("page_path", "");
     let card = shared.theme.render("partials/department_card.html", &ctx)?;
     ctx.remove("heading_level");
     ctx.insert("form", &FormView::department(shared.site, d, shared.opts));
     ctx.insert("title", &d.name);
-    shared.write_page(d.path.clone(), "department.html", ctx, out)?;
+    shared.write_page(department_path(&d.id), "department.html", ctx, out)?;
     Ok(Done::Card(index, card))
 }

@@ -16,6 +16,7 @@ use switchboard_router::pages::{Pages, slot, slot_for, slots};
 use tera::{Context, Value};
 
 use super::form::{FIELDS, FormView};
+use super::languages::{self, Tree};
 use super::pages::base_context;
 use super::view::DepartmentView;
 use super::{RenderError, RenderOptions, Theme, csp};
@@ -49,14 +50,39 @@ const ERROR_FIELDS: [(&str, &str); 7] = [
     ("captcha", "captcha"),
 ];
 
-/// Renders the three pages for the manifest.
+/// Renders the three pages for the manifest, in the site's default language.
 pub fn router_pages(
     site: &Site,
     theme: &Theme,
     opts: &RenderOptions,
 ) -> Result<Pages, RenderError> {
-    let base = router_context(site, opts);
-    let departments = DepartmentView::all(site);
+    router_pages_in(site, theme, opts, &site.config.language)
+}
+
+/// Renders the three pages in language `code` (one of the site's), with
+/// that language's strings and links into its tree (`de/contact/`).
+pub fn router_pages_in(
+    site: &Site,
+    theme: &Theme,
+    opts: &RenderOptions,
+    code: &str,
+) -> Result<Pages, RenderError> {
+    let trees = languages::trees(site, theme);
+    let tree = trees
+        .iter()
+        .find(|t| t.code == code)
+        .ok_or_else(|| RenderError::Template {
+            file: "site.toml".into(),
+            line: 0,
+            message: format!("`{code}` is not one of the site's `languages`"),
+        })?;
+    let site = &languages::in_language(site, code);
+    let base = router_context(site, opts, tree, &trees);
+    let strings = &tree.strings;
+    let mut departments = DepartmentView::all(site, strings);
+    for d in &mut departments {
+        d.path.insert_str(0, &tree.prefix);
+    }
 
     let mut form = FormView::all(site, &departments, opts);
     form.token = slot_for(slots::VALUE, fields::FORM_TOKEN);
@@ -68,8 +94,9 @@ pub fn router_pages(
     let mut ctx = base.clone();
     ctx.insert("form", &form);
     ctx.insert("answer", &form_slots(topics));
-    ctx.insert("title", "Contact us");
-    ctx.insert("path", FORM_PAGE_PATH);
+    ctx.insert("title", strings.get("contact_title"));
+    ctx.insert("path", &format!("{}{FORM_PAGE_PATH}", tree.prefix));
+    ctx.insert("page_path", FORM_PAGE_PATH);
     let form = theme.render("contact.html", &ctx)?;
 
     let mut ctx = base.clone();
@@ -77,8 +104,9 @@ pub fn router_pages(
         "answer",
         &BTreeMap::from([("reference", slot(slots::REFERENCE))]),
     );
-    ctx.insert("title", "Thank you");
-    ctx.insert("path", THANK_YOU_PAGE_PATH);
+    ctx.insert("title", strings.get("thanks_title"));
+    ctx.insert("path", &format!("{}{THANK_YOU_PAGE_PATH}", tree.prefix));
+    ctx.insert("page_path", THANK_YOU_PAGE_PATH);
     let sent = theme.render("thanks.html", &ctx)?;
 
     let mut ctx = base;
@@ -87,15 +115,16 @@ pub fn router_pages(
         &BTreeMap::from([("title", slot(slots::TITLE)), ("body", slot(slots::BODY))]),
     );
     ctx.insert("title", &slot(slots::TITLE));
-    ctx.insert("path", FORM_PAGE_PATH);
+    ctx.insert("path", &format!("{}{FORM_PAGE_PATH}", tree.prefix));
+    ctx.insert("page_path", FORM_PAGE_PATH);
     let notice = theme.render("notice.html", &ctx)?;
     Ok(Pages { form, sent, notice })
 }
 
 /// The site's page context, with links from the root slot and a policy
 /// that also allows the site's origin (the page is served from the endpoint's).
-fn router_context(site: &Site, opts: &RenderOptions) -> Context {
-    let mut ctx = base_context(site, opts);
+fn router_context(site: &Site, opts: &RenderOptions, tree: &Tree, trees: &[Tree]) -> Context {
+    let mut ctx = base_context(site, opts, tree, trees);
     let policy = csp::policy(
         &opts.form_endpoint,
         site.form.captcha.as_ref().map(|c| c.provider),
