@@ -17,7 +17,7 @@ use notify::EventKind;
 
 /// The site's top-level folders a build reads. Everything else at the top
 /// (the output folder, `.switchboard/`, `target/`, a README) is not input.
-pub const INPUT_DIRS: [&str; 4] = ["content", "templates", "static", "themes"];
+pub const INPUT_DIRS: [&str; 5] = ["content", "templates", "static", "themes", "i18n"];
 
 /// Folders ignored wherever they appear under an input folder.
 pub const IGNORED_DIRS: [&str; 7] = [
