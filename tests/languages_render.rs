@@ -22,7 +22,11 @@ const PAGES: [&str; 7] = [
     "about/index.html",
     "404.html",
 ];
-const TREES: [(&str, &str, &str); 3] = [("en", "", "ltr"), ("de", "de/", "ltr"), ("ar", "ar/", "rtl")];
+const TREES: [(&str, &str, &str); 3] = [
+    ("en", "", "ltr"),
+    ("de", "de/", "ltr"),
+    ("ar", "ar/", "rtl"),
+];
 
 fn built() -> (tempfile::TempDir, PathBuf) {
     let site = site_with(Some("languages-render"));
@@ -81,7 +85,8 @@ fn every_page_is_built_in_every_language_with_lang_and_dir() {
     for (code, prefix, dir) in TREES {
         for page in PAGES {
             let path = public.join(format!("{prefix}{page}"));
-            let html = fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {prefix}{page}"));
+            let html =
+                fs::read_to_string(&path).unwrap_or_else(|_| panic!("missing {prefix}{page}"));
             let open = format!("<html lang=\"{code}\" dir=\"{dir}\">");
             assert!(html.contains(&open), "{prefix}{page} lacks {open}");
         }
@@ -90,11 +95,17 @@ fn every_page_is_built_in_every_language_with_lang_and_dir() {
     assert!(public.join("vcards/ann.vcf").is_file());
     assert!(!public.join("de/vcards").exists() && !public.join("de/assets").exists());
     let de = fs::read_to_string(public.join("de/contact/index.html")).unwrap();
-    assert!(de.contains("href=\"../../assets/site.css\""), "assets from the site root");
+    assert!(
+        de.contains("href=\"../../assets/site.css\""),
+        "assets from the site root"
+    );
     assert!(de.contains("<button type=\"submit\">Nachricht senden</button>"));
     let ar = fs::read_to_string(public.join("ar/departments/sales/index.html")).unwrap();
     assert!(ar.contains("ساعات العمل"), "the Arabic hours title");
-    assert!(ar.contains("الاثنين–الجمعة"), "Arabic weekday names in the hours table");
+    assert!(
+        ar.contains("الاثنين–الجمعة"),
+        "Arabic weekday names in the hours table"
+    );
 }
 
 #[test]
@@ -105,16 +116,26 @@ fn hreflang_alternates_answer_each_other_over_the_whole_site() {
     for file in &files {
         let html = fs::read_to_string(public.join(file)).unwrap();
         let alts = alternates(&html, "link");
-        assert_eq!(alts.len(), 4, "{file}: en, de, ar and x-default, got {alts:?}");
+        assert_eq!(
+            alts.len(),
+            4,
+            "{file}: en, de, ar and x-default, got {alts:?}"
+        );
         declared.insert(url_of(file), alts);
     }
     for (url, alts) in &declared {
-        assert!(alts.values().any(|u| u == url), "{url} does not list itself");
-        assert_eq!(alts["x-default"], alts["en"], "{url}: x-default is the default language");
+        assert!(
+            alts.values().any(|u| u == url),
+            "{url} does not list itself"
+        );
+        assert_eq!(
+            alts["x-default"], alts["en"],
+            "{url}: x-default is the default language"
+        );
         for (lang, target) in alts {
-            let back = declared
-                .get(target)
-                .unwrap_or_else(|| panic!("{url} points to {target} ({lang}), which was not built"));
+            let back = declared.get(target).unwrap_or_else(|| {
+                panic!("{url} points to {target} ({lang}), which was not built")
+            });
             assert_eq!(back, alts, "{target} does not answer {url}'s alternates");
         }
     }
@@ -137,15 +158,25 @@ fn the_sitemap_lists_every_version_with_reciprocal_alternates() {
     let expected: BTreeSet<String> = TREES
         .iter()
         .flat_map(|(_, prefix, _)| {
-            ["", "contact/", "departments/sales/", "departments/help/", "about/"]
-                .map(|p| format!("{BASE}{prefix}{p}"))
+            [
+                "",
+                "contact/",
+                "departments/sales/",
+                "departments/help/",
+                "about/",
+            ]
+            .map(|p| format!("{BASE}{prefix}{p}"))
         })
         .collect();
     assert_eq!(entries.keys().cloned().collect::<BTreeSet<_>>(), expected);
     for (loc, alts) in &entries {
         assert_eq!(alts.len(), 4, "{loc}: {alts:?}");
         for target in alts.values() {
-            assert_eq!(entries.get(target), Some(alts), "{target} does not answer {loc}");
+            assert_eq!(
+                entries.get(target),
+                Some(alts),
+                "{target} does not answer {loc}"
+            );
         }
     }
     let robots = fs::read_to_string(public.join("robots.txt")).unwrap();
@@ -179,7 +210,12 @@ fn the_switcher_leads_to_the_same_page_in_each_language() {
                     target = target.join("index.html");
                 }
                 let resolved = normalize(&target);
-                assert_eq!(resolved, format!("{to_prefix}{page}"), "{file} -> {}", link["href"]);
+                assert_eq!(
+                    resolved,
+                    format!("{to_prefix}{page}"),
+                    "{file} -> {}",
+                    link["href"]
+                );
                 assert_eq!(
                     link.contains_key("aria-current"),
                     *to_code == code,
@@ -189,7 +225,9 @@ fn the_switcher_leads_to_the_same_page_in_each_language() {
         }
     }
     let de = fs::read_to_string(public.join("de/index.html")).unwrap();
-    assert!(de.contains(">Deutsch</a>") && de.contains(">العربية</a>") && de.contains(">English</a>"));
+    assert!(
+        de.contains(">Deutsch</a>") && de.contains(">العربية</a>") && de.contains(">English</a>")
+    );
 }
 
 /// `a/b/../c` -> `a/c`.
@@ -212,7 +250,10 @@ fn the_site_strings_win_over_the_theme() {
     let (_site, public) = built();
     let de = fs::read_to_string(public.join("de/index.html")).unwrap();
     assert!(de.contains(">Personen</a>"), "the site's de.toml");
-    assert!(de.contains("Verzeichnis filtern"), "the rest from the theme's de.toml");
+    assert!(
+        de.contains("Verzeichnis filtern"),
+        "the rest from the theme's de.toml"
+    );
     let en = fs::read_to_string(public.join("index.html")).unwrap();
     assert!(en.contains(">Directory</a>"));
 }
@@ -231,13 +272,20 @@ fn a_key_no_table_has_fails_the_build_naming_template_and_key() {
     let err = stderr(&output);
     assert!(err.contains("templates/page.html:3"), "{err}");
     assert!(err.contains("no_such_key"), "{err}");
-    assert!(!site.path().join("public").exists(), "no half-written public/");
+    assert!(
+        !site.path().join("public").exists(),
+        "no half-written public/"
+    );
 }
 
 #[test]
 fn a_site_table_with_an_unknown_key_names_file_and_line() {
     let site = site_with(Some("languages-render"));
-    fs::write(site.path().join("i18n/ar.toml"), "# Arabic\n\nnav_drectory = \"x\"\n").unwrap();
+    fs::write(
+        site.path().join("i18n/ar.toml"),
+        "# Arabic\n\nnav_drectory = \"x\"\n",
+    )
+    .unwrap();
     let output = switchboard(site.path(), &["build"]);
     assert_eq!(output.status.code(), Some(1));
     let err = stderr(&output);

@@ -7,9 +7,9 @@ use tera::Value;
 use super::RenderError;
 use super::collisions::{Origin, Output};
 use super::form::FormView;
+use super::languages::root_for;
 use super::pages::{Done, Shared};
 use super::vcard;
-use super::languages::root_for;
 use super::view::{department_path, vcard_path};
 
 /// Renders department `index` (in site order): writes its vCards and its

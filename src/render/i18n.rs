@@ -37,7 +37,11 @@ pub(super) const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// Keys whose value is a comma-separated list of a fixed length.
-const LISTS: [(&str, usize); 3] = [("weekdays_short", 7), ("weekdays_long", 7), ("months_short", 12)];
+const LISTS: [(&str, usize); 3] = [
+    ("weekdays_short", 7),
+    ("weekdays_long", 7),
+    ("months_short", 12),
+];
 
 /// One language's table: key -> text.
 type Table = BTreeMap<String, String>;
@@ -245,8 +249,8 @@ fn parse(file: &str, text: &str, known: Option<&Table>) -> Result<Table, RenderE
             message,
         }
     };
-    let raw: BTreeMap<Spanned<String>, Spanned<toml::Value>> = toml::from_str(text)
-        .map_err(|e: toml::de::Error| {
+    let raw: BTreeMap<Spanned<String>, Spanned<toml::Value>> =
+        toml::from_str(text).map_err(|e: toml::de::Error| {
             let offset = e.span().map_or(0, |s| s.start);
             error(offset, e.message().to_string())
         })?;
@@ -330,8 +334,15 @@ mod tests {
                 let wanted: Vec<&str> = en[key].matches(['{', '[']).collect();
                 let got: Vec<&str> = text.matches(['{', '[']).collect();
                 assert_eq!(got.len(), wanted.len(), "{code}.toml: `{key}`");
-                for name in en[key].split('{').skip(1).filter_map(|s| s.split('}').next()) {
-                    assert!(text.contains(&format!("{{{name}}}")), "{code}: `{key}` lacks {{{name}}}");
+                for name in en[key]
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|s| s.split('}').next())
+                {
+                    assert!(
+                        text.contains(&format!("{{{name}}}")),
+                        "{code}: `{key}` lacks {{{name}}}"
+                    );
                 }
             }
         }
@@ -355,14 +366,21 @@ mod tests {
         assert_eq!(de_ch.get("nav_directory"), "Leute");
         assert_eq!(de_ch.get("form_send"), "Nachricht senden");
         assert_eq!(de_ch.name, "Deutsch");
-        assert_eq!(strings.language("sv", "sv").get("form_send"), "Send message");
+        assert_eq!(
+            strings.language("sv", "sv").get("form_send"),
+            "Send message"
+        );
         assert_eq!(strings.language("sv", "sv").name, "sv");
     }
 
     #[test]
     fn site_table_errors_name_file_and_line() {
         let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join("de.toml"), "# x\nnav_directry = \"Leute\"\n").unwrap();
+        std::fs::write(
+            tmp.path().join("de.toml"),
+            "# x\nnav_directry = \"Leute\"\n",
+        )
+        .unwrap();
         let err = Strings::load(None, tmp.path()).unwrap_err().to_string();
         assert!(err.contains("de.toml:2:"), "{err}");
         assert!(err.contains("did you mean `nav_directory`"), "{err}");
@@ -373,7 +391,10 @@ mod tests {
 
         std::fs::write(tmp.path().join("de.toml"), "weekdays_short = \"Mo,Di\"\n").unwrap();
         let err = Strings::load(None, tmp.path()).unwrap_err().to_string();
-        assert!(err.contains("de.toml:1:") && err.contains("7 names"), "{err}");
+        assert!(
+            err.contains("de.toml:1:") && err.contains("7 names"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -389,7 +410,10 @@ mod tests {
     fn script_json_cannot_close_its_script() {
         let tmp = tempfile::tempdir().unwrap();
         std::fs::write(tmp.path().join("en.toml"), "js_sending = \"</script>\"\n").unwrap();
-        let json = Strings::load(None, tmp.path()).unwrap().language("en", "en").script_json();
+        let json = Strings::load(None, tmp.path())
+            .unwrap()
+            .language("en", "en")
+            .script_json();
         assert!(!json.contains("</"), "{json}");
         assert!(json.contains("\"weekdays\":[\"Mon\""), "{json}");
     }

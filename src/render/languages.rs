@@ -72,10 +72,16 @@ impl Tree {
         ctx.insert("lang", &self.code);
         ctx.insert("dir", self.dir());
         ctx.insert_value("t", self.strings.value());
-        ctx.insert_value("js_strings", Value::safe_string(&self.strings.script_json()));
+        ctx.insert_value(
+            "js_strings",
+            Value::safe_string(&self.strings.script_json()),
+        );
         ctx.insert("home_path", &self.prefix);
         ctx.insert("contact_path", &format!("{}{FORM_PAGE_PATH}", self.prefix));
-        ctx.insert("thanks_path", &format!("{}{THANK_YOU_PAGE_PATH}", self.prefix));
+        ctx.insert(
+            "thanks_path",
+            &format!("{}{THANK_YOU_PAGE_PATH}", self.prefix),
+        );
         let views: Vec<TreeView> = if all.len() > 1 {
             all.iter()
                 .map(|t| TreeView {

@@ -14,11 +14,7 @@ pub(super) fn render<'a>(shared: &Shared<'a>, out: &Output<'a>) -> Result<Done, 
     ctx.insert("path", &path);
     ctx.insert("page_path", "404.html");
     let html = shared.theme.render("404.html", &ctx)?;
-    out.add(
-        path,
-        &[html.as_bytes()],
-        Origin::Named("the 404 page"),
-    )?;
+    out.add(path, &[html.as_bytes()], Origin::Named("the 404 page"))?;
     Ok(Done::Written)
 }
 

@@ -95,8 +95,7 @@ pub fn render_site_into(
     for (path, file) in &theme.static_files {
         out.add(path.clone(), &[file], Origin::Named("a static file"))?;
     }
-    for (i, ((tree, site), (departments, base))) in
-        trees.iter().zip(&sites).zip(&views).enumerate()
+    for (i, ((tree, site), (departments, base))) in trees.iter().zip(&sites).zip(&views).enumerate()
     {
         let shared = Shared {
             site,

@@ -101,8 +101,16 @@ mod tests {
             &[("en", ""), ("ar", "ar/")],
         );
         assert_eq!(xml.matches("<url>").count(), 2);
-        assert_eq!(xml.matches("hreflang=\"ar\" href=\"https://example.org/ar/contact/\"").count(), 2);
-        assert_eq!(xml.matches("hreflang=\"x-default\" href=\"https://example.org/contact/\"").count(), 2);
+        assert_eq!(
+            xml.matches("hreflang=\"ar\" href=\"https://example.org/ar/contact/\"")
+                .count(),
+            2
+        );
+        assert_eq!(
+            xml.matches("hreflang=\"x-default\" href=\"https://example.org/contact/\"")
+                .count(),
+            2
+        );
         assert!(xml.contains("<loc>https://example.org/ar/contact/</loc>"));
         assert!(xml.contains("xmlns:xhtml=\"http://www.w3.org/1999/xhtml\""));
     }

@@ -251,21 +251,6 @@ fn not_found_page(path: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
     }
 }
 
-#[cfg(test)]
-mod not_found_tests {
-    use super::not_found_page;
-
-    #[test]
-    fn each_language_tree_has_its_404_page() {
-        let files = ["404.html", "de/404.html"];
-        let exists = |k: &str| files.contains(&k);
-        assert_eq!(not_found_page("/de/nope/", exists).as_deref(), Some("de/404.html"));
-        assert_eq!(not_found_page("/nope", exists).as_deref(), Some("404.html"));
-        assert_eq!(not_found_page("/departments/x/", exists).as_deref(), Some("404.html"));
-        assert_eq!(not_found_page("/x", |_| false), None);
-    }
-}
-
 async fn site_file(State(site): State<Arc<DevSite>>, request: Request) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         let mut response = respond(
@@ -393,4 +378,25 @@ async fn contact_form(State(site): State<Arc<DevSite>>, request: Request) -> Res
         .headers
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Response::from_parts(parts, Body::from(body)).into_response()
+}
+
+#[cfg(test)]
+mod not_found_tests {
+    use super::not_found_page;
+
+    #[test]
+    fn each_language_tree_has_its_404_page() {
+        let files = ["404.html", "de/404.html"];
+        let exists = |k: &str| files.contains(&k);
+        assert_eq!(
+            not_found_page("/de/nope/", exists).as_deref(),
+            Some("de/404.html")
+        );
+        assert_eq!(not_found_page("/nope", exists).as_deref(), Some("404.html"));
+        assert_eq!(
+            not_found_page("/departments/x/", exists).as_deref(),
+            Some("404.html")
+        );
+        assert_eq!(not_found_page("/x", |_| false), None);
+    }
 }
