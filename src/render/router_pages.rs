@@ -164,3 +164,45 @@ fn form_slots(topics: impl Iterator<Item = String>) -> FormSlots {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> RenderOptions {
+        RenderOptions {
+            form_endpoint: "https://api.example.org/contact".into(),
+            content_hash: "hash".into(),
+            form_token: "token".into(),
+            time_token: "time".into(),
+            live_reload: None,
+        }
+    }
+
+    #[test]
+    fn each_language_gets_its_own_router_pages() {
+        let mut site = crate::render::testsite::site();
+        site.config.language = "en".into();
+        site.config.languages = vec!["en".into(), "de".into(), "ar".into()];
+        let tmp = tempfile::tempdir().unwrap();
+        let theme = Theme::load(tmp.path(), "default").unwrap();
+        let en = router_pages(&site, &theme, &options()).unwrap();
+        assert!(en.form.contains("<html lang=\"en\" dir=\"ltr\">"));
+        assert!(en.sent.contains("Thank you, your message was sent"));
+
+        let de = router_pages_in(&site, &theme, &options(), "de").unwrap();
+        assert!(de.form.contains("<html lang=\"de\" dir=\"ltr\">"));
+        assert!(de.form.contains(">Nachricht senden</button>"));
+        assert!(de.sent.contains("Vielen Dank, Ihre Nachricht wurde gesendet"));
+        assert!(de.notice.contains(">Zurück zum Kontaktformular</a>"));
+        // Links lead into the German tree, from the root the router fills in.
+        let root = slot(slots::ROOT);
+        assert!(de.notice.contains(&format!("href=\"{root}de/contact/\"")), "{}", de.notice);
+
+        let ar = router_pages_in(&site, &theme, &options(), "ar").unwrap();
+        assert!(ar.sent.contains("<html lang=\"ar\" dir=\"rtl\">"));
+
+        let err = router_pages_in(&site, &theme, &options(), "fr").unwrap_err();
+        assert!(err.to_string().contains("`fr`"), "{err}");
+    }
+}
