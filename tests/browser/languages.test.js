@@ -66,6 +66,16 @@ test('the script speaks the page language: form errors in German', async () => {
   });
 });
 
+test('the languages people speak are named in the page language', async () => {
+  await withPage({}, async (tab) => {
+    await tab.goto(example.server.url + '/de/');
+    await waitFor('the filter to show', () => tab.locator('#directory-filter').isVisible());
+    assert.equal((await tab.locator('#filter-lang option[value="de"]').textContent()).trim(), 'Deutsch');
+    await tab.goto(example.server.url + '/');
+    assert.equal((await tab.locator('#filter-lang option[value="de"]').textContent()).trim(), 'German');
+  });
+});
+
 test('Arabic pages mirror the layout: the brand sits at the right', async () => {
   await withPage({ viewport: { width: 1280, height: 800 } }, async (tab) => {
     await tab.goto(example.server.url + '/ar/');
