@@ -10,6 +10,8 @@
 //! its own language, `prefix`) for the `hreflang` alternates and the
 //! language switcher, empty on a one-language site.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use tera::{Context, Value};
 
@@ -54,9 +56,19 @@ pub fn trees(site: &Site, theme: &Theme) -> Vec<Tree> {
         .collect()
 }
 
-/// The site with every translatable text in language `code`.
+/// The site with every translatable text in language `code`: the site
+/// itself for its default language (as loaded, no copy: a one-language
+/// site costs no more memory than before), a translated copy otherwise.
+pub fn site_in<'s>(site: &'s Site, code: &str) -> Cow<'s, Site> {
+    if code == site.config.language {
+        Cow::Borrowed(site)
+    } else {
+        Cow::Owned(in_language(site, code))
+    }
+}
+
 // replaced by Site::in_language at merge
-pub fn in_language(site: &Site, code: &str) -> Site {
+fn in_language(site: &Site, code: &str) -> Site {
     let _ = code;
     site.clone()
 }

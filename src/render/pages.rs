@@ -9,6 +9,7 @@
 //! maps). HTML pages are rendered on up to four threads, since one big
 //! home page and many department pages are independent.
 
+use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
 use tera::{Context, Value};
@@ -76,9 +77,9 @@ pub fn render_site_into(
     // Every language's site, views and context first: the output's
     // collision records borrow page slugs and contact ids from them for
     // the whole build.
-    let sites: Vec<Site> = trees
+    let sites: Vec<Cow<Site>> = trees
         .iter()
-        .map(|t| languages::in_language(site, &t.code))
+        .map(|t| languages::site_in(site, &t.code))
         .collect();
     let views: Vec<(Vec<DepartmentView>, Context)> = trees
         .iter()

@@ -76,7 +76,7 @@ pub fn router_pages_in(
             line: 0,
             message: format!("`{code}` is not one of the site's `languages`"),
         })?;
-    let site = &languages::in_language(site, code);
+    let site = &*languages::site_in(site, code);
     let base = router_context(site, opts, tree, &trees);
     let strings = &tree.strings;
     let mut departments = DepartmentView::all(site, strings);
