@@ -294,6 +294,22 @@ fn a_site_table_with_an_unknown_key_names_file_and_line() {
 }
 
 #[test]
+fn a_page_named_like_a_language_collides_with_its_tree() {
+    let site = site_with(Some("languages-render"));
+    fs::write(
+        site.path().join("content/pages/de.md"),
+        "+++\ntitle = \"Deutsch\"\n+++\nHallo.\n",
+    )
+    .unwrap();
+    let output = switchboard(site.path(), &["build"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(err.contains("de/index.html"), "{err}");
+    assert!(err.contains("the Markdown page `de`"), "{err}");
+    assert!(!site.path().join("public").exists(), "no half-written public/");
+}
+
+#[test]
 fn a_one_language_site_has_no_switcher_and_no_alternates() {
     let site = site_with(None);
     assert!(switchboard(site.path(), &["build"]).status.success());
