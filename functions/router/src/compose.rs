@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::deliver::Envelope;
 use crate::html::escape;
 use crate::route::{Recipient, Route};
+use crate::texts::Texts;
 use crate::validate::Submission;
 
 /// Which of a submission's two emails this is.
@@ -89,6 +90,7 @@ pub fn notification(
         ("Reference", ctx.reference.to_string()),
         ("Topic", route.topic_label.to_string()),
         ("Department", route.department_name.to_string()),
+        ("Language", route.language_name.clone()),
         ("Routed", route.rule.clone()),
         (
             "Received",
@@ -138,11 +140,13 @@ pub fn notification(
 
 /// The acknowledgement carries no free text from the visitor except a name
 /// that cannot pass for a link, so it is useless for sending spam to a third
-/// party through our form.
+/// party through our form. It is in the submission's language (`texts`),
+/// with the route's texts for the visitor.
 pub fn acknowledgement(
     ctx: &Context<'_>,
     sub: &Submission,
     route: &Route,
+    texts: &Texts<'_>,
 ) -> Result<ComposedMail, ComposeError> {
     let to = Mailbox::new(
         None,
@@ -153,10 +157,9 @@ pub fn acknowledgement(
     let b = Message::builder()
         .from(ctx.sender.clone())
         .to(to)
-        .subject(one_line(&format!(
-            "We received your message (ref {})",
-            ctx.reference
-        )))
+        .subject(one_line(
+            &texts.fill("ack.subject", &[("reference", ctx.reference)]),
+        ))
         .date(SystemTime::from(ctx.received))
         .message_id(Some(message_id(ctx, "a")))
         .header(AutoSubmitted("auto-replied"))
@@ -164,24 +167,32 @@ pub fn acknowledgement(
         .header(SwitchboardReference(ctx.reference.to_string()));
 
     let greeting = match safe_name(&sub.name) {
-        Some(n) => format!("Hello {n},"),
-        None => "Hello,".to_string(),
+        Some(n) => texts.fill("ack.greeting.name", &[("name", &n)]),
+        None => texts.get("ack.greeting").to_string(),
     };
+    let shown = &route.for_visitor;
     let lines = [
-        format!("thank you for contacting {}.", ctx.site_title),
-        format!(
-            "Your message about \"{}\" has reached our {} team, who usually answer {}.",
-            route.topic_label, route.department_name, route.response_time
+        texts.fill("ack.thanks", &[("site", ctx.site_title)]),
+        texts.fill(
+            "ack.routed",
+            &[
+                ("topic", &shown.topic_label),
+                ("department", &shown.department_name),
+                ("response_time", &shown.response_time),
+            ],
         ),
-        format!(
-            "Your reference is {}. Please quote it if you write to us about this message.",
-            ctx.reference
-        ),
-        "If you did not send this message, you can ignore this email.".to_string(),
+        texts.fill("ack.reference", &[("reference", ctx.reference)]),
+        texts.get("ack.ignore").to_string(),
     ];
     let text = format!("{greeting}\n\n{}\n", lines.join("\n\n"));
+    let dir = if is_right_to_left(texts.lang) {
+        "rtl"
+    } else {
+        "ltr"
+    };
     let mut html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><p>{}</p>",
+        "<!DOCTYPE html><html lang=\"{}\" dir=\"{dir}\"><body style=\"font-family:sans-serif\"><p>{}</p>",
+        escape(texts.lang),
         escape(&greeting)
     );
     for l in &lines {
@@ -192,6 +203,13 @@ pub fn acknowledgement(
         MailKind::Acknowledgement,
         b.multipart(MultiPart::alternative_plain_html(text, html))?,
     )
+}
+
+/// Whether `lang` is written right to left (the acknowledgement's HTML says so).
+fn is_right_to_left(lang: &str) -> bool {
+    const RTL: [&str; 8] = ["ar", "he", "fa", "ur", "ps", "sd", "yi", "dv"];
+    RTL.iter()
+        .any(|l| l.eq_ignore_ascii_case(crate::texts::primary_subtag(lang)))
 }
 
 /// What an alert says about a message that did not reach its contact.
@@ -363,6 +381,7 @@ mod tests {
             message: message.into(),
             phone: Some("+1 555".into()),
             company: None,
+            language: "en".into(),
         }
     }
 
@@ -439,6 +458,7 @@ mod tests {
             &ctx(&sender),
             &sub("Buy pills at spam.example", "VISIT SPAM"),
             &r,
+            &Texts::english(),
         )
         .unwrap();
         assert_eq!(m.envelope.to, ["ann@example.net"]);
@@ -460,7 +480,13 @@ mod tests {
             p.header_raw("X-Auto-Response-Suppress").map(str::trim),
             Some("All")
         );
-        let m = acknowledgement(&ctx(&sender), &sub("J. R. Tolkien", "x"), &r).unwrap();
+        let m = acknowledgement(
+            &ctx(&sender),
+            &sub("J. R. Tolkien", "x"),
+            &r,
+            &Texts::english(),
+        )
+        .unwrap();
         let p = mail_parser::MessageParser::default().parse(&m.raw).unwrap();
         assert!(p.body_text(0).unwrap().contains("Hello J. R. Tolkien,"));
     }
