@@ -185,11 +185,7 @@ pub fn acknowledgement(
         texts.get("ack.ignore").to_string(),
     ];
     let text = format!("{greeting}\n\n{}\n", lines.join("\n\n"));
-    let dir = if is_right_to_left(texts.lang) {
-        "rtl"
-    } else {
-        "ltr"
-    };
+    let dir = crate::texts::direction(texts.lang);
     let mut html = format!(
         "<!DOCTYPE html><html lang=\"{}\" dir=\"{dir}\"><body style=\"font-family:sans-serif\"><p>{}</p>",
         escape(texts.lang),
@@ -203,13 +199,6 @@ pub fn acknowledgement(
         MailKind::Acknowledgement,
         b.multipart(MultiPart::alternative_plain_html(text, html))?,
     )
-}
-
-/// Whether `lang` is written right to left (the acknowledgement's HTML says so).
-fn is_right_to_left(lang: &str) -> bool {
-    const RTL: [&str; 8] = ["ar", "he", "fa", "ur", "ps", "sd", "yi", "dv"];
-    RTL.iter()
-        .any(|l| l.eq_ignore_ascii_case(crate::texts::primary_subtag(lang)))
 }
 
 /// What an alert says about a message that did not reach its contact.

@@ -75,6 +75,7 @@ pub(super) fn resolve_department(
         cc_inbox: raw.cc_inbox,
         phone,
         languages,
+        route_by_language: raw.route_by_language.unwrap_or(true),
         response_time: raw
             .response_time
             .clone()

@@ -74,6 +74,21 @@ pub fn primary_subtag(code: &str) -> &str {
     code.split(['-', '_']).next().unwrap_or(code)
 }
 
+/// The writing direction of `lang`, as HTML's `dir` says it: `rtl` for
+/// Arabic, Hebrew, Persian, Urdu and the like, else `ltr`.
+pub fn direction(lang: &str) -> &'static str {
+    const RIGHT_TO_LEFT: [&str; 8] = ["ar", "he", "fa", "ur", "ps", "sd", "yi", "dv"];
+    let primary = primary_subtag(lang);
+    if RIGHT_TO_LEFT
+        .iter()
+        .any(|l| l.eq_ignore_ascii_case(primary))
+    {
+        "rtl"
+    } else {
+        "ltr"
+    }
+}
+
 /// The `{name}` placeholders in `text`.
 pub fn placeholders(text: &str) -> BTreeSet<&str> {
     let mut found = BTreeSet::new();
