@@ -95,7 +95,8 @@ fn main() {
         };
         let mails = (
             compose::notification(&ctx, &sub, &route).expect("notification"),
-            compose::acknowledgement(&ctx, &sub, &route).expect("acknowledgement"),
+            compose::acknowledgement(&ctx, &sub, &route, &manifest.texts(&sub.language))
+                .expect("acknowledgement"),
         );
         let took = start.elapsed();
         black_box(mails);
