@@ -189,9 +189,9 @@ fn speakers(department: &Department, languages: &[String]) -> BTreeMap<String, V
 /// Whether a contact's language tag `tag` is site language `code` (`de-AT` is `de`).
 fn speaks(tag: &str, code: &str) -> bool {
     tag.eq_ignore_ascii_case(code)
-        || tag
-            .get(..code.len() + 1)
-            .is_some_and(|head| head[..code.len()].eq_ignore_ascii_case(code) && head.ends_with('-'))
+        || tag.get(..code.len() + 1).is_some_and(|head| {
+            head[..code.len()].eq_ignore_ascii_case(code) && head.ends_with('-')
+        })
 }
 
 /// The site in one of its languages (the router's pages use it too).

@@ -99,7 +99,10 @@ fn overlay(source: &SourceFile, table: &mut Table, diagnostics: &mut Diagnostics
         let Some(original) = english.get(key.get_ref()) else {
             let hint = match did_you_mean(key.get_ref(), english.keys().map(String::as_str)) {
                 Some(close) => format!("did you mean `{close}`?"),
-                None => "the router's texts and their keys are in functions/router/messages/en.toml".to_string(),
+                None => {
+                    "the router's texts and their keys are in functions/router/messages/en.toml"
+                        .to_string()
+                }
             };
             diagnostics.push(
                 Diagnostic::at(

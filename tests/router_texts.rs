@@ -28,9 +28,19 @@ fn the_router_texts_are_the_shipped_tables_with_the_sites_overrides() {
         strings["de"]["summary.many"], "Mit Ihrer Nachricht gibt es mehrere Probleme:",
         "the shipped table fills the rest"
     );
-    assert_eq!(strings["fr"]["summary.one"], "Votre message présente un problème :");
-    assert_eq!(strings["en"]["summary.one"], "There is a problem with your message:");
-    assert_eq!(strings["sv"].len(), 1, "only the site's own text for Swedish");
+    assert_eq!(
+        strings["fr"]["summary.one"],
+        "Votre message présente un problème :"
+    );
+    assert_eq!(
+        strings["en"]["summary.one"],
+        "There is a problem with your message:"
+    );
+    assert_eq!(
+        strings["sv"].len(),
+        1,
+        "only the site's own text for Swedish"
+    );
     let gaps = router_text_gaps(&site, &strings);
     let english = switchboard_router::texts::english().len();
     assert_eq!(
@@ -78,16 +88,18 @@ fn the_built_manifest_carries_languages_strings_speakers_and_pages() {
         manifest.pages.keys().collect::<Vec<_>>(),
         ["de", "en", "fr", "sv"]
     );
-    assert_eq!(manifest.texts("de").get("summary.one"), "Da stimmt etwas nicht:");
+    assert_eq!(
+        manifest.texts("de").get("summary.one"),
+        "Da stimmt etwas nicht:"
+    );
     assert_eq!(
         manifest.texts("sv").get("summary.many"),
         "There are problems with your message:",
         "a gap falls back to the default language"
     );
     let sales = manifest.department("sales").expect("sales");
-    let speakers = |code: &str| -> Vec<&str> {
-        sales.speakers_of(code).iter().map(|s| s.as_str()).collect()
-    };
+    let speakers =
+        |code: &str| -> Vec<&str> { sales.speakers_of(code).iter().map(|s| s.as_str()).collect() };
     assert_eq!(speakers("en"), ["ann", "bob"], "`en-GB` speaks `en`");
     assert_eq!(speakers("de"), ["ann"], "`de-AT` speaks `de`");
     assert_eq!(speakers("fr"), ["bob"]);

@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 
-
 use serde::Serialize;
 use switchboard_router::fields;
 use switchboard_router::pages::{Pages, slot, slot_for, slots};

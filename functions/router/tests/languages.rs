@@ -34,7 +34,10 @@ async fn a_german_visitor_without_javascript_gets_a_german_error_page() {
         .await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = body_text(&r);
-    assert!(html.contains("<html lang=\"de\">"), "the German page: {html}");
+    assert!(
+        html.contains("<html lang=\"de\">"),
+        "the German page: {html}"
+    );
     assert!(
         html.contains("Mit Ihrer Nachricht gibt es ein Problem:"),
         "{html}"
@@ -91,8 +94,7 @@ async fn a_language_the_site_does_not_have_is_answered_in_the_default() {
 }
 
 #[tokio::test]
-async fn a_german_message_gets_a_german_acknowledgement_and_the_contact_learns_the_language()
-{
+async fn a_german_message_gets_a_german_acknowledgement_and_the_contact_learns_the_language() {
     let h = harness();
     let r = h
         .router
