@@ -119,14 +119,7 @@ fn overlay(source: &SourceFile, table: &mut Table, diagnostics: &mut Diagnostics
             texts::placeholders(text.get_ref()),
         );
         if wanted != found {
-            let list = |set: &std::collections::BTreeSet<&str>| {
-                let names: Vec<String> = set.iter().map(|p| format!("{{{p}}}")).collect();
-                if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(" ")
-                }
-            };
+            let list = texts::placeholder_list;
             diagnostics.push(
                 Diagnostic::at(
                     source,

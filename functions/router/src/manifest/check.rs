@@ -397,18 +397,12 @@ fn check_strings(code: &str, table: &Table) -> Result<(), ManifestError> {
         };
         let (wanted, found) = (texts::placeholders(original), texts::placeholders(text));
         if wanted != found {
-            let list = |set: &std::collections::BTreeSet<&str>| {
-                set.iter()
-                    .map(|p| format!("{{{p}}}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
             return bad(
                 format!("strings.{code}.{key}"),
                 format!(
                     "has the placeholders [{}] but the English text has [{}]",
-                    list(&found),
-                    list(&wanted)
+                    texts::placeholder_list(&found),
+                    texts::placeholder_list(&wanted)
                 ),
             );
         }

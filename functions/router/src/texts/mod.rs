@@ -106,6 +106,15 @@ pub fn placeholders(text: &str) -> BTreeSet<&str> {
     found
 }
 
+/// `placeholders` as an editor reads them: `{max} {name}`, or `none`.
+pub fn placeholder_list(placeholders: &BTreeSet<&str>) -> String {
+    if placeholders.is_empty() {
+        return "none".to_string();
+    }
+    let names: Vec<String> = placeholders.iter().map(|p| format!("{{{p}}}")).collect();
+    names.join(" ")
+}
+
 fn is_placeholder_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
 }
