@@ -74,8 +74,8 @@ pub fn route(
 /// `now`: the topic's contact (or its department's primary), covered for
 /// when away, then the department's after-hours rule when it is closed,
 /// then the department's first available speaker of `lang` when the one
-/// picked does not speak it (in hours, or when the after-hours rule
-/// delivers as usual).
+/// picked does not speak it (for a language other than the default, in
+/// hours or when the after-hours rule delivers as usual).
 pub fn route_in(
     manifest: &RoutingManifest,
     topic_id: &str,
@@ -108,9 +108,11 @@ pub fn route_in(
     if !open {
         chosen = apply_after_hours_rule(manifest, dept, base, chosen, &local, &mut reasons);
     }
+    // The default language is the staff's own: every contact reads it.
     // Outside hours the after-hours rule says who is on duty; a speaker is
     // preferred only when it delivers as usual.
-    let by_language = open || dept.after_hours == AfterHoursRule::Primary;
+    let by_language = lang != manifest.default_language()
+        && (open || dept.after_hours == AfterHoursRule::Primary);
     let speaker = chosen
         .filter(|_| by_language)
         .and_then(|c| speaker_instead(manifest, dept, c, lang, local.date_naive()));
@@ -468,6 +470,17 @@ mod tests {
         let r = route_in(&m, "support", "fr", at("2026-03-02T17:30:00Z")).unwrap();
         assert_eq!(emails(&r.to), ["erin@example.org"]);
         assert!(r.by_language);
+    }
+
+    #[test]
+    fn a_visitor_writing_the_default_language_keeps_the_usual_contact() {
+        let mut m = manifest();
+        m.departments[0]
+            .speakers
+            .insert("en".into(), vec!["bob".into()]);
+        let r = route_in(&m, "sales", "en", at("2026-03-02T09:00:00Z")).unwrap();
+        assert_eq!(emails(&r.to), ["alice@example.org"]);
+        assert!(!r.by_language);
     }
 
     #[test]
