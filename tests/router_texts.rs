@@ -11,10 +11,10 @@ use switchboard::model::load_site;
 use switchboard::router_texts::{TextGap, router_strings, router_text_gaps};
 use switchboard_router::RoutingManifest;
 
-/// The base site with the languages overlay (en, de, fr and sv).
+/// The base site with the router-languages overlay (en, de, fr and sv).
 fn multilingual_site() -> tempfile::TempDir {
     let site = site_with(None);
-    copy_tree(&fixtures().join("languages"), site.path());
+    copy_tree(&fixtures().join("router-languages"), site.path());
     site
 }
 
