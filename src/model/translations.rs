@@ -1,0 +1,61 @@
+//! The site's texts in its other languages, resolved from the
+//! `translations` tables and the `page.<code>.md` files. A `None` is a text
+//! nobody translated: [`Site::in_language`](super::Site::in_language) keeps
+//! the default language's text there.
+
+use std::collections::{BTreeMap, HashMap};
+
+/// By language code; the default language is never a key.
+pub type Translations = BTreeMap<String, LanguageText>;
+
+/// Every translated text of one language, by the id of what it belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LanguageText {
+    pub site: SiteText,
+    /// The form's default response time.
+    pub response_time: Option<String>,
+    /// By department id.
+    pub departments: HashMap<String, DepartmentText>,
+    /// By contact id (unique across the site).
+    pub contacts: HashMap<String, ContactText>,
+    /// By topic id.
+    pub topics: HashMap<String, TopicText>,
+    /// By page slug.
+    pub pages: HashMap<String, PageText>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteText {
+    pub title: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DepartmentText {
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    /// The department's own, or the form's when the department inherits it.
+    pub response_time: Option<String>,
+    /// Closure names by the closure's position in the file.
+    pub closures: BTreeMap<usize, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactText {
+    pub role: Option<String>,
+    /// Rendered from Markdown like the default bio.
+    pub bio_html: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TopicText {
+    pub label: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageText {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub body_html: String,
+}
