@@ -41,10 +41,7 @@ fn example_site_is_valid() {
             "only French may be missing: {warning}"
         );
     }
-    assert!(
-        report.contains("translations missing (fr: "),
-        "{report}"
-    );
+    assert!(report.contains("translations missing (fr: "), "{report}");
     assert!(!report.contains("de: "), "German is complete: {report}");
 }
 
@@ -60,7 +57,12 @@ fn three_language_fixture_reports_its_exact_gaps() {
     let mut failures = Vec::new();
     for (args, expected, code) in cases {
         let output = switchboard(site.path(), args);
-        assert_eq!(output.status.code(), Some(code), "{args:?}: {}", stderr(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(code),
+            "{args:?}: {}",
+            stderr(&output)
+        );
         let expected_path = fixtures().join("languages").join(expected);
         failures.extend(compare_or_bless(&expected_path, &stderr(&output)));
     }
@@ -72,7 +74,11 @@ fn a_translation_for_a_one_language_site_names_the_fix() {
     let site = site_with(None);
     let department = site.path().join("content/departments/help.toml");
     let text = fs::read_to_string(&department).expect("help.toml");
-    fs::write(&department, text + "\n[translations.de]\nname = \"Hilfe\"\n").expect("write");
+    fs::write(
+        &department,
+        text + "\n[translations.de]\nname = \"Hilfe\"\n",
+    )
+    .expect("write");
     let output = switchboard(site.path(), &["check"]);
     assert_eq!(output.status.code(), Some(1));
     let report = stderr(&output);
@@ -80,7 +86,10 @@ fn a_translation_for_a_one_language_site_names_the_fix() {
         report.contains("error: `de` is not one of the site's languages\n  --> content/departments/help.toml:15:15"),
         "{report}"
     );
-    assert!(report.contains("add it to `languages` in content/site.toml"), "{report}");
+    assert!(
+        report.contains("add it to `languages` in content/site.toml"),
+        "{report}"
+    );
 }
 
 /// `None` when `report` is the file's text; with SWITCHBOARD_BLESS set,

@@ -3,9 +3,10 @@
 //! nobody translated: [`Site::in_language`](super::Site::in_language) keeps
 //! the default language's text there.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-/// By language code; the default language is never a key.
+/// By language code; the default language is never a key. Ordered maps
+/// throughout, so two loads of the same site print the same.
 pub type Translations = BTreeMap<String, LanguageText>;
 
 /// Every translated text of one language, by the id of what it belongs to.
@@ -15,13 +16,13 @@ pub struct LanguageText {
     /// The form's default response time.
     pub response_time: Option<String>,
     /// By department id.
-    pub departments: HashMap<String, DepartmentText>,
+    pub departments: BTreeMap<String, DepartmentText>,
     /// By contact id (unique across the site).
-    pub contacts: HashMap<String, ContactText>,
+    pub contacts: BTreeMap<String, ContactText>,
     /// By topic id.
-    pub topics: HashMap<String, TopicText>,
+    pub topics: BTreeMap<String, TopicText>,
     /// By page slug.
-    pub pages: HashMap<String, PageText>,
+    pub pages: BTreeMap<String, PageText>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
