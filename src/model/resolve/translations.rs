@@ -130,7 +130,7 @@ fn page_translations(codes: &mut Codes, raw: &RawSite, translations: &mut Transl
     let slugs: HashSet<&str> = raw.pages.iter().map(|p| p.slug.as_str()).collect();
     for page in &raw.page_translations {
         let path = &page.source.path;
-        let Some(code) = codes.page_code(path, &page.language) else {
+        let Some(code) = codes.page_code(path, &page.slug, &page.language) else {
             continue;
         };
         if !slugs.contains(page.slug.as_str()) {
@@ -190,16 +190,25 @@ impl Codes<'_, '_> {
     }
 
     /// The language of a translated page's file name, if the site lists it.
-    fn page_code(&mut self, path: &std::path::Path, code: &str) -> Option<String> {
-        match self.problem(code) {
-            Some(invalid) => {
-                self.resolver
-                    .diagnostics
-                    .push(Diagnostic::file(path, invalid.message).with_hint(invalid.hint));
-                None
+    fn page_code(&mut self, path: &std::path::Path, slug: &str, code: &str) -> Option<String> {
+        let Some(invalid) = self.problem(code) else {
+            return Some(code.to_string());
+        };
+        let hint = if code == self.languages[0] {
+            format!("the default language's page is {slug}.md: edit that one and remove this file")
+        } else {
+            match did_you_mean(code, self.languages.iter().map(String::as_str)) {
+                Some(close) => format!("did you mean `{slug}.{close}.md`?"),
+                None => format!(
+                    "add `{code}` to `languages` in content/site.toml, or rename the file (the site's languages: {})",
+                    self.languages.join(", ")
+                ),
             }
-            None => Some(code.to_string()),
-        }
+        };
+        self.resolver
+            .diagnostics
+            .push(Diagnostic::file(path, invalid.message).with_hint(hint));
+        None
     }
 
     /// Why `code` cannot have translations, if it cannot.
