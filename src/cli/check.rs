@@ -113,10 +113,12 @@ mod tests {
 
     #[test]
     fn shows_a_few_gaps_per_file_and_counts_the_rest() {
-        let mut gaps = TranslationGaps::default();
-        gaps.warnings = (0..5).map(|_| gap("content/a.toml")).collect();
-        gaps.warnings
-            .extend((0..(GAP_FILES + 2)).map(|i| gap(&format!("content/f{i:02}.toml"))));
+        let mut warnings: Vec<Diagnostic> = (0..5).map(|_| gap("content/a.toml")).collect();
+        warnings.extend((0..(GAP_FILES + 2)).map(|i| gap(&format!("content/f{i:02}.toml"))));
+        let gaps = TranslationGaps {
+            warnings,
+            ..TranslationGaps::default()
+        };
         let shown = capped(&gaps);
         let messages: Vec<&str> = shown.iter().map(|d| d.message.as_str()).collect();
         assert_eq!(

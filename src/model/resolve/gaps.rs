@@ -186,7 +186,7 @@ impl Finder<'_> {
         let Some(page) = raw.pages.iter().find(|p| p.slug == translated.slug) else {
             return; // reported as an error
         };
-        if !self.others.iter().any(|c| *c == translated.language) {
+        if !self.others.contains(&translated.language) {
             return; // reported as an error
         }
         let mut missing = Vec::new();
