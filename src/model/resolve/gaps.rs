@@ -58,52 +58,29 @@ pub(super) fn find_gaps(raw: &RawSite, languages: &[String]) -> TranslationGaps 
     }
     if let Some(file) = &raw.site {
         let (source, site) = (&file.source, &file.value.site);
-        let table = "site.translations";
-        finder.text(
-            source,
-            Some(&site.title),
-            "title",
-            table,
-            &site.translations,
-            |t| t.title.is_some(),
-        );
-        finder.text(
-            source,
-            site.description.as_ref(),
-            "description",
-            table,
-            &site.translations,
-            |t| t.description.is_some(),
-        );
+        let table = Table::new(source, "site.translations", &site.translations);
+        finder.text(&table, "title", Some(&site.title), |t| t.title.is_some());
+        let description = site.description.as_ref();
+        finder.text(&table, "description", description, |t| {
+            t.description.is_some()
+        });
         if let Some(form) = &file.value.form {
-            finder.text(
-                source,
-                form.response_time.as_ref(),
-                "response_time",
-                "form.translations",
-                &form.translations,
-                |t| t.response_time.is_some(),
-            );
+            let table = Table::new(source, "form.translations", &form.translations);
+            let time = form.response_time.as_ref();
+            finder.text(&table, "response_time", time, |t| t.response_time.is_some());
         }
     }
     for file in &raw.departments {
         finder.department(file);
     }
     if let Some(file) = &raw.topics {
-        let table = "topic.translations";
         for topic in &file.value.topic {
-            let t = &topic.translations;
-            finder.text(&file.source, Some(&topic.label), "label", table, t, |t| {
-                t.label.is_some()
+            let table = Table::new(&file.source, "topic.translations", &topic.translations);
+            finder.text(&table, "label", Some(&topic.label), |t| t.label.is_some());
+            let description = topic.description.as_ref();
+            finder.text(&table, "description", description, |t| {
+                t.description.is_some()
             });
-            finder.text(
-                &file.source,
-                topic.description.as_ref(),
-                "description",
-                table,
-                t,
-                |t| t.description.is_some(),
-            );
         }
     }
     for page in &raw.pages {
@@ -130,6 +107,28 @@ pub(super) fn find_gaps(raw: &RawSite, languages: &[String]) -> TranslationGaps 
     finder.gaps
 }
 
+/// A `translations` table and the file it is in.
+struct Table<'a, T> {
+    source: &'a SourceFile,
+    /// As an editor writes it: `contacts.translations`.
+    name: &'static str,
+    translations: &'a schema::Translations<T>,
+}
+
+impl<'a, T> Table<'a, T> {
+    fn new(
+        source: &'a SourceFile,
+        name: &'static str,
+        translations: &'a schema::Translations<T>,
+    ) -> Self {
+        Table {
+            source,
+            name,
+            translations,
+        }
+    }
+}
+
 struct Finder<'a> {
     default: &'a str,
     others: &'a [String],
@@ -139,45 +138,22 @@ struct Finder<'a> {
 impl Finder<'_> {
     fn department(&mut self, file: &Parsed<DepartmentFile>) {
         let (source, raw) = (&file.source, &file.value);
-        let t = &raw.translations;
-        self.text(source, Some(&raw.name), "name", "translations", t, |t| {
-            t.name.is_some()
+        let table = Table::new(source, "translations", &raw.translations);
+        self.text(&table, "name", Some(&raw.name), |t| t.name.is_some());
+        self.text(&table, "summary", raw.summary.as_ref(), |t| {
+            t.summary.is_some()
         });
-        self.text(
-            source,
-            raw.summary.as_ref(),
-            "summary",
-            "translations",
-            t,
-            |t| t.summary.is_some(),
-        );
-        self.text(
-            source,
-            raw.response_time.as_ref(),
-            "response_time",
-            "translations",
-            t,
-            |t| t.response_time.is_some(),
-        );
+        let time = raw.response_time.as_ref();
+        self.text(&table, "response_time", time, |t| t.response_time.is_some());
         for closure in raw.hours.iter().flat_map(|h| h.closures.iter()) {
-            let table = "hours.closures.translations";
-            self.text(
-                source,
-                Some(&closure.name),
-                "name",
-                table,
-                &closure.translations,
-                |t| t.name.is_some(),
-            );
+            let name = "hours.closures.translations";
+            let table = Table::new(source, name, &closure.translations);
+            self.text(&table, "name", Some(&closure.name), |t| t.name.is_some());
         }
         for contact in &raw.contacts {
-            let (t, table) = (&contact.translations, "contacts.translations");
-            self.text(source, contact.role.as_ref(), "role", table, t, |t| {
-                t.role.is_some()
-            });
-            self.text(source, contact.bio.as_ref(), "bio", table, t, |t| {
-                t.bio.is_some()
-            });
+            let table = Table::new(source, "contacts.translations", &contact.translations);
+            self.text(&table, "role", contact.role.as_ref(), |t| t.role.is_some());
+            self.text(&table, "bio", contact.bio.as_ref(), |t| t.bio.is_some());
         }
     }
 
@@ -215,26 +191,25 @@ impl Finder<'_> {
     /// Checks one text (if written and not empty) against its translation tables.
     fn text<T>(
         &mut self,
-        source: &SourceFile,
-        value: Option<&Spanned<String>>,
+        table: &Table<T>,
         key: &str,
-        table: &str,
-        translations: &schema::Translations<T>,
+        value: Option<&Spanned<String>>,
         translated: impl Fn(&T) -> bool,
     ) {
         let Some(value) = value.filter(|v| !v.get_ref().trim().is_empty()) else {
             return;
         };
         let missing = self.missing(|code| {
-            translations
+            table
+                .translations
                 .iter()
                 .any(|(c, text)| c.get_ref() == code && translated(text))
         });
-        let default = self.default;
+        let (default, name) = (self.default, table.name);
         self.report(missing, |first| {
-            Diagnostic::at(source, value.span(), format!("`{key}` has no translation"))
+            Diagnostic::at(table.source, value.span(), format!("`{key}` has no translation"))
                 .with_hint(format!(
-                    "add `{key} = \"…\"` under `[{table}.{first}]`; until then visitors read the {default} text"
+                    "add `{key} = \"…\"` under `[{name}.{first}]`; until then visitors read the {default} text"
                 ))
         });
     }

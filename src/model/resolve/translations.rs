@@ -76,12 +76,7 @@ fn department_translations(
     let raw = &file.value;
     let id = raw.id.get_ref();
     for (code, text) in codes.tables(source, &raw.translations) {
-        let department = translations
-            .entry(code)
-            .or_default()
-            .departments
-            .entry(id.clone())
-            .or_default();
+        let department = department_text(translations, code, id);
         department.name = text.name.clone();
         department.summary = text.summary.clone();
         department.response_time = text.response_time.clone();
@@ -90,12 +85,7 @@ fn department_translations(
     for (index, closure) in closures.enumerate() {
         for (code, text) in codes.tables(source, &closure.translations) {
             if let Some(name) = &text.name {
-                let department = translations
-                    .entry(code)
-                    .or_default()
-                    .departments
-                    .entry(id.clone())
-                    .or_default();
+                let department = department_text(translations, code, id);
                 department.closures.insert(index, name.clone());
             }
         }
@@ -123,6 +113,20 @@ fn department_translations(
                 .insert(contact.id.get_ref().clone(), contact_text);
         }
     }
+}
+
+/// The department `id`'s texts in `code`, created empty if there are none yet.
+fn department_text<'t>(
+    translations: &'t mut Translations,
+    code: String,
+    id: &str,
+) -> &'t mut DepartmentText {
+    translations
+        .entry(code)
+        .or_default()
+        .departments
+        .entry(id.to_string())
+        .or_default()
 }
 
 /// `about.de.md`: for a language the site lists, beside its `about.md`.
