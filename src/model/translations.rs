@@ -12,6 +12,9 @@ pub type Translations = BTreeMap<String, LanguageText>;
 /// Every translated text of one language, by the id of what it belongs to.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LanguageText {
+    /// How many of the default language's texts this language lacks (they
+    /// fall back; `switchboard check` lists them).
+    pub missing: usize,
     pub site: SiteText,
     /// The form's default response time.
     pub response_time: Option<String>,

@@ -287,7 +287,11 @@ pub fn resolve(
     let translations = languages
         .map(|languages| {
             *gaps = gaps::find_gaps(&raw, languages);
-            resolve_translations(&mut resolver, &raw, languages)
+            let mut translations = resolve_translations(&mut resolver, &raw, languages);
+            for (code, text) in &mut translations {
+                text.missing = gaps.missing.get(code).copied().unwrap_or_default();
+            }
+            translations
         })
         .unwrap_or_default();
 
