@@ -204,6 +204,13 @@ fn in_language_translates_and_falls_back_to_the_default() {
     );
     assert_eq!(ar.pages[0].body_html, "<p>Fixture page.</p>\n");
 
+    let missing: Vec<(&str, usize)> = site
+        .translations
+        .iter()
+        .map(|(code, text)| (code.as_str(), text.missing))
+        .collect();
+    assert_eq!(missing, [("ar", 9), ("de", 0)], "German is complete");
+
     let debug = |site: &switchboard::model::Site| format!("{site:?}");
     assert_eq!(
         debug(&site.in_language("en")),
