@@ -52,6 +52,9 @@ pub struct RawSite {
     pub topics: Option<Parsed<TopicsFile>>,
     pub pages: Vec<RawPage>,
     pub page_translations: Vec<RawPageTranslation>,
+    /// (slug, language) of translated pages that failed to parse (already
+    /// reported), so they are not also reported missing.
+    pub unparsed_page_translations: Vec<(String, String)>,
 }
 
 /// Department files as last parsed, for `serve` and `watch`: an editor
@@ -99,6 +102,7 @@ pub fn read_site(
             topics: None,
             pages: Vec::new(),
             page_translations: Vec::new(),
+            unparsed_page_translations: Vec::new(),
         };
     }
     let site = read_required(root, "content/site.toml", diagnostics)
@@ -146,22 +150,22 @@ pub fn read_site(
     }
     let mut pages = Vec::new();
     let mut page_translations = Vec::new();
+    let mut unparsed_page_translations = Vec::new();
     for path in content_files(root, "content/pages", "md") {
         let Some(source) = read_file(root, &path, diagnostics) else {
             continue;
         };
         match page_language(&source.path) {
-            Some((slug, language)) => {
-                page_translations.extend(parse_front_matter(&source, diagnostics).map(
-                    |(front, markdown)| RawPageTranslation {
-                        slug,
-                        language,
-                        front,
-                        markdown,
-                        source,
-                    },
-                ))
-            }
+            Some((slug, language)) => match parse_front_matter(&source, diagnostics) {
+                Some((front, markdown)) => page_translations.push(RawPageTranslation {
+                    slug,
+                    language,
+                    front,
+                    markdown,
+                    source,
+                }),
+                None => unparsed_page_translations.push((slug, language)),
+            },
             None => pages.extend(parse_page(source, diagnostics)),
         }
     }
@@ -172,6 +176,7 @@ pub fn read_site(
         topics,
         pages,
         page_translations,
+        unparsed_page_translations,
     }
 }
 

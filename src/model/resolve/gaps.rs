@@ -85,9 +85,12 @@ pub(super) fn find_gaps(raw: &RawSite, languages: &[String]) -> TranslationGaps 
     }
     for page in &raw.pages {
         let missing = finder.missing(|code| {
-            raw.page_translations
-                .iter()
-                .any(|t| t.slug == page.slug && t.language == code)
+            let parsed = raw.page_translations.iter();
+            let pairs = parsed.map(|t| (t.slug.as_str(), t.language.as_str()));
+            let unparsed = raw.unparsed_page_translations.iter();
+            pairs
+                .chain(unparsed.map(|(slug, code)| (slug.as_str(), code.as_str())))
+                .any(|pair| pair == (page.slug.as_str(), code))
         });
         let default = finder.default;
         finder.report(missing, |first| {
