@@ -71,3 +71,49 @@ fn replace(text: &mut String, translated: &Option<String>) {
         text.clone_from(translated);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::model::translations::*;
+    use crate::render::testsite;
+
+    #[test]
+    fn translates_what_is_translated_and_keeps_the_rest() {
+        let mut site = testsite::site();
+        let mut de = LanguageText::default();
+        de.site.title = Some("Kontakt".into());
+        let sales = de.departments.entry("sales".into()).or_default();
+        sales.name = Some("Vertrieb".into());
+        sales.closures.insert(0, "Betriebsferien".into());
+        sales.closures.insert(7, "no such closure".into());
+        de.contacts.insert(
+            "ana".into(),
+            ContactText {
+                role: None,
+                bio_html: Some("<p>Zehn Jahre.</p>\n".into()),
+            },
+        );
+        site.translations = Arc::new([("de".to_string(), de)].into());
+
+        let german = site.in_language("de");
+        assert_eq!(german.config.title, "Kontakt");
+        let sales = german.department("sales").expect("sales");
+        assert_eq!(sales.name, "Vertrieb");
+        assert_eq!(sales.summary, site.departments[0].summary, "fallback");
+        let closures = &sales.hours.as_ref().expect("hours").closures;
+        assert_eq!(closures[0].name, "Betriebsferien");
+        let ana = german.contacts().find(|c| c.id == "ana").expect("ana");
+        assert_eq!(ana.bio_html.as_deref(), Some("<p>Zehn Jahre.</p>\n"));
+        let original = site.contacts().find(|c| c.id == "ana").expect("ana");
+        assert_eq!(ana.role, original.role, "fallback");
+
+        let debug = |site: &crate::model::Site| format!("{site:?}");
+        assert_eq!(
+            debug(&site.in_language("fr")),
+            debug(&site),
+            "not a site language"
+        );
+    }
+}
