@@ -194,12 +194,6 @@ fn speaks(tag: &str, code: &str) -> bool {
         })
 }
 
-/// The site in one of its languages (the router's pages use it too).
-// replaced by Site::in_language at merge
-pub(crate) fn in_language(site: &Site, _code: &str) -> Site {
-    site.clone()
-}
-
 /// The texts of topics and departments in each non-default language, where
 /// they differ from the default language's.
 struct Translated {
@@ -213,7 +207,7 @@ impl Translated {
         let mut departments: HashMap<String, BTreeMap<String, DepartmentTranslation>> =
             HashMap::new();
         for code in site.config.languages.iter().skip(1) {
-            let other = in_language(site, code);
+            let other = site.in_language(code);
             for (topic, theirs) in site.topics.iter().zip(&other.topics) {
                 let label = differs(&topic.label, &theirs.label);
                 if label.is_some() {

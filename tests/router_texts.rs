@@ -113,3 +113,30 @@ fn the_built_manifest_carries_languages_strings_speakers_and_pages() {
     let contact = fs::read_to_string(dir.path().join("public/contact/index.html")).expect("page");
     assert_eq!(hidden_value(&contact, "language"), "en");
 }
+
+#[test]
+fn translations_reach_the_manifest_only_where_they_differ() {
+    let dir = site_with(Some("languages"));
+    let site = load_site(dir.path()).expect("the languages fixture is valid");
+    let manifest = switchboard::manifest::routing_manifest(&site, &[]);
+    let sales = manifest.department("sales").expect("sales");
+    assert_eq!(sales.name_in("de"), "Vertrieb");
+    assert_eq!(sales.name_in("ar"), "المبيعات");
+    assert_eq!(
+        sales.response_time_in("de"),
+        "innerhalb von zwei Werktagen",
+        "the form's translated default"
+    );
+    assert_eq!(
+        sales.translations["ar"].response_time, None,
+        "an untranslated text is left out"
+    );
+    let help = manifest.department("help").expect("help");
+    assert_eq!(help.name_in("de"), "Hilfe");
+    assert!(!help.translations.contains_key("ar"), "nothing differs");
+    let topic = manifest.topic("sales").expect("topic");
+    assert_eq!(topic.label_in("de"), "Bei uns kaufen");
+    assert_eq!(topic.label_in("ar"), "الشراء منا");
+    assert_eq!(topic.label_in("en"), "Buying from us");
+    assert!(!topic.translations.contains_key("en"));
+}

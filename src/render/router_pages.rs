@@ -20,7 +20,7 @@ use super::form::{FIELDS, FormView};
 use super::pages::base_context;
 use super::view::DepartmentView;
 use super::{RenderError, RenderOptions, Theme, csp};
-use crate::manifest::{FORM_PAGE_PATH, THANK_YOU_PAGE_PATH, in_language};
+use crate::manifest::{FORM_PAGE_PATH, THANK_YOU_PAGE_PATH};
 use crate::model::Site;
 
 /// The form's slots, as the contact form partial reads them (`answer.*`).
@@ -63,7 +63,7 @@ pub fn router_pages(
         .map(|code| {
             // The one point where a language's render happens: the site's
             // texts in `code` and the page's `lang` and `dir`.
-            let translated = in_language(site, code);
+            let translated = site.in_language(code);
             let mut base = router_context(&translated, opts);
             base.insert("lang", code);
             base.insert("dir", direction(code));

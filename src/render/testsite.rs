@@ -206,5 +206,6 @@ pub fn site() -> Site {
             menu: Some(1),
             body_html: "<h2>Who we are</h2>\n<p>A small company.</p>\n".into(),
         }],
+        translations: Default::default(),
     }
 }
