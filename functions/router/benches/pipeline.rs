@@ -94,7 +94,7 @@ fn main() {
             received: now,
         };
         let mails = (
-            compose::notification(&ctx, &sub, &route).expect("notification"),
+            compose::notification(&ctx, &sub, &route, &manifest.texts("en")).expect("notification"),
             compose::acknowledgement(&ctx, &sub, &route, &manifest.texts(&sub.language))
                 .expect("acknowledgement"),
         );

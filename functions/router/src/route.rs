@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use crate::manifest::{
     AfterHoursRule, CompactString, Contact, Department, RoutingManifest, Topic, WeeklyHours,
 };
+use crate::texts::Texts;
 
 /// Where one submission goes, and why (the why is written into the notification).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +24,8 @@ pub struct Route {
     pub contact_id: Option<CompactString>,
     pub to: Vec<Recipient>,
     pub cc: Vec<Recipient>,
-    /// Human-readable reason, e.g. "Bob Brown covers for Alice Adams, who is away".
+    /// Human-readable reason in the site's default language (the staff's),
+    /// e.g. "Bob Brown covers for Alice Adams, who is away".
     pub rule: String,
     /// The submission's language (one of the site's).
     pub language: CompactString,
@@ -97,8 +99,10 @@ pub fn route_in(
         .unwrap_or(Tz::UTC);
     let local = now.with_timezone(&tz);
 
+    // The reasons are for the staff: in the site's default language.
+    let t = &manifest.texts(manifest.default_language());
     let mut reasons = Vec::new();
-    let mut chosen = cover_if_away(manifest, base, dept, local.date_naive(), &mut reasons);
+    let mut chosen = cover_if_away(manifest, base, dept, local.date_naive(), t, &mut reasons);
     let open = is_open(
         hours,
         local.date_naive(),
@@ -106,7 +110,7 @@ pub fn route_in(
         local.hour() * 60 + local.minute(),
     );
     if !open {
-        chosen = apply_after_hours_rule(manifest, dept, base, chosen, &local, &mut reasons);
+        chosen = apply_after_hours_rule(manifest, dept, base, chosen, &local, t, &mut reasons);
     }
     // The default language is the staff's own: every contact reads it.
     // Outside hours the after-hours rule says who is on duty; a speaker is
@@ -118,19 +122,19 @@ pub fn route_in(
         .and_then(|c| speaker_instead(manifest, dept, c, lang, local.date_naive()));
     if reasons.is_empty() && speaker.is_none() {
         reasons.push(match &topic.contact {
-            Some(_) => format!("{} handles this topic", base.name),
-            None => format!(
-                "{} is the {} department's primary contact",
-                base.name, dept.name
+            Some(_) => t.fill("route.topic_contact", &[("contact", &base.name)]),
+            None => t.fill(
+                "route.primary",
+                &[("contact", &base.name), ("department", &dept.name)],
             ),
         });
     }
 
     let language_name = manifest.language_name(lang);
     if let Some(s) = speaker {
-        reasons.push(format!(
-            "chosen because {} speaks {language_name}, the visitor's language",
-            s.name
+        reasons.push(t.fill(
+            "route.by_language",
+            &[("contact", &s.name), ("language", &language_name)],
         ));
         chosen = Some(s);
     }
@@ -184,6 +188,7 @@ fn cover_if_away<'m>(
     base: &'m Contact,
     dept: &Department,
     today: NaiveDate,
+    t: &Texts<'_>,
     reasons: &mut Vec<String>,
 ) -> Option<&'m Contact> {
     if !is_away(base, today) {
@@ -191,10 +196,13 @@ fn cover_if_away<'m>(
     }
     let chosen = first_available(manifest, base.backup.as_deref(), today);
     reasons.push(match chosen {
-        Some(c) => format!("{} covers for {}, who is away", c.name, base.name),
-        None => format!(
-            "{} is away and no backup is available: sent to the {} inbox",
-            base.name, dept.name
+        Some(c) => t.fill(
+            "route.covers",
+            &[("backup", &c.name), ("contact", &base.name)],
+        ),
+        None => t.fill(
+            "route.away_to_inbox",
+            &[("contact", &base.name), ("department", &dept.name)],
         ),
     });
     chosen
@@ -208,43 +216,44 @@ fn apply_after_hours_rule<'m>(
     base: &'m Contact,
     chosen: Option<&'m Contact>,
     local: &DateTime<Tz>,
+    t: &Texts<'_>,
     reasons: &mut Vec<String>,
 ) -> Option<&'m Contact> {
     let today = local.date_naive();
-    let when = format!(
-        "outside {}'s business hours ({} local time)",
-        dept.name,
-        local.format("%a %H:%M %Z")
+    let time = local.format("%a %H:%M %Z").to_string();
+    let closed = t.fill(
+        "route.closed",
+        &[("department", &dept.name), ("time", &time)],
     );
+    let why = |key: &str, who: &[(&str, &str)]| {
+        let mut args = vec![("closed", closed.as_str())];
+        args.extend_from_slice(who);
+        t.fill(key, &args)
+    };
     match &dept.after_hours {
         AfterHoursRule::Primary => {
-            reasons.push(format!("{when}: delivered as usual"));
+            reasons.push(why("route.closed.as_usual", &[]));
             chosen
         }
         AfterHoursRule::Backup => {
             if let Some(b) = first_available(manifest, base.backup.as_deref(), today) {
-                reasons.push(format!("{when}: sent to the backup, {}", b.name));
+                reasons.push(why("route.closed.backup", &[("backup", &b.name)]));
                 Some(b)
             } else {
-                reasons.push(format!("{when}: no backup available, delivered as usual"));
+                reasons.push(why("route.closed.no_backup", &[]));
                 chosen
             }
         }
         AfterHoursRule::Inbox => {
-            reasons.push(format!("{when}: sent to the {} inbox", dept.name));
+            reasons.push(why("route.closed.inbox", &[("department", &dept.name)]));
             None
         }
         AfterHoursRule::Contact(id) => {
             if let Some(c) = first_available(manifest, Some(id), today) {
-                reasons.push(format!(
-                    "{when}: sent to the after-hours contact, {}",
-                    c.name
-                ));
+                reasons.push(why("route.closed.contact", &[("contact", &c.name)]));
                 Some(c)
             } else {
-                reasons.push(format!(
-                    "{when}: the after-hours contact is away, delivered as usual"
-                ));
+                reasons.push(why("route.closed.contact_away", &[]));
                 chosen
             }
         }

@@ -163,6 +163,7 @@ impl Router {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Answered {
         let texts = &page.site.texts;
+        let staff = &self.manifest.texts(self.manifest.default_language());
         let outcome = match route::route_in(&self.manifest, &sub.topic, &sub.language, now) {
             Ok(route) => {
                 let message = NewMessage {
@@ -171,6 +172,7 @@ impl Router {
                     key,
                     now,
                     texts,
+                    staff,
                 };
                 self.store.keep(message).await
             }

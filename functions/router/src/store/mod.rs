@@ -66,6 +66,8 @@ pub(crate) struct NewMessage<'a> {
     pub now: DateTime<Utc>,
     /// The router's texts in the submission's language (the acknowledgement).
     pub texts: &'a Texts<'a>,
+    /// The router's texts in the site's default language (the notification).
+    pub staff: &'a Texts<'a>,
 }
 
 /// Counts from one [`Store::retry_due`] pass.
@@ -117,8 +119,10 @@ impl Letterhead {
             reference: &reference,
             received: message.now,
         };
-        let mut mails =
-            vec![compose::notification(&ctx, sub, route).map_err(KeepError::from_compose)?];
+        let mut mails = vec![
+            compose::notification(&ctx, sub, route, message.staff)
+                .map_err(KeepError::from_compose)?,
+        ];
         if self.acknowledge {
             mails.push(
                 compose::acknowledgement(&ctx, sub, route, message.texts)

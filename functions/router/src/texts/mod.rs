@@ -1,6 +1,8 @@
 //! The router's own words: every text a visitor reads from the router (field
 //! errors, the error summary, refusals, notice pages, JSON messages and the
-//! acknowledgement email), by key, in the visitor's language.
+//! acknowledgement email), by key, in the visitor's language; and the
+//! contact's notification with its routing reasons, in the site's default
+//! language (the staff's).
 //!
 //! The tables ship with the crate (`messages/<code>.toml`, flat
 //! `"key" = "text"` with `{name}` placeholders); English is the built-in
