@@ -242,7 +242,11 @@ fn read_required(root: &Path, relative: &str, diagnostics: &mut Diagnostics) -> 
     read_file(root, Path::new(relative), diagnostics)
 }
 
-fn read_file(root: &Path, relative: &Path, diagnostics: &mut Diagnostics) -> Option<SourceFile> {
+pub(crate) fn read_file(
+    root: &Path,
+    relative: &Path,
+    diagnostics: &mut Diagnostics,
+) -> Option<SourceFile> {
     match std::fs::read(root.join(relative)) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(SourceFile::new(relative, text)),
@@ -333,7 +337,11 @@ fn parse_front_matter<F: DeserializeOwned>(
 }
 
 /// Turns a TOML or schema error into a diagnostic, with a "did you mean" for unknown keys.
-fn toml_diagnostic(source: &SourceFile, error: &toml::de::Error, offset: usize) -> Diagnostic {
+pub(crate) fn toml_diagnostic(
+    source: &SourceFile,
+    error: &toml::de::Error,
+    offset: usize,
+) -> Diagnostic {
     let span = error
         .span()
         .map_or(offset..offset, |s| s.start + offset..s.end + offset);

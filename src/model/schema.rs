@@ -128,6 +128,8 @@ pub struct DepartmentFile {
     pub phone: Option<Spanned<String>>,
     #[serde(default)]
     pub languages: Vec<Spanned<String>>,
+    /// Route a visitor to a contact who speaks their language (default true).
+    pub route_by_language: Option<bool>,
     pub response_time: Option<Spanned<String>>,
     /// Position on the home page; departments without one follow, by name.
     pub order: Option<i64>,

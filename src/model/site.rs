@@ -111,6 +111,9 @@ pub struct Department {
     pub cc_inbox: bool,
     pub phone: Option<Phone>,
     pub languages: Vec<String>,
+    /// Whether the router prefers a contact who speaks the visitor's
+    /// language (`route_by_language`, default true).
+    pub route_by_language: bool,
     pub response_time: String,
     /// Absent means the department does not publish hours (always reachable).
     pub hours: Option<Hours>,

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use switchboard_router::fields;
 use switchboard_router::pages::{Pages, slot, slot_for, slots};
+use switchboard_router::texts::direction;
 use tera::{Context, Value};
 
 use super::form::{FIELDS, FormView};
@@ -49,13 +50,36 @@ const ERROR_FIELDS: [(&str, &str); 7] = [
     ("captcha", "captcha"),
 ];
 
-/// Renders the three pages for the manifest.
+/// Renders the three pages in every site language, for the manifest
+/// (`pages`, by language code).
 pub fn router_pages(
     site: &Site,
     theme: &Theme,
     opts: &RenderOptions,
+) -> Result<BTreeMap<String, Pages>, RenderError> {
+    site.config
+        .languages
+        .iter()
+        .map(|code| {
+            // The one point where a language's render happens: the site's
+            // texts in `code` and the page's `lang` and `dir`.
+            let translated = site.in_language(code);
+            let mut base = router_context(&translated, opts);
+            base.insert("lang", code);
+            base.insert("dir", direction(code));
+            Ok((code.clone(), pages_in(&translated, theme, opts, base)?))
+        })
+        .collect()
+}
+
+/// The three pages of `site` (already in the language of `base`, the
+/// page context).
+fn pages_in(
+    site: &Site,
+    theme: &Theme,
+    opts: &RenderOptions,
+    base: Context,
 ) -> Result<Pages, RenderError> {
-    let base = router_context(site, opts);
     let departments = DepartmentView::all(site);
 
     let mut form = FormView::all(site, &departments, opts);

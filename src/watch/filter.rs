@@ -17,7 +17,7 @@ use notify::EventKind;
 
 /// The site's top-level folders a build reads. Everything else at the top
 /// (the output folder, `.switchboard/`, `target/`, a README) is not input.
-pub const INPUT_DIRS: [&str; 4] = ["content", "templates", "static", "themes"];
+pub const INPUT_DIRS: [&str; 5] = ["content", "templates", "static", "themes", "i18n"];
 
 /// Folders ignored wherever they appear under an input folder.
 pub const IGNORED_DIRS: [&str; 7] = [
@@ -170,6 +170,7 @@ mod tests {
             Some("templates/base.html")
         );
         assert_eq!(input("static/logo.svg").as_deref(), Some("static/logo.svg"));
+        assert_eq!(input("i18n/de.toml").as_deref(), Some("i18n/de.toml"));
         assert_eq!(
             input("themes/mine/templates/x.html").as_deref(),
             Some("themes/mine/templates/x.html")

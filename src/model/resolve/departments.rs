@@ -75,6 +75,7 @@ pub(super) fn resolve_department(
         cc_inbox: raw.cc_inbox,
         phone,
         languages,
+        route_by_language: raw.route_by_language.unwrap_or(true),
         response_time: raw.response_time.as_ref().map_or_else(
             || default_response_time.to_string(),
             |r| r.get_ref().clone(),
