@@ -140,3 +140,37 @@ fn translations_reach_the_manifest_only_where_they_differ() {
     assert_eq!(topic.label_in("en"), "Buying from us");
     assert!(!topic.translations.contains_key("en"));
 }
+
+#[test]
+fn check_warns_about_a_language_the_router_has_no_texts_for() {
+    let dir = multilingual_site();
+    let output = switchboard(dir.path(), &["check"]);
+    let report = stderr(&output);
+    assert!(output.status.success(), "{report}");
+    let english = switchboard_router::texts::english().len();
+    assert!(
+        report.contains(&format!(
+            "{} of the router's texts have no `sv` translation",
+            english - 1
+        )),
+        "{report}"
+    );
+    assert!(report.contains("i18n/sv.toml"), "{report}");
+
+    let strict = switchboard(dir.path(), &["check", "--strict"]);
+    assert_eq!(strict.status.code(), Some(1), "{}", stderr(&strict));
+}
+
+#[test]
+fn check_refuses_a_bad_router_table_as_build_does() {
+    let dir = multilingual_site();
+    copy_tree(&fixtures().join("router-texts-invalid"), dir.path());
+    let output = switchboard(dir.path(), &["check"]);
+    let report = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("i18n/de.toml:2"), "{report}");
+    assert!(
+        report.contains("`[router] summary.onee` is not a text the router has"),
+        "{report}"
+    );
+}

@@ -2,8 +2,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use switchboard::diagnostic::{Diagnostic, Severity};
-use switchboard::model::{TranslationGaps, load_site_with_gaps};
+use switchboard::diagnostic::{Diagnostic, Diagnostics, Severity};
+use switchboard::model::{Site, TranslationGaps, load_site_with_gaps};
+use switchboard::router_texts::{i18n_file, router_strings, router_text_gaps};
 
 /// Untranslated texts shown in full per file; `--strict` shows every one.
 const GAPS_PER_FILE: usize = 3;
@@ -12,7 +13,12 @@ const GAP_FILES: usize = 20;
 
 /// `strict`: missing translations are errors, not warnings.
 pub fn run(root: &Path, strict: bool) -> anyhow::Result<ExitCode> {
-    let (site, gaps) = load_site_with_gaps(root, None);
+    let (mut site, mut gaps) = load_site_with_gaps(root, None);
+    if let Ok(loaded) = &site
+        && let Err(errors) = check_router_texts(loaded, &mut gaps)
+    {
+        site = Err(errors);
+    }
     if strict {
         let mut errors = site.as_ref().err().cloned().unwrap_or_default();
         errors.0.extend(
@@ -54,6 +60,31 @@ pub fn run(root: &Path, strict: bool) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(code)
+}
+
+/// The site's `[router]` tables: a bad one is an error (as at build); a
+/// site language the router has no texts for is a gap, like content.
+fn check_router_texts(site: &Site, gaps: &mut TranslationGaps) -> Result<(), Diagnostics> {
+    let strings = router_strings(site)?;
+    for gap in router_text_gaps(site, &strings) {
+        let file = i18n_file(&gap.language);
+        gaps.warnings.push(
+            Diagnostic::file(
+                &file,
+                format!(
+                    "{} of the router's texts have no `{}` translation: visitors writing in it get the default language's answers and acknowledgement",
+                    gap.missing, gap.language
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_hint(format!(
+                "add them under `[router]` in {} (the keys and English texts are in functions/router/messages/en.toml)",
+                file.display()
+            )),
+        );
+        *gaps.missing.entry(gap.language).or_default() += gap.missing;
+    }
+    Ok(())
 }
 
 /// The first few gaps of the first files in full, the rest as counts, so a
