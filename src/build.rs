@@ -215,6 +215,7 @@ fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> 
         live_reload: options.live_reload.clone(),
     };
     manifest.pages = render::router_pages(&site, &theme, &render_options)?;
+    manifest.strings = crate::router_texts::router_strings(&site).map_err(BuildError::Content)?;
     // The router's own check, before anything is written: a site that
     // builds is a site the router starts on.
     manifest.check()?;

@@ -47,9 +47,19 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
+/// Whether a problem stops the build (an error) or only deserves a look
+/// (a warning, such as a missing translation that falls back).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
 /// One problem with the site's content.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    pub severity: Severity,
     pub file: PathBuf,
     /// 1-based; 0 when the problem concerns the whole file.
     pub line: usize,
@@ -71,6 +81,7 @@ impl Diagnostic {
     /// A problem with a whole file (missing, unreadable, misnamed).
     pub fn file(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
         Diagnostic {
+            severity: Severity::Error,
             file: path.as_ref().to_path_buf(),
             line: 0,
             column: 0,
@@ -91,6 +102,7 @@ impl Diagnostic {
             text.chars().count().saturating_sub(column - 1).max(1)
         };
         Diagnostic {
+            severity: Severity::Error,
             file: source.path.clone(),
             line,
             column,
@@ -108,6 +120,11 @@ impl Diagnostic {
         self
     }
 
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
     /// `file:line:column`, the form editors and terminals make clickable.
     pub fn location(&self) -> String {
         if self.line == 0 {
@@ -120,7 +137,11 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "error: {}", self.message)?;
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        writeln!(f, "{label}: {}", self.message)?;
         write!(f, "  --> {}", self.location())?;
         if let Some(snippet) = &self.snippet {
             let number = self.line.to_string();

@@ -12,6 +12,7 @@ pub mod manifest;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod router_texts;
 pub mod serve;
 pub mod submissions;
 pub mod watch;

@@ -3,13 +3,16 @@
 //! and reads, from the validated site.
 //! The form on the page and the routing behind it come from the same `Site`,
 //! so they cannot drift; the content hash lets the router spot a stale page.
+//! Languages: the site's list, topics' and departments' texts where another
+//! language differs from the default, and each department's speakers of each
+//! site language (the router's `strings` and `pages` are filled by `build`).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sha2::{Digest, Sha256};
 use switchboard_router::manifest::{
-    self as contract, CompactString, DEFAULT_VIEW_TOKEN_MAX_AGE_HOURS, FormPolicy, RoutingManifest,
-    SCHEMA_VERSION, SiteInfo, WeeklyHours,
+    self as contract, CompactString, DEFAULT_VIEW_TOKEN_MAX_AGE_HOURS, DepartmentTranslation,
+    FormPolicy, RoutingManifest, SCHEMA_VERSION, SiteInfo, TopicTranslation, WeeklyHours,
 };
 
 use crate::model::{Department, Site};
@@ -26,11 +29,15 @@ pub const HONEYPOT_FIELD: &str = "website";
 /// post (the local address under `serve`).
 pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifest {
     let mut hours = SharedHours::default();
-    let departments = site
+    let translated = Translated::of(site);
+    let mut departments: Vec<contract::Department> = site
         .departments
         .iter()
-        .map(|department| department_entry(department, &mut hours))
+        .map(|department| department_entry(department, &site.config.languages, &mut hours))
         .collect();
+    for department in &mut departments {
+        department.translations = translated.department(&department.id);
+    }
     let mut manifest = RoutingManifest {
         schema_version: SCHEMA_VERSION,
         content_hash: String::new(),
@@ -44,6 +51,7 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
                 label: topic.label.as_str().into(),
                 department: topic.department.as_str().into(),
                 contact: topic.contact.as_deref().map(Into::into),
+                translations: translated.topic(&topic.id),
             })
             .collect(),
         hours: hours.weeks,
@@ -60,6 +68,8 @@ pub fn routing_manifest(site: &Site, extra_origins: &[String]) -> RoutingManifes
             .collect(),
         // Rendered from the theme once the form's tokens are known (`build`).
         pages: Default::default(),
+        // The site's `i18n/` files are read by `build` (`router_texts`).
+        strings: Default::default(),
         index: Default::default(),
     };
     manifest.content_hash = content_hash(&manifest);
@@ -76,6 +86,7 @@ fn site_info(site: &Site, extra_origins: &[String]) -> SiteInfo {
         allowed_origins,
         form_path: format!("/{FORM_PAGE_PATH}"),
         thank_you_path: format!("/{THANK_YOU_PAGE_PATH}"),
+        languages: site.config.languages.clone(),
     }
 }
 
@@ -120,7 +131,11 @@ impl SharedHours {
     }
 }
 
-fn department_entry(department: &Department, hours: &mut SharedHours) -> contract::Department {
+fn department_entry(
+    department: &Department,
+    languages: &[String],
+    hours: &mut SharedHours,
+) -> contract::Department {
     contract::Department {
         id: department.id.as_str().into(),
         name: department.name.as_str().into(),
@@ -144,7 +159,95 @@ fn department_entry(department: &Department, hours: &mut SharedHours) -> contrac
         public_email: department
             .publish_inbox
             .then(|| department.inbox.as_str().into()),
+        translations: BTreeMap::new(),
+        speakers: if department.route_by_language {
+            speakers(department, languages)
+        } else {
+            BTreeMap::new()
+        },
     }
+}
+
+/// By site language: the department's contacts who speak it, in the
+/// department's order. A contact speaks `de` when one of its languages is
+/// `de` or starts with `de-`.
+fn speakers(department: &Department, languages: &[String]) -> BTreeMap<String, Vec<CompactString>> {
+    languages
+        .iter()
+        .filter_map(|code| {
+            let ids: Vec<CompactString> = department
+                .contacts
+                .iter()
+                .filter(|contact| contact.languages.iter().any(|l| speaks(l, code)))
+                .map(|contact| contact.id.as_str().into())
+                .collect();
+            (!ids.is_empty()).then(|| (code.clone(), ids))
+        })
+        .collect()
+}
+
+/// Whether a contact's language tag `tag` is site language `code` (`de-AT` is `de`).
+fn speaks(tag: &str, code: &str) -> bool {
+    tag.eq_ignore_ascii_case(code)
+        || tag.get(..code.len() + 1).is_some_and(|head| {
+            head[..code.len()].eq_ignore_ascii_case(code) && head.ends_with('-')
+        })
+}
+
+/// The texts of topics and departments in each non-default language, where
+/// they differ from the default language's.
+struct Translated {
+    topics: HashMap<String, BTreeMap<String, TopicTranslation>>,
+    departments: HashMap<String, BTreeMap<String, DepartmentTranslation>>,
+}
+
+impl Translated {
+    fn of(site: &Site) -> Self {
+        let mut topics: HashMap<String, BTreeMap<String, TopicTranslation>> = HashMap::new();
+        let mut departments: HashMap<String, BTreeMap<String, DepartmentTranslation>> =
+            HashMap::new();
+        for code in site.config.languages.iter().skip(1) {
+            let other = site.in_language(code);
+            for (topic, theirs) in site.topics.iter().zip(&other.topics) {
+                let label = differs(&topic.label, &theirs.label);
+                if label.is_some() {
+                    topics
+                        .entry(topic.id.clone())
+                        .or_default()
+                        .insert(code.clone(), TopicTranslation { label });
+                }
+            }
+            for (department, theirs) in site.departments.iter().zip(&other.departments) {
+                let translation = DepartmentTranslation {
+                    name: differs(&department.name, &theirs.name),
+                    response_time: differs(&department.response_time, &theirs.response_time),
+                };
+                if translation != DepartmentTranslation::default() {
+                    departments
+                        .entry(department.id.clone())
+                        .or_default()
+                        .insert(code.clone(), translation);
+                }
+            }
+        }
+        Self {
+            topics,
+            departments,
+        }
+    }
+
+    fn topic(&self, id: &str) -> BTreeMap<String, TopicTranslation> {
+        self.topics.get(id).cloned().unwrap_or_default()
+    }
+
+    fn department(&self, id: &str) -> BTreeMap<String, DepartmentTranslation> {
+        self.departments.get(id).cloned().unwrap_or_default()
+    }
+}
+
+/// `theirs` when it differs from `ours`.
+fn differs(ours: &str, theirs: &str) -> Option<CompactString> {
+    (ours != theirs).then(|| theirs.into())
 }
 
 /// Hash of everything that decides routing (the manifest minus its hash and
@@ -196,6 +299,7 @@ mod tests {
             live_reload: None,
         };
         built.pages = crate::render::router_pages(&site, &theme, &options).expect("pages");
+        built.strings = crate::router_texts::router_strings(&site).expect("strings");
         built.check().expect("the router's check passes");
         let json = serde_json::to_string(&built).expect("json");
         let again = RoutingManifest::from_json(&json).expect("the router reads it back");

@@ -306,7 +306,10 @@ fn a_page_named_like_a_language_collides_with_its_tree() {
     let err = stderr(&output);
     assert!(err.contains("de/index.html"), "{err}");
     assert!(err.contains("the Markdown page `de`"), "{err}");
-    assert!(!site.path().join("public").exists(), "no half-written public/");
+    assert!(
+        !site.path().join("public").exists(),
+        "no half-written public/"
+    );
 }
 
 #[test]

@@ -139,3 +139,87 @@ fn a_parse_cache_changes_nothing_but_the_time() {
     let error = load_site_cached(root, Some(&cache)).expect_err("topics still name help");
     assert!(error.to_string().contains("help"), "{error}");
 }
+
+/// The three-language fixture: `in_language` gives the German texts,
+/// falls back to English where Arabic has none, and for English is the site.
+#[test]
+fn in_language_translates_and_falls_back_to_the_default() {
+    let site_dir = common::site_with(Some("languages"));
+    let site = load_site(site_dir.path()).expect("languages fixture is valid");
+    assert_eq!(site.config.languages, ["en", "de", "ar"]);
+    assert_eq!(site.config.language, "en");
+
+    let de = site.in_language("de");
+    assert_eq!(de.config.title, "Fixture Co. Kontakt");
+    assert_eq!(de.config.description, "So erreichen Sie Fixture Co.");
+    assert_eq!(de.form.response_time, "innerhalb von zwei Werktagen");
+    let sales = de.department("sales").expect("sales");
+    assert_eq!(sales.name, "Vertrieb");
+    assert_eq!(sales.summary, "Angebote, Bestellungen und Rechnungen.");
+    assert_eq!(
+        sales.response_time, "innerhalb von zwei Werktagen",
+        "a department without its own response time shows the form's, translated"
+    );
+    let closures = &sales.hours.as_ref().expect("hours").closures;
+    assert_eq!(closures[0].name, "Weihnachten");
+    let ann = de.contacts().find(|c| c.id == "ann").expect("ann");
+    assert_eq!(ann.role, "Vertriebsleiterin");
+    assert_eq!(
+        ann.bio_html.as_deref(),
+        Some("<p>Ann hat <em>alles</em> verkauft.</p>\n"),
+        "a translated bio is Markdown like the default one"
+    );
+    assert_eq!(ann.name, "Ann Ärzt", "names are not translated");
+    assert_eq!(de.topics[0].label, "Bei uns kaufen");
+    assert_eq!(de.topics[1].label, "Hilfe bekommen");
+    assert_eq!(de.pages[0].title, "Über uns");
+    assert_eq!(
+        de.pages[0].menu, None,
+        "the menu position is the default page's"
+    );
+    assert_eq!(de.pages[0].body_html, "<p>Eine Testseite.</p>\n");
+
+    let ar = site.in_language("ar");
+    assert_eq!(ar.config.title, "اتصل بشركة فيكستشر");
+    assert_eq!(
+        ar.config.description, "How to reach Fixture Co.",
+        "fallback"
+    );
+    let ar_sales = ar.department("sales").expect("sales");
+    assert_eq!(ar_sales.name, "المبيعات");
+    assert_eq!(ar_sales.summary, "Quotes, orders and invoices.", "fallback");
+    assert_eq!(
+        ar_sales.response_time, "within two business days",
+        "fallback"
+    );
+    assert_eq!(
+        ar_sales.hours.as_ref().expect("hours").closures[0].name,
+        "Christmas"
+    );
+    let bob = ar.contacts().find(|c| c.id == "bob").expect("bob");
+    assert_eq!(bob.role, "Sales assistant", "fallback");
+    assert_eq!(
+        ar.pages[0].title, "About",
+        "an untranslated page falls back"
+    );
+    assert_eq!(ar.pages[0].body_html, "<p>Fixture page.</p>\n");
+
+    let missing: Vec<(&str, usize)> = site
+        .translations
+        .iter()
+        .map(|(code, text)| (code.as_str(), text.missing))
+        .collect();
+    assert_eq!(missing, [("ar", 9), ("de", 0)], "German is complete");
+
+    let debug = |site: &switchboard::model::Site| format!("{site:?}");
+    assert_eq!(
+        debug(&site.in_language("en")),
+        debug(&site),
+        "the default is the site"
+    );
+    assert_eq!(
+        site.department("sales").map(|d| d.name.as_str()),
+        Some("Sales"),
+        "the site itself stays in the default language"
+    );
+}

@@ -64,11 +64,30 @@ pub fn run(root: &Path, output: &OutputArgs) -> anyhow::Result<ExitCode> {
         started.elapsed().as_millis()
     );
     report_secret(root, &built);
+    report_missing_translations(&built);
     // The process ends right after this: freeing a large organisation's
     // model piece by piece (tens of thousands of allocations) would only
     // delay the prompt.
     std::mem::forget(built);
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line when a language lacks translations (they fall back to the
+/// default language); `check` has the list.
+fn report_missing_translations(built: &DiskBuild) {
+    let missing: Vec<String> = built
+        .site
+        .translations
+        .iter()
+        .filter(|(_, text)| text.missing > 0)
+        .map(|(code, text)| format!("{} in {code}", text.missing))
+        .collect();
+    if !missing.is_empty() {
+        println!(
+            "Translations missing: {}; they show the default language's text, and `switchboard check` lists them.",
+            missing.join(", ")
+        );
+    }
 }
 
 /// Says which secret signed the form (never its value) and until when its

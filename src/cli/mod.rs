@@ -35,7 +35,11 @@ enum Command {
     /// Create a new site in DIR that passes `check` and builds.
     Init { dir: PathBuf },
     /// Check the content and report every problem with its file and line.
-    Check,
+    Check {
+        /// Treat missing translations as errors (they are warnings otherwise).
+        #[arg(long)]
+        strict: bool,
+    },
     /// Render the site into the output folder and write the routing manifest.
     Build {
         #[command(flatten)]
@@ -60,9 +64,9 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Init { dir } => init::run(&dir),
-        Command::Check => {
+        Command::Check { strict } => {
             allocator::return_freed_memory_at_once();
-            check::run(&cli.root)
+            check::run(&cli.root, strict)
         }
         Command::Build { output } => {
             allocator::return_freed_memory_at_once();

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use serde::de::DeserializeOwned;
 use walkdir::WalkDir;
 
-use super::schema::{DepartmentFile, PageFrontMatter, SiteFile, TopicsFile};
+use super::schema::{
+    DepartmentFile, PageFrontMatter, PageTranslationFrontMatter, SiteFile, TopicsFile,
+};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
 
 /// Where content lives inside a site root.
@@ -30,6 +32,17 @@ pub struct RawPage {
     pub markdown: String,
 }
 
+/// A page in another language: `about.de.md` beside `about.md`.
+pub struct RawPageTranslation {
+    pub source: SourceFile,
+    /// The default page's slug: `about`.
+    pub slug: String,
+    /// The code between the slug and `.md`: `de`.
+    pub language: String,
+    pub front: PageTranslationFrontMatter,
+    pub markdown: String,
+}
+
 /// Everything under `content/`, parsed as far as each file allows.
 pub struct RawSite {
     pub site: Option<Parsed<SiteFile>>,
@@ -38,6 +51,10 @@ pub struct RawSite {
     pub unparsed_departments: Vec<String>,
     pub topics: Option<Parsed<TopicsFile>>,
     pub pages: Vec<RawPage>,
+    pub page_translations: Vec<RawPageTranslation>,
+    /// (slug, language) of translated pages that failed to parse (already
+    /// reported), so they are not also reported missing.
+    pub unparsed_page_translations: Vec<(String, String)>,
 }
 
 /// Department files as last parsed, for `serve` and `watch`: an editor
@@ -84,6 +101,8 @@ pub fn read_site(
             unparsed_departments: Vec::new(),
             topics: None,
             pages: Vec::new(),
+            page_translations: Vec::new(),
+            unparsed_page_translations: Vec::new(),
         };
     }
     let site = read_required(root, "content/site.toml", diagnostics)
@@ -129,19 +148,43 @@ pub fn read_site(
     if let Some(cache) = cache {
         cache.replace(keep.into_iter());
     }
-    let pages = content_files(root, "content/pages", "md")
-        .into_iter()
-        .filter_map(|path| {
-            read_file(root, &path, diagnostics).and_then(|source| parse_page(source, diagnostics))
-        })
-        .collect();
+    let mut pages = Vec::new();
+    let mut page_translations = Vec::new();
+    let mut unparsed_page_translations = Vec::new();
+    for path in content_files(root, "content/pages", "md") {
+        let Some(source) = read_file(root, &path, diagnostics) else {
+            continue;
+        };
+        match page_language(&source.path) {
+            Some((slug, language)) => match parse_front_matter(&source, diagnostics) {
+                Some((front, markdown)) => page_translations.push(RawPageTranslation {
+                    slug,
+                    language,
+                    front,
+                    markdown,
+                    source,
+                }),
+                None => unparsed_page_translations.push((slug, language)),
+            },
+            None => pages.extend(parse_page(source, diagnostics)),
+        }
+    }
     RawSite {
         site,
         departments,
         unparsed_departments,
         topics,
         pages,
+        page_translations,
+        unparsed_page_translations,
     }
+}
+
+/// `about.de.md` → (`about`, `de`); `None` for a default-language page.
+fn page_language(path: &Path) -> Option<(String, String)> {
+    let stem = path.file_stem()?.to_str()?;
+    let (slug, language) = stem.rsplit_once('.')?;
+    Some((slug.to_string(), language.to_string()))
 }
 
 /// `f` over `items` on every core (in contiguous chunks), results in order.
@@ -199,7 +242,11 @@ fn read_required(root: &Path, relative: &str, diagnostics: &mut Diagnostics) -> 
     read_file(root, Path::new(relative), diagnostics)
 }
 
-fn read_file(root: &Path, relative: &Path, diagnostics: &mut Diagnostics) -> Option<SourceFile> {
+pub(crate) fn read_file(
+    root: &Path,
+    relative: &Path,
+    diagnostics: &mut Diagnostics,
+) -> Option<SourceFile> {
     match std::fs::read(root.join(relative)) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => Some(SourceFile::new(relative, text)),
@@ -234,7 +281,7 @@ fn parse_toml<T: DeserializeOwned>(
     }
 }
 
-/// Splits `+++` TOML front matter from a Markdown page.
+/// A default-language page: its front matter parsed, its body kept.
 fn parse_page(source: SourceFile, diagnostics: &mut Diagnostics) -> Option<RawPage> {
     let slug = source
         .path
@@ -242,11 +289,25 @@ fn parse_page(source: SourceFile, diagnostics: &mut Diagnostics) -> Option<RawPa
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
+    let (front, markdown) = parse_front_matter(&source, diagnostics)?;
+    Some(RawPage {
+        source,
+        slug,
+        front,
+        markdown,
+    })
+}
+
+/// Splits `+++` TOML front matter (parsed as `F`) from a Markdown page's body.
+fn parse_front_matter<F: DeserializeOwned>(
+    source: &SourceFile,
+    diagnostics: &mut Diagnostics,
+) -> Option<(F, String)> {
     let text = source.text.trim_start_matches('\u{feff}');
     let bom = source.text.len() - text.len();
     let Some(rest) = text.strip_prefix("+++") else {
         diagnostics.push(
-            Diagnostic::at(&source, 0..0, "the page has no front matter").with_hint(
+            Diagnostic::at(source, 0..0, "the page has no front matter").with_hint(
                 "start the file with a `+++` line, `title = \"…\"`, and another `+++` line",
             ),
         );
@@ -255,7 +316,7 @@ fn parse_page(source: SourceFile, diagnostics: &mut Diagnostics) -> Option<RawPa
     let front_start = bom + 3;
     let Some(end) = rest.find("\n+++") else {
         diagnostics.push(
-            Diagnostic::at(&source, bom..bom + 3, "the front matter is never closed")
+            Diagnostic::at(source, bom..bom + 3, "the front matter is never closed")
                 .with_hint("add a line with only `+++` after the front matter"),
         );
         return None;
@@ -266,22 +327,21 @@ fn parse_page(source: SourceFile, diagnostics: &mut Diagnostics) -> Option<RawPa
         .split_once('\n')
         .map_or("", |(_, body)| body)
         .to_string();
-    match toml::from_str::<PageFrontMatter>(front_text) {
-        Ok(front) => Some(RawPage {
-            source,
-            slug,
-            front,
-            markdown,
-        }),
+    match toml::from_str::<F>(front_text) {
+        Ok(front) => Some((front, markdown)),
         Err(error) => {
-            diagnostics.push(toml_diagnostic(&source, &error, front_start));
+            diagnostics.push(toml_diagnostic(source, &error, front_start));
             None
         }
     }
 }
 
 /// Turns a TOML or schema error into a diagnostic, with a "did you mean" for unknown keys.
-fn toml_diagnostic(source: &SourceFile, error: &toml::de::Error, offset: usize) -> Diagnostic {
+pub(crate) fn toml_diagnostic(
+    source: &SourceFile,
+    error: &toml::de::Error,
+    offset: usize,
+) -> Diagnostic {
     let span = error
         .span()
         .map_or(offset..offset, |s| s.start + offset..s.end + offset);

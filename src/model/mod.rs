@@ -4,11 +4,13 @@
 //! [`resolve`] (checks, references) → [`Site`].
 
 pub mod hours;
+mod languages;
 pub mod load;
 pub mod markdown;
 pub mod resolve;
 pub mod schema;
 mod site;
+pub mod translations;
 pub mod value_checks;
 
 use std::path::Path;
@@ -16,6 +18,7 @@ use std::path::Path;
 pub use site::*;
 
 use crate::diagnostic::Diagnostics;
+pub use resolve::TranslationGaps;
 
 /// Reads, checks and resolves the site under `root`; all problems at once on failure.
 pub fn load_site(root: &Path) -> Result<Site, Diagnostics> {
@@ -28,12 +31,23 @@ pub fn load_site_cached(
     root: &Path,
     cache: Option<&load::ParseCache>,
 ) -> Result<Site, Diagnostics> {
+    load_site_with_gaps(root, cache).0
+}
+
+/// [`load_site_cached`], and the translations the site lacks (warnings:
+/// they fall back to the default language), found even when it has errors.
+pub fn load_site_with_gaps(
+    root: &Path,
+    cache: Option<&load::ParseCache>,
+) -> (Result<Site, Diagnostics>, TranslationGaps) {
     let mut diagnostics = Diagnostics::default();
+    let mut gaps = TranslationGaps::default();
     let raw = load::read_site(root, cache, &mut diagnostics);
-    let site = resolve::resolve(root, raw, &mut diagnostics);
+    let site = resolve::resolve(root, raw, &mut diagnostics, &mut gaps);
     diagnostics.sort();
-    match site {
+    let site = match site {
         Some(site) if diagnostics.is_empty() => Ok(site),
         _ => Err(diagnostics),
-    }
+    };
+    (site, gaps)
 }

@@ -3,9 +3,15 @@
 //! Unknown keys are refused (`deny_unknown_fields`): a typo must not be
 //! silently ignored.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 use toml::Spanned;
 use toml::value::Datetime;
+
+/// `[translations.<code>]` sub-tables: one table of texts per language code,
+/// the code spanned so an unknown language is reported at its line.
+pub type Translations<T> = BTreeMap<Spanned<String>, T>;
 
 /// `content/site.toml`.
 #[derive(Debug, Clone, Deserialize)]
@@ -20,14 +26,23 @@ pub struct SiteFile {
 #[serde(deny_unknown_fields)]
 pub struct SiteSection {
     pub title: Spanned<String>,
-    #[serde(default)]
-    pub description: String,
+    pub description: Option<Spanned<String>>,
     pub base_url: Spanned<String>,
     /// A one-language site's language; `languages` lists several.
     pub language: Option<Spanned<String>>,
     /// The site's languages, the default first.
     pub languages: Option<Spanned<Vec<Spanned<String>>>>,
     pub theme: Option<Spanned<String>>,
+    #[serde(default)]
+    pub translations: Translations<SiteTranslation>,
+}
+
+/// `[site.translations.<code>]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteTranslation {
+    pub title: Option<String>,
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -63,7 +78,7 @@ pub struct SocialEntry {
 #[serde(deny_unknown_fields)]
 pub struct FormSection {
     pub endpoint: Option<Spanned<String>>,
-    pub response_time: Option<String>,
+    pub response_time: Option<Spanned<String>>,
     pub min_fill_seconds: Option<u32>,
     pub max_message_chars: Option<Spanned<u32>>,
     /// `{ provider = "turnstile" | "hcaptcha", site_key = "…" }`.
@@ -71,6 +86,15 @@ pub struct FormSection {
     pub token_max_age_days: Option<Spanned<u32>>,
     pub retention_days: Option<Spanned<u32>>,
     pub limits: Option<LimitsSection>,
+    #[serde(default)]
+    pub translations: Translations<FormTranslation>,
+}
+
+/// `[form.translations.<code>]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormTranslation {
+    pub response_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,8 +119,7 @@ pub struct LimitsSection {
 pub struct DepartmentFile {
     pub id: Spanned<String>,
     pub name: Spanned<String>,
-    #[serde(default)]
-    pub summary: String,
+    pub summary: Option<Spanned<String>>,
     pub inbox: Spanned<String>,
     #[serde(default)]
     pub publish_inbox: bool,
@@ -105,13 +128,26 @@ pub struct DepartmentFile {
     pub phone: Option<Spanned<String>>,
     #[serde(default)]
     pub languages: Vec<Spanned<String>>,
-    pub response_time: Option<String>,
+    /// Route a visitor to a contact who speaks their language (default true).
+    pub route_by_language: Option<bool>,
+    pub response_time: Option<Spanned<String>>,
     /// Position on the home page; departments without one follow, by name.
     pub order: Option<i64>,
     pub primary: Option<Spanned<String>>,
     pub hours: Option<HoursSection>,
     #[serde(default)]
     pub contacts: Vec<ContactEntry>,
+    #[serde(default)]
+    pub translations: Translations<DepartmentTranslation>,
+}
+
+/// `[translations.<code>]` in a department file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentTranslation {
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub response_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -136,10 +172,19 @@ pub struct HoursSection {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClosureEntry {
-    pub name: String,
+    pub name: Spanned<String>,
     pub from: Spanned<Datetime>,
     /// Inclusive; a one-day closure may leave it out.
     pub until: Option<Spanned<Datetime>>,
+    #[serde(default)]
+    pub translations: Translations<ClosureTranslation>,
+}
+
+/// `[hours.closures.translations.<code>]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClosureTranslation {
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -147,8 +192,7 @@ pub struct ClosureEntry {
 pub struct ContactEntry {
     pub id: Spanned<String>,
     pub name: Spanned<String>,
-    #[serde(default)]
-    pub role: String,
+    pub role: Option<Spanned<String>>,
     pub email: Spanned<String>,
     #[serde(default)]
     pub publish_email: bool,
@@ -157,10 +201,21 @@ pub struct ContactEntry {
     pub languages: Vec<Spanned<String>>,
     pub photo: Option<Spanned<String>>,
     /// Markdown.
-    pub bio: Option<String>,
+    pub bio: Option<Spanned<String>>,
     pub backup: Option<Spanned<String>>,
     #[serde(default)]
     pub away: Vec<AwayEntry>,
+    #[serde(default)]
+    pub translations: Translations<ContactTranslation>,
+}
+
+/// `[contacts.translations.<code>]`, after its `[[contacts]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactTranslation {
+    pub role: Option<String>,
+    /// Markdown, like the default bio.
+    pub bio: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,9 +238,19 @@ pub struct TopicsFile {
 pub struct TopicEntry {
     pub id: Spanned<String>,
     pub label: Spanned<String>,
-    pub description: Option<String>,
+    pub description: Option<Spanned<String>>,
     pub department: Spanned<String>,
     pub contact: Option<Spanned<String>>,
+    #[serde(default)]
+    pub translations: Translations<TopicTranslation>,
+}
+
+/// `[topic.translations.<code>]`, after its `[[topic]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicTranslation {
+    pub label: Option<String>,
+    pub description: Option<String>,
 }
 
 /// The `+++` front matter of a Markdown page.
@@ -195,4 +260,13 @@ pub struct PageFrontMatter {
     pub title: Spanned<String>,
     pub description: Option<String>,
     pub menu: Option<i64>,
+}
+
+/// The front matter of a translated page (`about.de.md`): its position in
+/// the menu is the default page's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageTranslationFrontMatter {
+    pub title: Option<String>,
+    pub description: Option<String>,
 }

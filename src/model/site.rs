@@ -3,9 +3,12 @@
 //! raw TOML, so they cannot see a half-valid site.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 use switchboard_router::manifest::{AfterHoursRule, Captcha, DateRange, OpenSpan, RateLimits};
+
+use super::translations::Translations;
 
 /// A whole site, ready to render.
 #[derive(Debug, Clone, Serialize)]
@@ -22,6 +25,10 @@ pub struct Site {
     pub topics: Vec<Topic>,
     /// Sorted by slug.
     pub pages: Vec<Page>,
+    /// The texts in the other languages; read them through
+    /// [`Site::in_language`]. Shared, so copies of the site stay cheap.
+    #[serde(skip)]
+    pub translations: Arc<Translations>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,6 +111,9 @@ pub struct Department {
     pub cc_inbox: bool,
     pub phone: Option<Phone>,
     pub languages: Vec<String>,
+    /// Whether the router prefers a contact who speaks the visitor's
+    /// language (`route_by_language`, default true).
+    pub route_by_language: bool,
     pub response_time: String,
     /// Absent means the department does not publish hours (always reachable).
     pub hours: Option<Hours>,

@@ -38,6 +38,8 @@ pub struct FormFields {
     /// re-sent POST is not mailed twice. Empty without JavaScript: then the
     /// router recognises a re-sent message by its content.
     pub idempotency_key: &'static str,
+    /// The page's language: the router answers and acknowledges in it.
+    pub language: &'static str,
 }
 
 /// The field names the router expects, taken from the router itself.
@@ -53,6 +55,7 @@ pub const FIELDS: FormFields = FormFields {
     time_token: fields::TIME_TOKEN,
     content_hash: "sb_content_hash",
     idempotency_key: fields::IDEMPOTENCY_KEY,
+    language: fields::LANGUAGE,
 };
 
 /// A department's topics, rendered as one `<optgroup>`.

@@ -63,14 +63,8 @@ pub fn site_in<'s>(site: &'s Site, code: &str) -> Cow<'s, Site> {
     if code == site.config.language {
         Cow::Borrowed(site)
     } else {
-        Cow::Owned(in_language(site, code))
+        Cow::Owned(site.in_language(code))
     }
-}
-
-// replaced by Site::in_language at merge
-fn in_language(site: &Site, code: &str) -> Site {
-    let _ = code;
-    site.clone()
 }
 
 impl Tree {

@@ -50,13 +50,18 @@ const ERROR_FIELDS: [(&str, &str); 7] = [
     ("captcha", "captcha"),
 ];
 
-/// Renders the three pages for the manifest, in the site's default language.
+/// Renders the three pages in every site language, for the manifest
+/// (`pages`, by language code).
 pub fn router_pages(
     site: &Site,
     theme: &Theme,
     opts: &RenderOptions,
-) -> Result<Pages, RenderError> {
-    router_pages_in(site, theme, opts, &site.config.language)
+) -> Result<BTreeMap<String, Pages>, RenderError> {
+    site.config
+        .languages
+        .iter()
+        .map(|code| Ok((code.clone(), router_pages_in(site, theme, opts, code)?)))
+        .collect()
 }
 
 /// Renders the three pages in language `code` (one of the site's), with
@@ -186,18 +191,29 @@ mod tests {
         site.config.languages = vec!["en".into(), "de".into(), "ar".into()];
         let tmp = tempfile::tempdir().unwrap();
         let theme = Theme::load(tmp.path(), "default").unwrap();
-        let en = router_pages(&site, &theme, &options()).unwrap();
+        let all = router_pages(&site, &theme, &options()).unwrap();
+        assert_eq!(all.keys().collect::<Vec<_>>(), ["ar", "de", "en"]);
+        let en = &all["en"];
         assert!(en.form.contains("<html lang=\"en\" dir=\"ltr\">"));
+        assert!(en.form.contains("name=\"language\" value=\"en\""));
         assert!(en.sent.contains("Thank you, your message was sent"));
 
         let de = router_pages_in(&site, &theme, &options(), "de").unwrap();
         assert!(de.form.contains("<html lang=\"de\" dir=\"ltr\">"));
         assert!(de.form.contains(">Nachricht senden</button>"));
-        assert!(de.sent.contains("Vielen Dank, Ihre Nachricht wurde gesendet"));
+        assert!(de.form.contains("name=\"language\" value=\"de\""));
+        assert!(
+            de.sent
+                .contains("Vielen Dank, Ihre Nachricht wurde gesendet")
+        );
         assert!(de.notice.contains(">Zurück zum Kontaktformular</a>"));
         // Links lead into the German tree, from the root the router fills in.
         let root = slot(slots::ROOT);
-        assert!(de.notice.contains(&format!("href=\"{root}de/contact/\"")), "{}", de.notice);
+        assert!(
+            de.notice.contains(&format!("href=\"{root}de/contact/\"")),
+            "{}",
+            de.notice
+        );
 
         let ar = router_pages_in(&site, &theme, &options(), "ar").unwrap();
         assert!(ar.sent.contains("<html lang=\"ar\" dir=\"rtl\">"));

@@ -56,6 +56,7 @@ pub fn site() -> Site {
         cc_inbox: true,
         phone: phone("+49 30 1234 5678"),
         languages: vec!["de".into(), "en".into()],
+        route_by_language: true,
         response_time: "within one business day".into(),
         hours: Some(Hours {
             timezone: "Europe/Berlin".into(),
@@ -101,6 +102,7 @@ pub fn site() -> Site {
         cc_inbox: false,
         phone: phone("+1 415 555 0100"),
         languages: vec!["en".into(), "es".into()],
+        route_by_language: true,
         response_time: "within four hours".into(),
         hours: Some(Hours {
             timezone: "America/Los_Angeles".into(),
@@ -131,6 +133,7 @@ pub fn site() -> Site {
         cc_inbox: false,
         phone: None,
         languages: vec!["en".into()],
+        route_by_language: true,
         response_time: "within two business days".into(),
         hours: None,
         after_hours: AfterHoursRule::Inbox,
@@ -203,5 +206,6 @@ pub fn site() -> Site {
             menu: Some(1),
             body_html: "<h2>Who we are</h2>\n<p>A small company.</p>\n".into(),
         }],
+        translations: Default::default(),
     }
 }

@@ -170,6 +170,7 @@ mod tests {
             Some("templates/base.html")
         );
         assert_eq!(input("static/logo.svg").as_deref(), Some("static/logo.svg"));
+        assert_eq!(input("i18n/de.toml").as_deref(), Some("i18n/de.toml"));
         assert_eq!(
             input("themes/mine/templates/x.html").as_deref(),
             Some("themes/mine/templates/x.html")

@@ -94,8 +94,9 @@ fn main() {
             received: now,
         };
         let mails = (
-            compose::notification(&ctx, &sub, &route).expect("notification"),
-            compose::acknowledgement(&ctx, &sub, &route).expect("acknowledgement"),
+            compose::notification(&ctx, &sub, &route, &manifest.texts("en")).expect("notification"),
+            compose::acknowledgement(&ctx, &sub, &route, &manifest.texts(&sub.language))
+                .expect("acknowledgement"),
         );
         let took = start.elapsed();
         black_box(mails);

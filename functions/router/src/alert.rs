@@ -66,6 +66,7 @@ pub fn compose(
         topic: "-".into(),
         department: "-".into(),
         contact: None,
+        by_language: false,
     };
     let route = about.route.unwrap_or(&unknown);
     let facts = AlertFacts {

@@ -14,6 +14,7 @@ use crate::fields;
 use crate::html::escape;
 use crate::pages::{self, Pages, slots};
 use crate::parse::{BodyKind, RawFields};
+use crate::texts::Texts;
 use crate::validate::FieldError;
 
 /// Whether the client wants JSON: it says so in `Accept`, or it sent JSON
@@ -36,9 +37,11 @@ pub fn wants_json(headers: &HeaderMap, kind: Option<BodyKind>) -> bool {
 }
 
 /// The site an HTML answer links back to: the visitor's origin when it is
-/// one of ours (so `serve` on localhost works), else the published base URL.
+/// one of ours (so `serve` on localhost works), else the published base URL;
+/// its pages and the router's texts in the visitor's language.
 pub struct Site<'a> {
     pub pages: &'a Pages,
+    pub texts: Texts<'a>,
     /// Without a trailing `/`.
     pub origin: &'a str,
 }
@@ -66,18 +69,25 @@ impl Site<'_> {
 /// Success: the message was kept (and, where the disk does not last, sent).
 /// A page gets a 303 to this endpoint's [`sent`] page, whose address holds
 /// the reference: reloading it shows the page again, never re-sends.
-pub fn accepted(reference: &str, json: bool) -> Response<Bytes> {
+pub fn accepted(reference: &str, texts: &Texts<'_>, json: bool) -> Response<Bytes> {
     if json {
         return json_response(
             StatusCode::OK,
             json!({ "ok": true, "reference": reference }),
         );
     }
-    let location = format!("?{SENT_QUERY}={reference}");
+    let mut location = format!("?{SENT_QUERY}={reference}");
+    if let Some(lang) = texts.lang_if_not_default() {
+        location.push_str(&format!("&{SENT_LANGUAGE_QUERY}={lang}"));
+    }
     let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><meta charset=\"utf-8\"><title>Message sent</title>\
-         <p>Thank you, your message was sent. Your reference is {0}. <a href=\"{0}\">Continue</a></p></html>",
-        escape(&location)
+        "<!DOCTYPE html><html lang=\"{}\"><meta charset=\"utf-8\"><title>{}</title>\
+         <p>{} <a href=\"{}\">{}</a></p></html>",
+        escape(texts.lang),
+        escape(texts.get("sent.title")),
+        escape(&texts.fill("sent.body", &[("reference", reference)])),
+        escape(&location),
+        escape(texts.get("sent.continue")),
     );
     let mut r = html_response(StatusCode::SEE_OTHER, body);
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -88,6 +98,9 @@ pub fn accepted(reference: &str, json: bool) -> Response<Bytes> {
 
 /// The query parameter of the thank-you page's address.
 pub const SENT_QUERY: &str = "ref";
+/// The thank-you page's language, beside the reference when it is not the
+/// default (a site language; anything else gets the default).
+pub const SENT_LANGUAGE_QUERY: &str = "lang";
 
 /// The thank-you page for `reference`, which the caller has checked looks
 /// like one (it comes from the address bar).
@@ -105,10 +118,14 @@ pub fn problem(site: &Site<'_>, status: StatusCode, message: &str, json: bool) -
         return json_response(status, json!({ "ok": false, "error": message }));
     }
     let body = format!(
-        "<p role=\"alert\">{}</p><p>Please go back, check the form and try again.</p>",
-        escape(message)
+        "<p role=\"alert\">{}</p><p>{}</p>",
+        escape(message),
+        escape(site.texts.get("notice.go_back"))
     );
-    html_response(status, site.notice("Your message was not sent", &body))
+    html_response(
+        status,
+        site.notice(site.texts.get("notice.not_sent.title"), &body),
+    )
 }
 
 /// What the error page needs to re-render the form.
@@ -215,12 +232,14 @@ fn render_typed_text(summary: &str, page: &FormPage<'_>) -> String {
     let message = page.raw.get(fields::MESSAGE).unwrap_or("");
     if !message.is_empty() {
         body.push_str(&format!(
-            "<p><label for=\"typed-message\">Your message, to copy</label></p>\
+            "<p><label for=\"typed-message\">{}</label></p>\
              <textarea id=\"typed-message\" rows=\"8\" readonly>{}</textarea>",
+            escape(page.site.texts.get("notice.typed_message")),
             escape(message)
         ));
     }
-    page.site.notice("Your message was not sent", &body)
+    page.site
+        .notice(page.site.texts.get("notice.not_sent.title"), &body)
 }
 
 pub fn json_response(status: StatusCode, value: serde_json::Value) -> Response<Bytes> {
@@ -276,7 +295,7 @@ mod tests {
 
     #[test]
     fn redirect_carries_reference() {
-        let r = accepted("AB12-CD34", false);
+        let r = accepted("AB12-CD34", &Texts::english(), false);
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(r.headers()[header::LOCATION], "?ref=AB12-CD34");
     }

@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::deliver::Envelope;
 use crate::html::escape;
 use crate::route::{Recipient, Route};
+use crate::texts::Texts;
 use crate::validate::Submission;
 
 /// Which of a submission's two emails this is.
@@ -53,10 +54,13 @@ pub struct Context<'a> {
     pub received: DateTime<Utc>,
 }
 
+/// The notification to the routed contact, in the site's default language
+/// (`staff`, the staff's texts), naming the language the visitor wrote in.
 pub fn notification(
     ctx: &Context<'_>,
     sub: &Submission,
     route: &Route,
+    staff: &Texts<'_>,
 ) -> Result<ComposedMail, ComposeError> {
     let visitor = Mailbox::new(
         Some(one_line(&sub.name)),
@@ -85,38 +89,56 @@ pub fn notification(
         b = b.cc(mailbox(r)?);
     }
 
+    let label = |key: &str| staff.get(key).to_string();
     let mut facts = vec![
-        ("Reference", ctx.reference.to_string()),
-        ("Topic", route.topic_label.to_string()),
-        ("Department", route.department_name.to_string()),
-        ("Routed", route.rule.clone()),
+        (label("notification.reference"), ctx.reference.to_string()),
+        (label("notification.topic"), route.topic_label.to_string()),
         (
-            "Received",
+            label("notification.department"),
+            route.department_name.to_string(),
+        ),
+        (label("notification.language"), route.language_name.clone()),
+        (label("notification.routed"), route.rule.clone()),
+        (
+            label("notification.received"),
             ctx.received.format("%Y-%m-%d %H:%M UTC").to_string(),
         ),
-        ("From", format!("{} <{}>", sub.name, sub.email)),
+        (
+            label("notification.from"),
+            format!("{} <{}>", sub.name, sub.email),
+        ),
     ];
     if let Some(p) = &sub.phone {
-        facts.push(("Phone", p.clone()));
+        facts.push((label("notification.phone"), p.clone()));
     }
     if let Some(c) = &sub.company {
-        facts.push(("Company", c.clone()));
+        facts.push((label("notification.company"), c.clone()));
     }
+    let intro = staff.fill("notification.intro", &[("site", ctx.site_title)]);
+    let reply = staff.fill("notification.reply", &[("name", &sub.name)]);
+    let message_label = staff.get("notification.message");
 
-    let mut text = format!("New message from the {} contact form.\n\n", ctx.site_title);
+    // The values line up after the longest label and its colon.
+    let width = facts
+        .iter()
+        .map(|(k, _)| k.chars().count() + 1)
+        .max()
+        .unwrap_or(0);
+    let mut text = format!("{intro}\n\n");
     for (k, v) in &facts {
-        text.push_str(&format!("{:<11} {v}\n", format!("{k}:")));
+        text.push_str(&format!("{:<width$} {v}\n", format!("{k}:")));
     }
     text.push_str(&format!(
-        "\nMessage:\n\n{}\n\n--\nReply to this email to answer {} directly.\n",
-        sub.message, sub.name
+        "\n{message_label}:\n\n{}\n\n--\n{reply}\n",
+        sub.message
     ));
 
-    let mut html = String::from("<!DOCTYPE html><html><body style=\"font-family:sans-serif\">");
-    html.push_str(&format!(
-        "<p>New message from the {} contact form.</p><table>",
-        escape(ctx.site_title)
-    ));
+    let mut html = format!(
+        "<!DOCTYPE html><html lang=\"{}\" dir=\"{}\"><body style=\"font-family:sans-serif\">",
+        escape(staff.lang),
+        crate::texts::direction(staff.lang)
+    );
+    html.push_str(&format!("<p>{}</p><table>", escape(&intro)));
     for (k, v) in &facts {
         html.push_str(&format!(
             "<tr><th align=\"left\">{}</th><td>{}</td></tr>",
@@ -125,9 +147,10 @@ pub fn notification(
         ));
     }
     html.push_str(&format!(
-        "</table><h2>Message</h2><div style=\"white-space:pre-wrap\">{}</div><hr><p>Reply to this email to answer {} directly.</p></body></html>",
+        "</table><h2>{}</h2><div style=\"white-space:pre-wrap\">{}</div><hr><p>{}</p></body></html>",
+        escape(message_label),
         escape(&sub.message),
-        escape(&sub.name)
+        escape(&reply)
     ));
 
     finish(
@@ -138,11 +161,13 @@ pub fn notification(
 
 /// The acknowledgement carries no free text from the visitor except a name
 /// that cannot pass for a link, so it is useless for sending spam to a third
-/// party through our form.
+/// party through our form. It is in the submission's language (`texts`),
+/// with the route's texts for the visitor.
 pub fn acknowledgement(
     ctx: &Context<'_>,
     sub: &Submission,
     route: &Route,
+    texts: &Texts<'_>,
 ) -> Result<ComposedMail, ComposeError> {
     let to = Mailbox::new(
         None,
@@ -153,10 +178,9 @@ pub fn acknowledgement(
     let b = Message::builder()
         .from(ctx.sender.clone())
         .to(to)
-        .subject(one_line(&format!(
-            "We received your message (ref {})",
-            ctx.reference
-        )))
+        .subject(one_line(
+            &texts.fill("ack.subject", &[("reference", ctx.reference)]),
+        ))
         .date(SystemTime::from(ctx.received))
         .message_id(Some(message_id(ctx, "a")))
         .header(AutoSubmitted("auto-replied"))
@@ -164,24 +188,28 @@ pub fn acknowledgement(
         .header(SwitchboardReference(ctx.reference.to_string()));
 
     let greeting = match safe_name(&sub.name) {
-        Some(n) => format!("Hello {n},"),
-        None => "Hello,".to_string(),
+        Some(n) => texts.fill("ack.greeting.name", &[("name", &n)]),
+        None => texts.get("ack.greeting").to_string(),
     };
+    let shown = &route.for_visitor;
     let lines = [
-        format!("thank you for contacting {}.", ctx.site_title),
-        format!(
-            "Your message about \"{}\" has reached our {} team, who usually answer {}.",
-            route.topic_label, route.department_name, route.response_time
+        texts.fill("ack.thanks", &[("site", ctx.site_title)]),
+        texts.fill(
+            "ack.routed",
+            &[
+                ("topic", &shown.topic_label),
+                ("department", &shown.department_name),
+                ("response_time", &shown.response_time),
+            ],
         ),
-        format!(
-            "Your reference is {}. Please quote it if you write to us about this message.",
-            ctx.reference
-        ),
-        "If you did not send this message, you can ignore this email.".to_string(),
+        texts.fill("ack.reference", &[("reference", ctx.reference)]),
+        texts.get("ack.ignore").to_string(),
     ];
     let text = format!("{greeting}\n\n{}\n", lines.join("\n\n"));
+    let dir = crate::texts::direction(texts.lang);
     let mut html = format!(
-        "<!DOCTYPE html><html><body style=\"font-family:sans-serif\"><p>{}</p>",
+        "<!DOCTYPE html><html lang=\"{}\" dir=\"{dir}\"><body style=\"font-family:sans-serif\"><p>{}</p>",
+        escape(texts.lang),
         escape(&greeting)
     );
     for l in &lines {
@@ -363,6 +391,7 @@ mod tests {
             message: message.into(),
             phone: Some("+1 555".into()),
             company: None,
+            language: "en".into(),
         }
     }
 
@@ -388,6 +417,7 @@ mod tests {
             &ctx(&sender),
             &sub("Ann Example", "<script>alert(1)</script>"),
             &r,
+            &Texts::english(),
         )
         .unwrap();
         assert_eq!(m.envelope.to, ["alice@example.org", "sales@example.org"]);
@@ -439,6 +469,7 @@ mod tests {
             &ctx(&sender),
             &sub("Buy pills at spam.example", "VISIT SPAM"),
             &r,
+            &Texts::english(),
         )
         .unwrap();
         assert_eq!(m.envelope.to, ["ann@example.net"]);
@@ -460,8 +491,51 @@ mod tests {
             p.header_raw("X-Auto-Response-Suppress").map(str::trim),
             Some("All")
         );
-        let m = acknowledgement(&ctx(&sender), &sub("J. R. Tolkien", "x"), &r).unwrap();
+        let m = acknowledgement(
+            &ctx(&sender),
+            &sub("J. R. Tolkien", "x"),
+            &r,
+            &Texts::english(),
+        )
+        .unwrap();
         let p = mail_parser::MessageParser::default().parse(&m.raw).unwrap();
         assert!(p.body_text(0).unwrap().contains("Hello J. R. Tolkien,"));
+    }
+
+    #[test]
+    fn the_notification_is_in_the_sites_default_language() {
+        let mut m = manifest();
+        m.site.languages = vec!["de".into(), "en".into(), "fr".into()];
+        let r = crate::route::route_in(&m, "sales", "fr", "2026-03-02T09:00:00Z".parse().unwrap())
+            .unwrap();
+        let sender: Mailbox = "forms@example.org".parse().unwrap();
+        let mail = notification(
+            &ctx(&sender),
+            &sub("Ann Example", "Bonjour"),
+            &r,
+            &m.texts("de"),
+        )
+        .unwrap();
+        let p = mail_parser::MessageParser::default()
+            .parse(&mail.raw)
+            .unwrap();
+        let text = p.body_text(0).unwrap();
+        assert!(
+            text.starts_with("Neue Nachricht über das Kontaktformular von Example Org."),
+            "{text}"
+        );
+        assert!(text.contains("Sprache:    Français (fr)"), "{text}");
+        assert!(
+            text.contains("Zugestellt: ausgewählt, weil Bob Brown Français (fr) spricht"),
+            "{text}"
+        );
+        assert!(
+            text.contains("Antworten Sie auf diese E-Mail, um Ann Example direkt zu antworten.")
+        );
+        assert!(
+            p.body_html(0)
+                .unwrap()
+                .contains("<html lang=\"de\" dir=\"ltr\">")
+        );
     }
 }

@@ -17,6 +17,10 @@ pub const MESSAGE: &str = "message";
 pub const PHONE: &str = "phone";
 /// Optional company or organisation.
 pub const COMPANY: &str = "company";
+/// Hidden field with the page's language code (its `lang`): the router
+/// answers and acknowledges in it when it is one of the site's languages,
+/// and in the default language otherwise.
+pub const LANGUAGE: &str = "language";
 /// Hidden field carrying [`crate::sign_form_token`]'s output, rendered at build time.
 pub const FORM_TOKEN: &str = "sb_form_token";
 /// Hidden field the page's script fills with the token from `GET` on the

@@ -35,6 +35,7 @@ pub mod store;
 #[cfg(all(feature = "test-support", feature = "ses"))]
 #[doc(hidden)]
 pub mod testing;
+pub mod texts;
 pub mod token;
 pub mod validate;
 #[cfg(feature = "ses")]

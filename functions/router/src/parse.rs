@@ -51,6 +51,19 @@ pub enum ParseError {
 }
 
 impl ParseError {
+    /// What the visitor reads about it, in the language of `texts`.
+    pub fn message_in(&self, texts: &crate::texts::Texts<'_>) -> String {
+        match self {
+            ParseError::TooLarge { max } => {
+                texts.fill("problem.too_large", &[("max", &max.to_string())])
+            }
+            ParseError::UnsupportedMediaType => texts.get("problem.media_type").into(),
+            ParseError::InvalidUtf8 => texts.get("problem.utf8").into(),
+            ParseError::Malformed(_) => texts.get("problem.malformed").into(),
+            ParseError::Duplicate(field) => texts.fill("problem.duplicate", &[("field", field)]),
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ParseError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,

@@ -97,7 +97,7 @@ proptest! {
         let sender: Mailbox = "Example Org <forms@example.org>".parse().unwrap();
         let ctx = Context { site_title: "Example Org", sender: &sender, reference: "K7QM-3XPD", received: now };
         let allowed = manifest.routable_addresses();
-        for mail in [compose::notification(&ctx, &sub, &route), compose::acknowledgement(&ctx, &sub, &route)] {
+        for mail in [compose::notification(&ctx, &sub, &route, &manifest.texts("en")), compose::acknowledgement(&ctx, &sub, &route, &manifest.texts(&sub.language))] {
             // An address lettre would not take is refused (a 422), not sent.
             let Ok(mail) = mail else { continue };
             for name in header_names(&mail.raw) {

@@ -69,16 +69,17 @@ pub(super) fn resolve_department(
     Some(Department {
         id: raw.id.get_ref().clone(),
         name: raw.name.get_ref().clone(),
-        summary: raw.summary.clone(),
+        summary: text(&raw.summary),
         inbox,
         publish_inbox: raw.publish_inbox,
         cc_inbox: raw.cc_inbox,
         phone,
         languages,
-        response_time: raw
-            .response_time
-            .clone()
-            .unwrap_or_else(|| default_response_time.to_string()),
+        route_by_language: raw.route_by_language.unwrap_or(true),
+        response_time: raw.response_time.as_ref().map_or_else(
+            || default_response_time.to_string(),
+            |r| r.get_ref().clone(),
+        ),
         hours,
         after_hours,
         primary: primary?,
@@ -131,16 +132,24 @@ fn resolve_contact(
         id: raw.id.get_ref().clone(),
         department: department.to_string(),
         name: raw.name.get_ref().clone(),
-        role: raw.role.clone(),
+        role: text(&raw.role),
         email,
         publish_email: raw.publish_email,
         phone,
         languages,
         photo,
-        bio_html: raw.bio.as_deref().map(markdown_to_html),
+        bio_html: raw.bio.as_ref().map(|bio| markdown_to_html(bio.get_ref())),
         backup: raw.backup.as_ref().map(|b| b.get_ref().clone()),
         away,
     })
+}
+
+/// An optional text, empty when not written.
+fn text(value: &Option<Spanned<String>>) -> String {
+    value
+        .as_ref()
+        .map(|v| v.get_ref().clone())
+        .unwrap_or_default()
 }
 
 /// Hours with their time zone, and the after-hours rule; `None` on any error.
@@ -278,7 +287,7 @@ fn resolve_closures(
             resolver
                 .date_range(source, &closure.from, closure.until.as_ref())
                 .map(|dates| Closure {
-                    name: closure.name.clone(),
+                    name: closure.name.get_ref().clone(),
                     dates,
                 })
         })

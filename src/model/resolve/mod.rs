@@ -5,6 +5,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use switchboard_router::manifest::DateRange;
 use toml::Spanned;
@@ -16,12 +17,16 @@ use super::value_checks::{self, Invalid};
 use crate::diagnostic::{Diagnostic, Diagnostics, SourceFile, did_you_mean};
 
 mod departments;
+mod gaps;
 mod site_file;
 mod topics;
+mod translations;
 
 use departments::{check_backup_cycles, resolve_department};
+pub use gaps::TranslationGaps;
 use site_file::resolve_site_file;
 use topics::{resolve_pages, resolve_topics};
+use translations::resolve_translations;
 
 /// Where site-wide static files (logo, photos) live, relative to the root.
 pub const STATIC_DIR: &str = "static";
@@ -217,8 +222,13 @@ impl Resolver<'_> {
 }
 
 /// Checks everything and builds the site; `None` when anything is wrong
-/// (the problems are in `diagnostics`).
-pub fn resolve(root: &Path, raw: RawSite, diagnostics: &mut Diagnostics) -> Option<Site> {
+/// (the problems are in `diagnostics`). Missing translations go to `gaps`.
+pub fn resolve(
+    root: &Path,
+    raw: RawSite,
+    diagnostics: &mut Diagnostics,
+    gaps: &mut TranslationGaps,
+) -> Option<Site> {
     let mut resolver = Resolver { root, diagnostics };
     let site_file = raw
         .site
@@ -272,6 +282,19 @@ pub fn resolve(root: &Path, raw: RawSite, diagnostics: &mut Diagnostics) -> Opti
 
     let pages = resolve_pages(&mut resolver, &raw.pages);
 
+    // Without the site's languages (site.toml failed) translations cannot be checked.
+    let languages = site_file.as_ref().map(|(config, _, _)| &config.languages);
+    let translations = languages
+        .map(|languages| {
+            *gaps = gaps::find_gaps(&raw, languages);
+            let mut translations = resolve_translations(&mut resolver, &raw, languages);
+            for (code, text) in &mut translations {
+                text.missing = gaps.missing.get(code).copied().unwrap_or_default();
+            }
+            translations
+        })
+        .unwrap_or_default();
+
     if raw.departments.is_empty() && raw.site.is_some() {
         resolver.diagnostics.push(
             Diagnostic::file("content/departments", "the site has no departments").with_hint(
@@ -291,5 +314,6 @@ pub fn resolve(root: &Path, raw: RawSite, diagnostics: &mut Diagnostics) -> Opti
         departments,
         topics,
         pages,
+        translations: Arc::new(translations),
     })
 }

@@ -45,7 +45,11 @@ fn resolve_site_section(
         .map_or("default".to_string(), |t| t.get_ref().clone());
     Some(SiteConfig {
         title: site.title.get_ref().clone(),
-        description: site.description.clone(),
+        description: site
+            .description
+            .as_ref()
+            .map(|d| d.get_ref().clone())
+            .unwrap_or_default(),
         base_url: base_url?,
         language: languages.as_ref()?.first()?.clone(),
         languages: languages?,
@@ -225,7 +229,8 @@ fn resolve_form(
     Some(FormSettings {
         endpoint: endpoint?,
         response_time: form
-            .and_then(|f| f.response_time.clone())
+            .and_then(|f| f.response_time.as_ref())
+            .map(|r| r.get_ref().clone())
             .unwrap_or_else(|| DEFAULT_RESPONSE_TIME.to_string()),
         min_fill_seconds: form
             .and_then(|f| f.min_fill_seconds)

@@ -62,7 +62,7 @@ pub(super) fn resolve_topics(
             topics.push(Topic {
                 id: topic.id.get_ref().clone(),
                 label: topic.label.get_ref().clone(),
-                description: topic.description.clone(),
+                description: topic.description.as_ref().map(|d| d.get_ref().clone()),
                 department: topic.department.get_ref().clone(),
                 contact: topic.contact.as_ref().map(|c| c.get_ref().clone()),
             });

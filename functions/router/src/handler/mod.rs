@@ -199,7 +199,12 @@ impl Router {
         let mut resp = match *req.method() {
             Method::OPTIONS => self.preflight(&req, allowed.is_some()),
             Method::GET | Method::HEAD => match sent_reference(req.uri()) {
-                Some(reference) => answer::sent(&self.site(site_origin), reference),
+                Some(reference) => {
+                    let lang = self
+                        .manifest
+                        .language_for(query_value(req.uri(), answer::SENT_LANGUAGE_QUERY));
+                    answer::sent(&self.site(site_origin, lang), reference)
+                }
                 None => self.time_token(),
             },
             Method::POST => {
@@ -207,10 +212,11 @@ impl Router {
                 self.submit(req, foreign, site_origin).await
             }
             _ => {
+                let site = self.site(site_origin, self.manifest.default_language());
                 let mut r = answer::problem(
-                    &self.site(site_origin),
+                    &site,
                     StatusCode::METHOD_NOT_ALLOWED,
-                    "This address only accepts the contact form.",
+                    site.texts.get("problem.method"),
                     false,
                 );
                 r.headers_mut().insert(
@@ -298,11 +304,13 @@ impl Router {
     }
 
     /// The site the answer's links lead back to: the visitor's, when it is
-    /// one of ours (so `serve` on localhost and the published site both work).
-    fn site<'a>(&'a self, allowed_origin: Option<&'a str>) -> answer::Site<'a> {
+    /// one of ours (so `serve` on localhost and the published site both work),
+    /// with its pages and texts in site language `lang`.
+    fn site<'a>(&'a self, allowed_origin: Option<&'a str>, lang: &'a str) -> answer::Site<'a> {
         let origin = allowed_origin.unwrap_or(&self.manifest.site.base_url);
         answer::Site {
-            pages: &self.manifest.pages,
+            pages: self.manifest.pages_in(lang),
+            texts: self.manifest.texts(lang),
             origin: origin.trim_end_matches('/'),
         }
     }
@@ -311,10 +319,14 @@ impl Router {
 /// The reference in a thank-you page's address (`?ref=K7QM-3XPD`), if it
 /// looks like one: nothing else from the address bar reaches the page.
 fn sent_reference(uri: &http::Uri) -> Option<&str> {
+    query_value(uri, answer::SENT_QUERY).filter(|value| Outbox::is_reference(value))
+}
+
+/// The value of query parameter `name` in `uri`, as written.
+fn query_value<'u>(uri: &'u http::Uri, name: &str) -> Option<&'u str> {
     uri.query()?
         .split('&')
         .filter_map(|pair| pair.split_once('='))
-        .find(|(name, _)| *name == answer::SENT_QUERY)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value)
-        .filter(|value| Outbox::is_reference(value))
 }

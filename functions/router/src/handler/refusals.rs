@@ -30,19 +30,18 @@ impl Router {
             )),
             _ => log::event(&format!("event=refused reason={reason}")),
         }
-        let summary = match refusal {
+        let key = match refusal {
             Refusal::ViewExpired => {
                 // The form token passed: show the form again, timed from now.
                 page.tokens = Some(self.page_tokens(page.raw));
-                "This page was open for a long time, so your message was not sent yet. Please check it and send it again."
+                "refused.view_expired"
             }
             Refusal::FormToken(TokenError::Expired) | Refusal::PageTime(TokenError::Expired) => {
-                "This copy of our contact page is out of date, so your message was not sent. Please open the contact page again and send it from there."
+                "refused.expired"
             }
-            _ => {
-                "We could not confirm that this message was sent from our contact page, so it was not sent. Please open the contact page again and send it from there."
-            }
+            _ => "refused.unconfirmed",
         };
+        let summary = page.site.texts.get(key);
         answer::form_errors(StatusCode::FORBIDDEN, summary, &[], &page, json)
     }
 
@@ -60,32 +59,35 @@ impl Router {
             limited.scope.as_str(),
             limited.retry_after_secs
         ));
+        let t = &page.site.texts;
         let minutes = limited.retry_after_secs.div_ceil(60);
-        let mut summary = match limited.scope {
-            Scope::Client => format!(
-                "You have sent several messages in a short time. Please wait {minutes} minute{} and send this one again; your text is kept below.",
-                if minutes == 1 { "" } else { "s" }
-            ),
-            Scope::Overall => format!(
-                "We are receiving very many messages just now. Please try again in {minutes} minute{}; your text is kept below.",
-                if minutes == 1 { "" } else { "s" }
-            ),
+        let key = match (limited.scope, minutes) {
+            (Scope::Client, 1) => "limited.client.one",
+            (Scope::Client, _) => "limited.client.many",
+            (Scope::Overall, 1) => "limited.overall.one",
+            (Scope::Overall, _) => "limited.overall.many",
         };
+        let mut summary = t.fill(key, &[("minutes", &minutes.to_string())]);
         let department = self
             .manifest
             .topic(&sub.topic)
             .and_then(|t| self.manifest.department(&t.department));
         if let Some(d) = department {
-            match (&d.phone, &d.public_email) {
-                (Some(p), Some(e)) => summary.push_str(&format!(
-                    " You can also call {} at {p} or write to {e}.",
-                    d.name
+            let name = d.name_in(t.lang);
+            let another_way = match (&d.phone, &d.public_email) {
+                (Some(p), Some(e)) => Some(t.fill(
+                    "limited.call_or_write",
+                    &[("department", name), ("phone", p), ("email", e)],
                 )),
                 (Some(p), None) => {
-                    summary.push_str(&format!(" You can also call {} at {p}.", d.name))
+                    Some(t.fill("limited.call", &[("department", name), ("phone", p)]))
                 }
-                (None, Some(e)) => summary.push_str(&format!(" You can also write to {e}.")),
-                (None, None) => {}
+                (None, Some(e)) => Some(t.fill("limited.write", &[("email", e)])),
+                (None, None) => None,
+            };
+            if let Some(way) = another_way {
+                summary.push(' ');
+                summary.push_str(&way);
             }
         }
         let mut r = answer::form_errors(StatusCode::TOO_MANY_REQUESTS, &summary, &[], page, json);
@@ -101,11 +103,11 @@ impl Router {
         page: &FormPage<'_>,
         json: bool,
     ) -> Response<Bytes> {
-        let summary = if errors.len() == 1 {
-            "There is a problem with your message:"
+        let summary = page.site.texts.get(if errors.len() == 1 {
+            "summary.one"
         } else {
-            "There are problems with your message:"
-        };
+            "summary.many"
+        });
         answer::form_errors(
             StatusCode::UNPROCESSABLE_ENTITY,
             summary,
@@ -118,7 +120,7 @@ impl Router {
     pub(super) fn unavailable(&self, page: &FormPage<'_>, json: bool) -> Response<Bytes> {
         let mut r = answer::form_errors(
             StatusCode::SERVICE_UNAVAILABLE,
-            "Sorry, your message could not be sent just now, and nothing was sent. Please try again in a few minutes; your text is kept below.",
+            page.site.texts.get("unavailable"),
             &[],
             page,
             json,

@@ -33,31 +33,35 @@ impl Router {
         let (parts, body) = req.into_parts();
         let kind = parse::body_kind(&parts.headers);
         let json = answer::wants_json(&parts.headers, kind.as_ref().ok().copied());
+        // Until the body is read, the answer is in the default language.
+        let default = self.manifest.default_language();
         // A browser always names the page's origin on a POST: refuse other
         // sites' pages, so nobody can embed our form as a relay.
         if foreign_origin {
-            return answer::problem(
-                &self.site(None),
-                StatusCode::FORBIDDEN,
-                "This form may only be sent from our own site.",
-                json,
-            );
+            let site = self.site(None, default);
+            let message = site.texts.get("problem.foreign_origin");
+            return answer::problem(&site, StatusCode::FORBIDDEN, message, json);
         }
         if parse::declares_more_than(&parts.headers, self.config.max_body_bytes) {
             let e = ParseError::TooLarge {
                 max: self.config.max_body_bytes,
             };
-            return answer::problem(&self.site(site_origin), e.status(), &e.to_string(), json);
+            let site = self.site(site_origin, default);
+            return answer::problem(&site, e.status(), &e.message_in(&site.texts), json);
         }
         let raw = match kind.and_then(|k| parse::parse_body(k, &body, self.config.max_body_bytes)) {
             Ok(r) => r,
             Err(e) => {
-                return answer::problem(&self.site(site_origin), e.status(), &e.to_string(), json);
+                let site = self.site(site_origin, default);
+                return answer::problem(&site, e.status(), &e.message_in(&site.texts), json);
             }
         };
         let now = self.clock.now();
+        // The language the page posted, when it is one of the site's: every
+        // answer from here on is in it.
+        let lang = self.manifest.language_for(raw.get(fields::LANGUAGE));
         let mut page = FormPage {
-            site: self.site(site_origin),
+            site: self.site(site_origin, lang),
             tokens: None,
             raw: &raw,
             keep_key: true,
@@ -69,7 +73,7 @@ impl Router {
                 // Same answer as a person gets, with a reference that leads nowhere.
                 log::event(&format!("event=screened-out sign={}", sign.as_str()));
                 let fake = Outbox::new_reference().unwrap_or_else(|_| "0000-0000".into());
-                return answer::accepted(&fake, json);
+                return answer::accepted(&fake, &page.site.texts, json);
             }
             Verdict::Pass { stale_page } => {
                 if stale_page {
@@ -137,7 +141,7 @@ impl Router {
             Ok(false) => {
                 let e = [FieldError {
                     field: "captcha",
-                    message: "Please complete the verification below.".into(),
+                    message: page.site.texts.get("error.captcha").into(),
                 }];
                 Err(self.invalid(&e, page, json))
             }
@@ -158,13 +162,17 @@ impl Router {
         json: bool,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Answered {
-        let outcome = match route::route(&self.manifest, &sub.topic, now) {
+        let texts = &page.site.texts;
+        let staff = &self.manifest.texts(self.manifest.default_language());
+        let outcome = match route::route_in(&self.manifest, &sub.topic, &sub.language, now) {
             Ok(route) => {
                 let message = NewMessage {
                     sub,
                     route: &route,
                     key,
                     now,
+                    texts,
+                    staff,
                 };
                 self.store.keep(message).await
             }
@@ -175,7 +183,7 @@ impl Router {
                 Ok(None) => {
                     let e = [FieldError {
                         field: fields::TOPIC,
-                        message: "Please choose one of the topics in the list.".into(),
+                        message: texts.get("error.topic.unknown").into(),
                     }];
                     return Answered {
                         response: self.invalid(&e, page, json),
@@ -187,18 +195,18 @@ impl Router {
         };
         let kept_new = matches!(outcome, Ok(Outcome::Accepted(_)));
         let response = match outcome {
-            Ok(Outcome::Accepted(r) | Outcome::Replayed(r)) => answer::accepted(&r, json),
+            Ok(Outcome::Accepted(r) | Outcome::Replayed(r)) => answer::accepted(&r, texts, json),
             Ok(Outcome::Failed) => self.unavailable(page, json),
             Ok(Outcome::Conflict) => {
                 let page = FormPage {
-                    site: self.site(site_origin),
+                    site: self.site(site_origin, texts.lang),
                     tokens: page.tokens.clone(),
                     raw: page.raw,
                     keep_key: false,
                 };
                 answer::form_errors(
                     StatusCode::CONFLICT,
-                    "This form already sent a different message, which we received. To send this one as a new message, please send it again.",
+                    texts.get("conflict"),
                     &[],
                     &page,
                     json,
@@ -207,7 +215,7 @@ impl Router {
             Err(KeepError::BadVisitorAddress) => {
                 let e = [FieldError {
                     field: fields::EMAIL,
-                    message: "Please enter a valid email address, like name@example.com.".into(),
+                    message: texts.get("error.email.invalid").into(),
                 }];
                 self.invalid(&e, page, json)
             }

@@ -2,6 +2,7 @@
 
 use crate::fields;
 use crate::pages::{Pages, slot, slot_for, slots};
+use crate::texts::{self, Table};
 use serde::Deserialize;
 
 use super::index::Positions;
@@ -122,7 +123,7 @@ impl RoutingManifest {
         let mut known_domain = None;
         self.check_departments(&index, &mut known_domain)?;
         self.check_contacts(&index, &mut known_domain)?;
-        check_pages(&self.pages)?;
+        self.check_languages(&index)?;
         // Keep the index for routing (a second check finds it built).
         self.index.keep(index);
         Ok(())
@@ -268,6 +269,70 @@ impl RoutingManifest {
         Ok(())
     }
 
+    /// Every language named anywhere is one of `site.languages`, the
+    /// default language has its pages and every page its slots, every
+    /// string is one the router knows with the English text's
+    /// placeholders, and every speaker is a contact.
+    fn check_languages(&self, index: &Positions) -> Result<(), ManifestError> {
+        let languages = &self.site.languages;
+        if languages.is_empty() {
+            return bad(
+                "site.languages",
+                "empty: list the site's languages, the default first",
+            );
+        }
+        let known = |field: String, code: &str| -> Result<(), ManifestError> {
+            if languages.iter().any(|l| l == code) {
+                Ok(())
+            } else {
+                bad(
+                    field,
+                    format!(
+                        "language `{code}` is not one of the site's languages ({})",
+                        languages.join(", ")
+                    ),
+                )
+            }
+        };
+        if !self.pages.contains_key(self.default_language()) {
+            return bad(
+                "pages",
+                format!(
+                    "no pages for the default language `{}`",
+                    self.default_language()
+                ),
+            );
+        }
+        for (code, pages) in &self.pages {
+            known(format!("pages.{code}"), code)?;
+            check_pages(code, pages)?;
+        }
+        for (code, table) in &self.strings {
+            known(format!("strings.{code}"), code)?;
+            check_strings(code, table)?;
+        }
+        for (i, t) in self.topics.iter().enumerate() {
+            for code in t.translations.keys() {
+                known(format!("topics[{i}].translations.{code}"), code)?;
+            }
+        }
+        for (i, d) in self.departments.iter().enumerate() {
+            for code in d.translations.keys() {
+                known(format!("departments[{i}].translations.{code}"), code)?;
+            }
+            for (code, ids) in &d.speakers {
+                known(format!("departments[{i}].speakers.{code}"), code)?;
+                if let Some(id) = ids.iter().find(|id| !self.has_contact(index, id)) {
+                    return bad(
+                        format!("departments[{i}].speakers.{code}"),
+                        format!("department `{}` names unknown contact `{id}`", d.id),
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn has_department(&self, index: &Positions, id: &str) -> bool {
         index
             .departments
@@ -288,33 +353,56 @@ impl RoutingManifest {
 /// in order, within the day and not overlapping.
 /// Each page has the slots its answers need: a theme that dropped one would
 /// leave a visitor without their errors, their tokens or their reference.
-fn check_pages(pages: &Pages) -> Result<(), ManifestError> {
+fn check_pages(code: &str, pages: &Pages) -> Result<(), ManifestError> {
     let needs = [
-        ("pages.form", &pages.form, slot(slots::SUMMARY)),
+        ("form", &pages.form, slot(slots::SUMMARY)),
         (
-            "pages.form",
+            "form",
             &pages.form,
             slot_for(slots::VALUE, fields::FORM_TOKEN),
         ),
         (
-            "pages.form",
+            "form",
             &pages.form,
             slot_for(slots::VALUE, fields::TIME_TOKEN),
         ),
-        (
-            "pages.form",
-            &pages.form,
-            slot_for(slots::VALUE, fields::MESSAGE),
-        ),
-        ("pages.sent", &pages.sent, slot(slots::REFERENCE)),
-        ("pages.notice", &pages.notice, slot(slots::BODY)),
+        ("form", &pages.form, slot_for(slots::VALUE, fields::MESSAGE)),
+        ("sent", &pages.sent, slot(slots::REFERENCE)),
+        ("notice", &pages.notice, slot(slots::BODY)),
     ];
-    for (field, page, needed) in needs {
+    for (page_name, page, needed) in needs {
         if !page.contains(&needed) {
             return bad(
-                field,
+                format!("pages.{code}.{page_name}"),
                 format!(
                     "has no `{needed}`: the theme's template for this page must show what the router fills in there (see the default theme's contact_form.html, thanks.html and notice.html)"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Each of `code`'s strings is one the router knows, with exactly the
+/// placeholders of its English text (a missing one would leave a gap in
+/// the sentence, an unknown one would show as typed).
+fn check_strings(code: &str, table: &Table) -> Result<(), ManifestError> {
+    let english = texts::english();
+    for (key, text) in table {
+        let Some(original) = english.get(key) else {
+            return bad(
+                format!("strings.{code}.{key}"),
+                "not a text the router knows (see functions/router/messages/en.toml)",
+            );
+        };
+        let (wanted, found) = (texts::placeholders(original), texts::placeholders(text));
+        if wanted != found {
+            return bad(
+                format!("strings.{code}.{key}"),
+                format!(
+                    "has the placeholders [{}] but the English text has [{}]",
+                    texts::placeholder_list(&found),
+                    texts::placeholder_list(&wanted)
                 ),
             );
         }

@@ -15,15 +15,24 @@
 //! it (read, parse once, check every reference and address) is the router's
 //! start-up, so it is kept cheap (BENCHMARKS.md has the figures).
 //!
+//! Languages: `site.languages` lists the site's, the default first;
+//! `pages` and `strings` hold the router's answers and texts per language,
+//! and departments and topics carry `translations` where a text differs
+//! from the default language's (`languages.rs` looks them up).
+//!
 //! Here: the types; `check.rs`: loading and checking; `index.rs`: the id
-//! lookups routing uses.
+//! lookups routing uses; `languages.rs`: texts in a submission's language.
 
 mod check;
 mod index;
+mod languages;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeMap;
+
 use crate::pages::Pages;
+use crate::texts::Table;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +62,11 @@ pub const MANIFEST_FILE_NAME: &str = "routing.json";
 ///
 /// 5: `form.retention_days`, how long every accepted message is kept as a
 /// record before it is purged (the local outbox; the AWS table's TTL).
-pub const SCHEMA_VERSION: u32 = 5;
+///
+/// 6: languages: `site.languages` (the default first), `pages` and the
+/// router's `strings` per language, `translations` of departments and
+/// topics, and each department's `speakers` per language.
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Everything the router needs to route a submission, and nothing more.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,8 +85,14 @@ pub struct RoutingManifest {
     pub hours: Vec<WeeklyHours>,
     pub departments: Vec<Department>,
     pub contacts: Vec<Contact>,
-    /// The router's HTML answers, from the site's theme.
-    pub pages: Pages,
+    /// The router's HTML answers, from the site's theme, by language code
+    /// (the default language's is required; a missing one falls back to it).
+    pub pages: BTreeMap<String, Pages>,
+    /// The router's own texts by language code, then by key (see
+    /// [`crate::texts`]); a missing text falls back to the default language's,
+    /// then to English.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub strings: BTreeMap<String, Table>,
     /// Id → position lookups, built by the check or on first use (not part of the JSON).
     #[serde(skip)]
     #[doc(hidden)]
@@ -92,6 +111,8 @@ pub struct SiteInfo {
     pub form_path: String,
     /// Site-relative path of the thank-you page, e.g. `/contact/thanks/`.
     pub thank_you_path: String,
+    /// The site's language codes, the default first (never empty).
+    pub languages: Vec<String>,
 }
 
 /// Limits and anti-spam settings the built form was rendered with.
@@ -224,6 +245,27 @@ pub struct Topic {
     /// A specific contact for this topic; the department's primary when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<CompactString>,
+    /// By language code: the label where it differs from the default language's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, TopicTranslation>,
+}
+
+/// A topic's texts in another language.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<CompactString>,
+}
+
+/// A department's texts in another language.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentTranslation {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<CompactString>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_time: Option<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -250,6 +292,15 @@ pub struct Department {
     /// The inbox when the editor published it (`publish_inbox`); same use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_email: Option<CompactString>,
+    /// By language code: the name and response time where they differ
+    /// from the default language's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub translations: BTreeMap<String, DepartmentTranslation>,
+    /// By site language code: the department's contacts who speak it, in
+    /// the department's order. Routing prefers them for a visitor writing in
+    /// that language; absent when the department turned that off.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub speakers: BTreeMap<String, Vec<CompactString>>,
 }
 
 /// Opening hours in the department's own time zone, shared by every

@@ -29,14 +29,17 @@ fn fixture_loads_and_round_trips() {
 fn refuses_other_versions_first() {
     // A future shape: the version is named, not the unknown field.
     let e = edit(|v| {
-        v["schema_version"] = 6.into();
+        v["schema_version"] = 7.into();
         v["new_field"] = true.into();
     })
     .unwrap_err();
-    assert!(matches!(e, ManifestError::Version { found: 6 }), "{e}");
+    assert!(matches!(e, ManifestError::Version { found: 7 }), "{e}");
     // A future version in a shape this router happens to read.
-    let e = edit(|v| v["schema_version"] = 6.into()).unwrap_err();
-    assert!(matches!(e, ManifestError::Version { found: 6 }), "{e}");
+    let e = edit(|v| v["schema_version"] = 7.into()).unwrap_err();
+    assert!(matches!(e, ManifestError::Version { found: 7 }), "{e}");
+    // A version 5 manifest (no languages) asks for a rebuild.
+    let e = edit(|v| v["schema_version"] = 5.into()).unwrap_err();
+    assert!(matches!(e, ManifestError::Version { found: 5 }), "{e}");
     // A version 4 manifest (no retention) asks for a rebuild.
     let e = edit(|v| v["schema_version"] = 4.into()).unwrap_err();
     assert!(matches!(e, ManifestError::Version { found: 4 }), "{e}");
@@ -291,11 +294,102 @@ fn load_names_the_file() {
 
 #[test]
 fn pages_without_the_slots_their_answers_need_are_refused() {
-    let e = edit(|v| v["pages"]["sent"] = "<p>Thank you</p>".into()).unwrap_err();
+    let e = edit(|v| v["pages"]["en"]["sent"] = "<p>Thank you</p>".into()).unwrap_err();
     assert!(
-        e.to_string().contains("`pages.sent`") && e.to_string().contains("[[sb:reference]]"),
+        e.to_string().contains("`pages.en.sent`") && e.to_string().contains("[[sb:reference]]"),
         "{e}"
     );
-    let e = edit(|v| v["pages"]["form"] = "".into()).unwrap_err();
-    assert!(e.to_string().contains("`pages.form`"), "{e}");
+    let e = edit(|v| v["pages"]["de"]["form"] = "".into()).unwrap_err();
+    assert!(e.to_string().contains("`pages.de.form`"), "{e}");
+}
+
+/// The check's language errors, each naming its field.
+fn refused_at(f: impl FnOnce(&mut serde_json::Value), field: &str, says: &str) {
+    let e = edit(f).expect_err(field).to_string();
+    assert!(
+        e.contains(&format!("`{field}`")) && e.contains(says),
+        "{field}: {e}"
+    );
+}
+
+#[test]
+fn languages_outside_the_site_are_refused() {
+    let not_ours = "not one of the site's languages (en, de, fr)";
+    refused_at(
+        |v| v["pages"]["it"] = v["pages"]["en"].clone(),
+        "pages.it",
+        not_ours,
+    );
+    refused_at(
+        |v| v["strings"]["it"] = serde_json::json!({ "summary.one": "Un problema:" }),
+        "strings.it",
+        not_ours,
+    );
+    refused_at(
+        |v| v["topics"][0]["translations"]["es"] = serde_json::json!({ "label": "Comprar" }),
+        "topics[0].translations.es",
+        not_ours,
+    );
+    refused_at(
+        |v| v["departments"][0]["translations"]["es"] = serde_json::json!({ "name": "Ventas" }),
+        "departments[0].translations.es",
+        not_ours,
+    );
+    refused_at(
+        |v| v["departments"][0]["speakers"]["es"] = serde_json::json!(["alice"]),
+        "departments[0].speakers.es",
+        not_ours,
+    );
+    refused_at(
+        |v| v["site"]["languages"] = serde_json::json!([]),
+        "site.languages",
+        "empty",
+    );
+}
+
+#[test]
+fn strings_must_be_known_with_the_english_placeholders() {
+    refused_at(
+        |v| v["strings"]["de"]["greeting.hello"] = "Hallo".into(),
+        "strings.de.greeting.hello",
+        "not a text the router knows",
+    );
+    refused_at(
+        |v| v["strings"]["fr"]["error.name.too_long"] = "Trop long ({maximum})".into(),
+        "strings.fr.error.name.too_long",
+        "has the placeholders [{maximum}] but the English text has [{max}]",
+    );
+    refused_at(
+        |v| v["strings"]["de"]["ack.subject"] = "Danke".into(),
+        "strings.de.ack.subject",
+        "the English text has [{reference}]",
+    );
+}
+
+#[test]
+fn speakers_must_be_contacts_and_the_default_language_needs_pages() {
+    refused_at(
+        |v| v["departments"][0]["speakers"]["fr"] = serde_json::json!(["bob", "zoe"]),
+        "departments[0].speakers.fr",
+        "unknown contact `zoe`",
+    );
+    refused_at(
+        |v| {
+            v["pages"].as_object_mut().map(|p| p.remove("en"));
+        },
+        "pages",
+        "no pages for the default language `en`",
+    );
+}
+
+#[test]
+fn a_language_without_pages_gets_the_default_languages() {
+    let m = RoutingManifest::from_json(FIXTURE).unwrap();
+    assert!(m.pages_in("de").form.contains("lang=\"de\""));
+    assert!(m.pages_in("fr").form.contains("lang=\"en\""));
+    assert_eq!(
+        m.texts("fr").get("summary.one"),
+        "Votre message présente un problème :"
+    );
+    assert_eq!(m.language_name("de"), "Deutsch (de)");
 }

@@ -114,6 +114,10 @@ pub struct Record {
     /// local outbox keeps it; the mails carry it too). Gone with the record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visitor: Option<Visitor>,
+    /// The site language the visitor wrote in; `None` in records written
+    /// before the router knew languages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
     pub mails: Vec<StoredMail>,
 }
 
@@ -150,6 +154,9 @@ pub struct RouteIds {
     /// `None` when only the department inbox got it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
+    /// Whether the contact was chosen because they speak the visitor's language.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_language: bool,
 }
 
 impl RouteIds {
@@ -158,6 +165,7 @@ impl RouteIds {
             topic: route.topic_id.to_string(),
             department: route.department_id.to_string(),
             contact: route.contact_id.as_ref().map(|c| c.to_string()),
+            by_language: route.by_language,
         }
     }
 }
@@ -196,6 +204,7 @@ impl Record {
             route: None,
             notes: Vec::new(),
             visitor: None,
+            language: None,
             mails: mails
                 .into_iter()
                 .map(|m| StoredMail {

@@ -236,3 +236,30 @@ fn a_failed_sync_is_not_acknowledged_and_leaves_nothing_to_deliver() {
     assert_eq!(o.load(&r.reference).unwrap(), None);
     assert_eq!(o.lookup_key(&Outbox::key_id("k"), now()).unwrap(), None);
 }
+
+/// Records written before the router knew languages (no `language`, no
+/// `by_language`) still read, in the local outbox and in the AWS table
+/// (which keeps the same JSON); new ones keep both.
+#[test]
+fn records_without_a_language_still_read_and_new_ones_keep_it() {
+    let old = r#"{"reference":"AAAA-BBBB","created_at":"2026-03-02T09:00:00Z","key_id":null,
+        "attempts":0,"next_attempt_at":"2026-03-02T09:00:00Z","last_error":null,
+        "route":{"topic":"sales","department":"sales","contact":"alice"},"mails":[]}"#;
+    let record: Record = serde_json::from_str(old).expect("an old record reads");
+    assert_eq!(record.language, None);
+    assert!(!record.route.as_ref().unwrap().by_language);
+
+    let mut record = record;
+    record.language = Some("fr".into());
+    if let Some(route) = record.route.as_mut() {
+        route.by_language = true;
+    }
+    let json = serde_json::to_string(&record).unwrap();
+    assert!(json.contains("\"language\":\"fr\""), "{json}");
+    assert!(json.contains("\"by_language\":true"), "{json}");
+    let again: Record = serde_json::from_str(&json).unwrap();
+    assert_eq!(again, record);
+    // A record routed as usual says nothing about languages routing.
+    let plain = serde_json::to_string(&self::record(None)).unwrap();
+    assert!(!plain.contains("by_language"), "{plain}");
+}

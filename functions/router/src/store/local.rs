@@ -281,11 +281,13 @@ impl LocalStore {
                 .retain(|m| m.kind != compose::MailKind::Acknowledgement);
         }
         log::event(&format!(
-            "event=kept ref={} topic={} department={} contact={} acknowledgement={}",
+            "event=kept ref={} topic={} department={} contact={} language={} by_language={} acknowledgement={}",
             record.reference,
             route.topic_id,
             route.department_id,
             route.contact_id.as_deref().unwrap_or("-"),
+            route.language,
+            route.by_language,
             match (self.letterhead.acknowledge, &ack) {
                 (false, _) => "off",
                 (true, Some(_)) => "yes",

@@ -19,6 +19,7 @@ use crate::compose::{self, Context};
 use crate::deliver::BoxFuture;
 use crate::outbox::{Outbox, Record, RouteIds, Visitor};
 use crate::route::Route;
+use crate::texts::Texts;
 use crate::validate::Submission;
 
 /// What the visitor hears about a kept (or not kept) submission.
@@ -63,6 +64,10 @@ pub(crate) struct NewMessage<'a> {
     pub route: &'a Route,
     pub key: &'a SubmissionKey,
     pub now: DateTime<Utc>,
+    /// The router's texts in the submission's language (the acknowledgement).
+    pub texts: &'a Texts<'a>,
+    /// The router's texts in the site's default language (the notification).
+    pub staff: &'a Texts<'a>,
 }
 
 /// Counts from one [`Store::retry_due`] pass.
@@ -114,15 +119,20 @@ impl Letterhead {
             reference: &reference,
             received: message.now,
         };
-        let mut mails =
-            vec![compose::notification(&ctx, sub, route).map_err(KeepError::from_compose)?];
+        let mut mails = vec![
+            compose::notification(&ctx, sub, route, message.staff)
+                .map_err(KeepError::from_compose)?,
+        ];
         if self.acknowledge {
-            mails
-                .push(compose::acknowledgement(&ctx, sub, route).map_err(KeepError::from_compose)?);
+            mails.push(
+                compose::acknowledgement(&ctx, sub, route, message.texts)
+                    .map_err(KeepError::from_compose)?,
+            );
         }
         let mut record = Record::new(reference, Some(message.key.id.clone()), message.now, mails);
         record.body_digest = Some(message.key.body_digest.clone());
         record.route = Some(RouteIds::of(route));
+        record.language = Some(route.language.to_string());
         // For the operator's listing and export (`switchboard submissions`),
         // in either store; gone with the record.
         record.visitor = Some(Visitor::of(sub));

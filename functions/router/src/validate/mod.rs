@@ -9,6 +9,7 @@ mod tests;
 use crate::fields;
 use crate::manifest::RoutingManifest;
 use crate::parse::RawFields;
+use crate::texts::Texts;
 
 pub use email::{looks_like_email, looks_like_email_in};
 
@@ -27,6 +28,10 @@ pub struct Submission {
     pub message: String,
     pub phone: Option<String>,
     pub company: Option<String>,
+    /// The site language the visitor wrote in (see
+    /// [`RoutingManifest::language_for`]): their answers and acknowledgement
+    /// are in it.
+    pub language: String,
 }
 
 /// One problem with one field; `field` is the form field's name (and the
@@ -37,11 +42,14 @@ pub struct FieldError {
     pub message: String,
 }
 
-/// Validates the visible fields. The topic must be one the manifest offers.
+/// Validates the visible fields, with the errors in the visitor's
+/// language. The topic must be one the manifest offers.
 pub fn validate(
     raw: &RawFields,
     manifest: &RoutingManifest,
 ) -> Result<Submission, Vec<FieldError>> {
+    let language = manifest.language_for(raw.get(fields::LANGUAGE));
+    let t = &manifest.texts(language);
     let name = raw.get(fields::NAME).unwrap_or("").trim();
     let email = raw.get(fields::EMAIL).unwrap_or("").trim();
     let topic = raw.get(fields::TOPIC).unwrap_or("").trim();
@@ -55,15 +63,15 @@ pub fn validate(
     let company = optional(raw, fields::COMPANY);
 
     let problems = [
-        (fields::NAME, name_problem(name)),
-        (fields::EMAIL, email_problem(email)),
-        (fields::TOPIC, topic_problem(topic, manifest)),
+        (fields::NAME, name_problem(name, t)),
+        (fields::EMAIL, email_problem(email, t)),
+        (fields::TOPIC, topic_problem(topic, manifest, t)),
         (
             fields::MESSAGE,
-            message_problem(message, manifest.form.max_message_chars as usize),
+            message_problem(message, manifest.form.max_message_chars as usize, t),
         ),
-        (fields::PHONE, phone.and_then(phone_problem)),
-        (fields::COMPANY, company.and_then(company_problem)),
+        (fields::PHONE, phone.and_then(|p| phone_problem(p, t))),
+        (fields::COMPANY, company.and_then(|c| company_problem(c, t))),
     ];
     let errors: Vec<FieldError> = problems
         .into_iter()
@@ -79,43 +87,45 @@ pub fn validate(
         message: message.to_string(),
         phone: phone.map(str::to_string),
         company: company.map(str::to_string),
+        language: language.to_string(),
     })
 }
 
 /// What is wrong with the (trimmed) name, in the visitor's words.
-fn name_problem(name: &str) -> Option<String> {
+fn name_problem(name: &str, t: &Texts) -> Option<String> {
     if name.is_empty() {
-        Some("Please enter your name.".into())
+        Some(t.get("error.name.missing").into())
     } else if name.chars().count() > MAX_NAME_CHARS {
-        Some(format!(
-            "Please shorten your name to at most {MAX_NAME_CHARS} characters."
+        Some(t.fill(
+            "error.name.too_long",
+            &[("max", &MAX_NAME_CHARS.to_string())],
         ))
     } else if has_control(name) {
-        Some("Your name must be on one line, without special control characters.".into())
+        Some(t.get("error.name.control").into())
     } else if name.chars().any(is_format_char) {
-        Some("Your name contains invisible formatting characters (such as text-direction marks); please type it again without them.".into())
+        Some(t.get("error.name.format").into())
     } else if name.contains(NAME_FORBIDDEN) {
-        Some("Please write your name without the characters \" < > and @.".into())
+        Some(t.get("error.name.forbidden").into())
     } else {
         None
     }
 }
 
-fn email_problem(email: &str) -> Option<String> {
+fn email_problem(email: &str, t: &Texts) -> Option<String> {
     if email.is_empty() {
-        Some("Please enter your email address, so we can answer you.".into())
+        Some(t.get("error.email.missing").into())
     } else if email.chars().count() > MAX_EMAIL_CHARS || !looks_like_email(email) {
-        Some("Please enter a valid email address, like name@example.com.".into())
+        Some(t.get("error.email.invalid").into())
     } else {
         None
     }
 }
 
-fn topic_problem(topic: &str, manifest: &RoutingManifest) -> Option<String> {
+fn topic_problem(topic: &str, manifest: &RoutingManifest, t: &Texts) -> Option<String> {
     if topic.is_empty() {
-        Some("Please choose a topic.".into())
+        Some(t.get("error.topic.missing").into())
     } else if manifest.topic(topic).is_none() {
-        Some("Please choose one of the topics in the list.".into())
+        Some(t.get("error.topic.unknown").into())
     } else {
         None
     }
@@ -123,24 +133,22 @@ fn topic_problem(topic: &str, manifest: &RoutingManifest) -> Option<String> {
 
 /// The message may span lines (already `\n`) and hold tabs, nothing else
 /// of the control characters.
-fn message_problem(message: &str, max: usize) -> Option<String> {
+fn message_problem(message: &str, max: usize, t: &Texts) -> Option<String> {
     if message.is_empty() {
-        Some("Please write your message.".into())
+        Some(t.get("error.message.missing").into())
     } else if message.chars().count() > max {
-        Some(format!(
-            "Please shorten your message to at most {max} characters."
-        ))
+        Some(t.fill("error.message.too_long", &[("max", &max.to_string())]))
     } else if message
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
-        Some("Your message contains special control characters; please remove them.".into())
+        Some(t.get("error.message.control").into())
     } else {
         None
     }
 }
 
-fn phone_problem(phone: &str) -> Option<String> {
+fn phone_problem(phone: &str, t: &Texts) -> Option<String> {
     let ok_chars = phone
         .chars()
         .all(|c| c.is_ascii_digit() || " +-()./".contains(c));
@@ -148,21 +156,22 @@ fn phone_problem(phone: &str) -> Option<String> {
         || !ok_chars
         || !phone.chars().any(|c| c.is_ascii_digit())
     {
-        Some("Please enter a phone number using digits, spaces and + - ( ) only.".into())
+        Some(t.get("error.phone.invalid").into())
     } else {
         None
     }
 }
 
-fn company_problem(company: &str) -> Option<String> {
+fn company_problem(company: &str, t: &Texts) -> Option<String> {
     if company.chars().count() > MAX_COMPANY_CHARS {
-        Some(format!(
-            "Please shorten the company name to at most {MAX_COMPANY_CHARS} characters."
+        Some(t.fill(
+            "error.company.too_long",
+            &[("max", &MAX_COMPANY_CHARS.to_string())],
         ))
     } else if has_control(company) {
-        Some("The company name must be on one line, without special control characters.".into())
+        Some(t.get("error.company.control").into())
     } else if company.chars().any(is_format_char) {
-        Some("The company name contains invisible formatting characters (such as text-direction marks); please type it again without them.".into())
+        Some(t.get("error.company.format").into())
     } else {
         None
     }

@@ -105,10 +105,12 @@ impl DynamoStore {
         if let Ok(Outcome::Accepted(reference)) = &outcome {
             let route = message.route;
             log::event(&format!(
-                "event=kept ref={reference} store=dynamodb topic={} department={} contact={}",
+                "event=kept ref={reference} store=dynamodb topic={} department={} contact={} language={} by_language={}",
                 route.topic_id,
                 route.department_id,
                 route.contact_id.as_deref().unwrap_or("-"),
+                route.language,
+                route.by_language,
             ));
         }
         outcome

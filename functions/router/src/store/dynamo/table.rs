@@ -116,6 +116,9 @@ impl Table {
         if let Some(e) = &record.last_error {
             item.insert("last_error".into(), s(e));
         }
+        if let Some(language) = &record.language {
+            item.insert("language".into(), s(language));
+        }
         Ok(())
     }
 
