@@ -5,7 +5,8 @@
  * the 404 page. Each page is checked in the light and the dark colour scheme,
  * since the theme's colours (and so its contrast) change with
  * `prefers-color-scheme`, and in each language of a multilingual build
- * (English at `/`, German at `/de/`, Arabic, right to left, at `/ar/`).
+ * (English at `/`, German at `/de/`, French at
+ * `/fr/`, Arabic, right to left, at `/ar/`).
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');

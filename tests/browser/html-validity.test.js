@@ -2,7 +2,7 @@
 /**
  * Every HTML file the build writes, and the theme's CSS, through the Nu Html
  * Checker (vnu-jar from npm, run with the machine's Java): zero errors. The
- * example is built in three languages (one of them right to left), so every
+ * example is built in four languages (one of them right to left), so every
  * page of every language tree is checked.
  * Warnings are printed for a reader but do not fail the test.
  */

@@ -1,7 +1,7 @@
 'use strict';
 /**
- * The example built in three languages (English at `/`, German at `/de/`,
- * Arabic, right to left, at `/ar/`): the language switcher lands on the same
+ * The example built in four languages (English at `/`, German at `/de/`,
+ * French at `/fr/`, Arabic, right to left, at `/ar/`): the language switcher lands on the same
  * page in the other language; the page's script speaks the page's language;
  * Arabic pages mirror the layout without scrolling sideways. Screenshots of
  * each language's home page at 320 px and desktop width go to

@@ -13,9 +13,9 @@ const { REPO, switchboardBin } = require('./env');
 /** The parts of the repo that make up the example site. */
 const SITE_PARTS = ['content', 'static', 'templates', 'themes'];
 
-/** The languages the multilingual browser tests build the example in: the
- *  default, a second left-to-right one, and a right-to-left one. */
-const TEST_LANGUAGES = ['en', 'de', 'ar'];
+/** The languages the multilingual browser tests build the example in: its
+ *  own (English, the default, German and French) and Arabic, right to left. */
+const TEST_LANGUAGES = ['en', 'de', 'fr', 'ar'];
 
 /**
  * Copies the example site into a new temp folder; returns its path. With
