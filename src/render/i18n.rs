@@ -193,14 +193,6 @@ impl LanguageStrings {
     }
 }
 
-/// Whether pages in `code` are written right to left.
-pub fn is_rtl(code: &str) -> bool {
-    matches!(
-        primary(code).to_ascii_lowercase().as_str(),
-        "ar" | "he" | "fa" | "ur" | "yi" | "ps" | "sd" | "ckb" | "dv" | "ug"
-    )
-}
-
 /// Every `<code>.toml` in `dir` as (code, shown path, text); nothing when
 /// `dir` does not exist.
 fn read_tables(dir: &Path) -> Result<Vec<(String, String, String)>, RenderError> {
@@ -416,11 +408,5 @@ mod tests {
             .script_json();
         assert!(!json.contains("</"), "{json}");
         assert!(json.contains("\"weekdays\":[\"Mon\""), "{json}");
-    }
-
-    #[test]
-    fn rtl_languages() {
-        assert!(is_rtl("ar") && is_rtl("he-IL") && is_rtl("fa") && is_rtl("ur"));
-        assert!(!is_rtl("en") && !is_rtl("de-CH"));
     }
 }

@@ -13,10 +13,11 @@
 use std::borrow::Cow;
 
 use serde::Serialize;
+use switchboard_router::texts::direction;
 use tera::{Context, Value};
 
 use super::Theme;
-use super::i18n::{LanguageStrings, is_rtl};
+use super::i18n::LanguageStrings;
 use crate::manifest::{FORM_PAGE_PATH, THANK_YOU_PAGE_PATH};
 use crate::model::Site;
 
@@ -68,9 +69,9 @@ pub fn site_in<'s>(site: &'s Site, code: &str) -> Cow<'s, Site> {
 }
 
 impl Tree {
-    /// `ltr` or `rtl`.
+    /// `ltr` or `rtl` (the router's rule, so its pages agree).
     pub fn dir(&self) -> &'static str {
-        if is_rtl(&self.code) { "rtl" } else { "ltr" }
+        direction(&self.code)
     }
 
     /// Adds this tree's keys (see the module docs) to `ctx`.
