@@ -129,9 +129,7 @@ mod tests {
 
     #[test]
     fn the_default_language_is_at_the_root() {
-        let mut site = crate::render::testsite::site();
-        site.config.language = "en".into();
-        site.config.languages = vec!["en".into(), "de".into(), "ar".into()];
+        let site = crate::render::testsite::site_in_languages(&["en", "de", "ar"]);
         let tmp = tempfile::tempdir().unwrap();
         let theme = Theme::load(tmp.path(), "default").unwrap();
         let trees = trees(&site, &theme);

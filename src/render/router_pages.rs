@@ -186,9 +186,7 @@ mod tests {
 
     #[test]
     fn each_language_gets_its_own_router_pages() {
-        let mut site = crate::render::testsite::site();
-        site.config.language = "en".into();
-        site.config.languages = vec!["en".into(), "de".into(), "ar".into()];
+        let site = crate::render::testsite::site_in_languages(&["en", "de", "ar"]);
         let tmp = tempfile::tempdir().unwrap();
         let theme = Theme::load(tmp.path(), "default").unwrap();
         let all = router_pages(&site, &theme, &options()).unwrap();
