@@ -55,12 +55,12 @@ pub(super) fn fold(text: &str) -> String {
         .collect()
 }
 
-/// The keys of `name`: one per word with a letter or digit (a file name:
+/// The keys of `name`: one per word, a run of letters and digits (a file name:
 /// `a`–`z` and `0`–`9` as they are, anything else as `_` and its hex code).
 fn keys(name: &str) -> Vec<String> {
     let mut keys: Vec<String> = fold(name)
-        .split(|c: char| c.is_whitespace() || c == '-')
-        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
         .map(|w| {
             w.chars()
                 .take(KEY_CHARS)
@@ -124,6 +124,7 @@ mod tests {
         assert_eq!(keys("Émile Ó Briain"), ["br", "em", "o"]);
         assert_eq!(keys("Łukasz Yıldız"), ["_142u", "y_131"]);
         assert_eq!(keys("Department 12 — Müller"), ["12", "de", "mu"]);
+        assert_eq!(keys("Kenji (O'Brien-Watanabe)"), ["br", "ke", "o", "wa"]);
         assert_eq!(fold("Anaïs DUBOIS"), "anais dubois");
     }
 }

@@ -69,7 +69,7 @@
     /* Searches the index; `then(count)` gets the number of results, or
        null when the index could not be loaded. */
     function search(text, l, then) {
-      var first = (text.split(" ")[0] || "");
+      var first = text.split(/[^\p{L}\p{N}]+/u).filter(Boolean)[0] || "";
       if (!first || (chunked && Array.from(first).length < 2)) { results.hidden = true; then(-1); return; }
       var mine = ++asked;
       loadIndex(searchBase, chunked ? chunkKey(first) : "all").then(function (entries) {
@@ -79,8 +79,14 @@
       });
     }
 
+    var last = null;
     function apply() {
       var text = norm(q.value), d = val(dept), l = lang.value, t = val(topic), shown = 0, depts = 0;
+      /* `change` follows `input` when the box loses focus (to a result the
+         visitor clicks): nothing changed, so the results must stay. */
+      var now = [text, d, l, t].join("\n");
+      if (now === last) return;
+      last = now;
       sections.forEach(function (sec) {
         var ds = sec.dataset;
         var deptOk = (!d || ds.department === d) && (!t || words(ds.topics).indexOf(t) >= 0);
