@@ -8,8 +8,8 @@ use super::RenderError;
 use super::collisions::{Origin, Output};
 use super::form::FormView;
 use super::pages::{Done, Shared};
-use super::{jsonld, vcard};
 use super::view::vcard_path;
+use super::{jsonld, vcard};
 
 /// Renders department `index` (in site order): writes its vCards and its
 /// page (with its ContactPoints' JSON-LD), and returns its directory entry

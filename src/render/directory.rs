@@ -184,7 +184,11 @@ mod tests {
         assert_eq!(all.len(), site.contacts().count());
         assert!(all.windows(2).all(|w| w[0].sort_key <= w[1].sort_key));
         for p in &all {
-            assert!(p.url.starts_with("departments/") && p.url.contains("/#contact-"), "{}", p.url);
+            assert!(
+                p.url.starts_with("departments/") && p.url.contains("/#contact-"),
+                "{}",
+                p.url
+            );
         }
     }
 

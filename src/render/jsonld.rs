@@ -267,7 +267,10 @@ mod tests {
         for (dv, d) in depts.iter().zip(&site.departments) {
             assert_eq!(dv["@type"], "Organization");
             assert_eq!(dv["name"], d.name);
-            assert!(dv.get("contactPoint").is_none(), "people are on the department page");
+            assert!(
+                dv.get("contactPoint").is_none(),
+                "people are on the department page"
+            );
         }
         let one = organization(&site, 1);
         assert_eq!(one["department"].as_array().unwrap().len(), 1);
