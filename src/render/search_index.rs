@@ -7,7 +7,7 @@
 //!
 //! An entry is `{"n": name, "u": url, "l": "en de"}`, plus `"r"` (role) and
 //! `"d"` (department) for a person; the script tells departments by the
-//! missing `"d"`.
+//! missing `"d"`. People come first in each file, then departments.
 
 use std::collections::BTreeMap;
 
@@ -79,22 +79,23 @@ fn keys(name: &str) -> Vec<String> {
 /// Writes the index: `search/all.json`, or one `search/KEY.json` per key.
 pub(super) fn render<'a>(shared: &Shared<'a>, out: &Output<'a>) -> Result<Done, RenderError> {
     let people = people(shared.departments);
-    let entries = shared
-        .departments
+    // People first: the script lists the first matches, and a visitor
+    // searching for a name is looking for a person.
+    let entries = people
         .iter()
-        .map(|d| Entry {
-            n: &d.name,
-            r: "",
-            d: None,
-            u: &d.path,
-            l: &d.language_codes,
-        })
-        .chain(people.iter().map(|p| Entry {
+        .map(|p| Entry {
             n: p.name,
             r: p.role,
             d: Some(p.department),
             u: &p.url,
             l: p.language_codes,
+        })
+        .chain(shared.departments.iter().map(|d| Entry {
+            n: &d.name,
+            r: "",
+            d: None,
+            u: &d.path,
+            l: &d.language_codes,
         }));
     let mut files: BTreeMap<String, Vec<Entry<'_>>> = BTreeMap::new();
     if chunked(shared.site) {

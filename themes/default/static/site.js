@@ -20,7 +20,7 @@
       return /[a-z0-9]/.test(c) ? c : "_" + c.codePointAt(0).toString(16);
     }).join("");
   };
-  var loaded = {};
+  var loaded = {}, MAX_RESULTS = 50;
   function loadIndex(base, key) {
     if (!loaded[key]) {
       loaded[key] = fetch(base + key + ".json", { credentials: "omit" })
@@ -52,8 +52,8 @@
       var found = entries.filter(function (e) {
         return (!l || words(e.l).indexOf(l) >= 0) &&
           (norm(e.n).indexOf(text) >= 0 || norm(e.r).indexOf(text) >= 0);
-      }).slice(0, 50);
-      found.forEach(function (e) {
+      });
+      found.slice(0, MAX_RESULTS).forEach(function (e) {
         var li = document.createElement("li"), a = document.createElement("a");
         a.href = root + e.u;
         a.textContent = e.n;
@@ -109,7 +109,8 @@
         var parts = [];
         if (filtering) parts.push(peopleHere ? "Showing " + shown + " of " + total + " people." : "Showing " + depts + " of " + sections.length + " departments listed here.");
         if (found === null) parts.push("The search is not available right now; try the A–Z list of people.");
-        else if (found > 0) parts.push(found + (found === 50 ? "+" : "") + " found in the whole directory: see the list below the filter.");
+        else if (found > MAX_RESULTS) parts.push(found + " found in the whole directory; the first " + MAX_RESULTS + " are listed below the filter.");
+        else if (found > 0) parts.push(found + " found in the whole directory: see the list below the filter.");
         else if (found === 0) parts.push("No one in the whole directory matches.");
         else if (text && chunked) parts.push("Type at least two letters to search everyone.");
         status.textContent = parts.join(" ");
