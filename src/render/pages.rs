@@ -14,10 +14,11 @@ use std::num::NonZeroUsize;
 use tera::{Context, Value};
 
 use super::collisions::{Origin, Output};
+use super::directory::{DEPARTMENTS_PATH, HomeListing, PEOPLE_PATH};
 use super::view::{DepartmentView, SiteView};
 use super::{
     FileSink, MemorySink, RenderError, RenderOptions, SiteOutput, Theme, contact_page, csp,
-    department, home, jsonld, markdown_page, not_found_page, sitemap,
+    department, directory, home, jsonld, markdown_page, not_found_page, search_index, sitemap,
 };
 use crate::manifest::{FORM_PAGE_PATH, THANK_YOU_PAGE_PATH};
 use crate::model::Site;
@@ -34,6 +35,12 @@ enum Job {
     Thanks,
     Page(usize),
     NotFound,
+    /// `people/`, A–Z.
+    People,
+    /// `departments/`, every department.
+    Departments,
+    /// The search index the home page's script fetches.
+    SearchIndex,
 }
 
 /// What a [`Job`] produced besides the files it put out.
@@ -72,13 +79,16 @@ pub fn render_site_into(
     sink: &dyn FileSink,
 ) -> Result<(), RenderError> {
     let departments = DepartmentView::all(site);
-    let base = base_context(site, opts);
+    let listing = HomeListing::new(site);
+    let mut base = base_context(site, opts);
+    base.insert("directory", &listing);
     let shared = Shared {
         site,
         theme,
         opts,
         base: &base,
         departments: &departments,
+        listing: &listing,
     };
     let home_html = home::render_template(&shared)?;
     let out = Output::new(sink);
@@ -119,9 +129,10 @@ fn render_on_threads<'a>(
 ) -> Result<(Vec<String>, String), RenderError> {
     let n = shared.site.departments.len();
     let mut jobs = vec![Job::JsonLd, Job::Contact, Job::Thanks, Job::NotFound];
+    jobs.extend([Job::People, Job::Departments, Job::SearchIndex]);
     jobs.extend((0..n).map(Job::Department));
     jobs.extend((0..shared.site.pages.len()).map(Job::Page));
-    let mut cards = vec![String::new(); n];
+    let mut cards = vec![String::new(); shared.listing.departments_listed];
     let mut jsonld = String::new();
     for done in parallel(jobs, |j| shared.run(j, out)) {
         match done? {
@@ -138,7 +149,12 @@ fn write_sitemap_and_robots(
     departments: &[DepartmentView],
     out: &Output<'_>,
 ) -> Result<(), RenderError> {
-    let mut urls = vec![String::new(), FORM_PAGE_PATH.to_string()];
+    let mut urls = vec![
+        String::new(),
+        FORM_PAGE_PATH.to_string(),
+        PEOPLE_PATH.to_string(),
+        DEPARTMENTS_PATH.to_string(),
+    ];
     urls.extend(departments.iter().map(|d| d.path.clone()));
     urls.extend(site.pages.iter().map(|p| format!("{}/", p.slug)));
     let sitemap = sitemap::sitemap(&site.config.base_url, &urls);
@@ -193,18 +209,26 @@ pub(super) struct Shared<'a> {
     /// The context every page starts from (see [`base_context`]).
     pub(super) base: &'a Context,
     pub(super) departments: &'a [DepartmentView],
+    /// What the home page lists (see [`HomeListing`]).
+    pub(super) listing: &'a HomeListing,
 }
 
 impl<'a> Shared<'a> {
     /// Hands `job` to the file that renders its kind of page.
     fn run(&self, job: Job, out: &Output<'a>) -> Result<Done, RenderError> {
         match job {
-            Job::JsonLd => Ok(Done::JsonLd(jsonld::organization_script(self.site))),
+            Job::JsonLd => Ok(Done::JsonLd(jsonld::organization_script(
+                self.site,
+                self.listing.departments_listed,
+            ))),
             Job::Department(i) => department::render(self, i, out),
             Job::Contact => contact_page::render_form_page(self, out),
             Job::Thanks => contact_page::render_thank_you_page(self, out),
             Job::Page(i) => markdown_page::render(self, i, out),
             Job::NotFound => not_found_page::render(self, out),
+            Job::People => directory::render_people(self, out),
+            Job::Departments => directory::render_departments(self, out),
+            Job::SearchIndex => search_index::render(self, out),
         }
     }
 
