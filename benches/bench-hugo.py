@@ -122,8 +122,18 @@ def weight(out, page):
     return html_bytes, total
 
 
+def search_chunks(out):
+    """The search index's files (`public/search/*.json`): count, total, median and largest."""
+    folder = os.path.join(out, "search")
+    sizes = sorted(os.path.getsize(os.path.join(folder, f)) for f in os.listdir(folder))
+    return (f"{len(sizes)} file(s), {size(sum(sizes))} in all, median {size(int(statistics.median(sizes)))}, "
+            f"largest {size(sizes[-1])}")
+
+
 def size(n):
-    return f"{n / 1e6:.2f} MB" if n >= 1e6 else f"{n / 1e3:.1f} KB"
+    """Exact bytes, and the rounded figure for a reader."""
+    rounded = f"{n / 1e6:.2f} MB" if n >= 1e6 else f"{n / 1e3:.1f} KB"
+    return f"{n:,} ({rounded})"
 
 
 def main():
@@ -205,16 +215,20 @@ def main():
         timed(switchboard(example, example_out))
         example_dept = sorted(os.listdir(os.path.join(example, "content", "departments")))[0][:-5]
         rows = [
-            ("Switchboard", f"synthetic {args.departments} x {args.contacts}", kept["switchboard"], [("home", ""), (f"department ({first})", f"departments/{first}"), ("form", "contact")]),
+            ("Switchboard", f"synthetic {args.departments} x {args.contacts}", kept["switchboard"], [("home", ""), (f"department ({first})", f"departments/{first}"), ("form", "contact"), ("people index", "people"), ("people index, page 1", "people/1"), ("every department", "departments")]),
             ("Hugo", f"synthetic {args.departments} x {args.contacts}", kept["hugo"], [("home", ""), (f"department ({first})", f"departments/{first}"), ("form", "contact")]),
-            ("Switchboard", "example site (`content/`)", example_out, [("home", ""), (f"department ({example_dept})", f"departments/{example_dept}"), ("form", "contact")]),
+            ("Switchboard", "example site (`content/`)", example_out, [("home", ""), (f"department ({example_dept})", f"departments/{example_dept}"), ("form", "contact"), ("people index", "people")]),
         ]
         print("| builder | site | page | HTML | HTML + CSS + JS |")
         print("|---|---|---|---|---|")
         for builder, site, out, pages in rows:
             for label, page in pages:
+                if not os.path.isfile(os.path.join(out, page, "index.html")):
+                    continue  # e.g. people/1/ when everyone fits on people/
                 html, total = weight(out, page)
                 print(f"| {builder} | {site} | {label} | {size(html)} | {size(total)} |")
+        for site, out in [(f"synthetic {args.departments} x {args.contacts}", kept["switchboard"]), ("example site", example_out)]:
+            print(f"\nSwitchboard's search index, {site}: {search_chunks(out)}")
 
 
 if __name__ == "__main__":

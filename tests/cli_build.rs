@@ -143,7 +143,12 @@ fn the_example_site_builds() {
         "{missing}"
     );
     let home = fs::read_to_string(out.join("index.html")).expect("home page");
-    assert!(home.contains("Anaïs Dubois"));
+    assert!(home.contains("Customer Support"));
+    // The example keeps its people on their department pages and in the
+    // A–Z index (`people_on_home_page = 0`).
+    assert!(!home.contains("Anaïs Dubois"));
+    let people = fs::read_to_string(out.join("people/index.html")).expect("people index");
+    assert!(people.contains("departments/sales/#contact-anais-dubois"));
     // Zoë is reachable only through the form: her address is nowhere on the site.
     for (path, bytes) in snapshot_tree(&out) {
         assert!(

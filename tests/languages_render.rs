@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 use common::*;
 
 const BASE: &str = "https://contact.fixture.example/";
-const PAGES: [&str; 7] = [
+const PAGES: [&str; 9] = [
     "index.html",
+    "people/index.html",
+    "departments/index.html",
     "contact/index.html",
     "contact/thanks/index.html",
     "departments/sales/index.html",
@@ -161,6 +163,8 @@ fn the_sitemap_lists_every_version_with_reciprocal_alternates() {
             [
                 "",
                 "contact/",
+                "people/",
+                "departments/",
                 "departments/sales/",
                 "departments/help/",
                 "about/",

@@ -299,3 +299,55 @@ fn example_organisation_renders_without_leaks() {
         );
     }
 }
+
+/// Beyond `[directory]`'s thresholds the home page lists only the first
+/// departments, without people; everyone is in the A–Z index and the
+/// search index, linked to their entry on their department's page.
+#[test]
+fn a_directory_beyond_the_thresholds_keeps_people_off_the_home_page() {
+    let mut site = testsite::site();
+    site.directory.people_on_home_page = 0;
+    site.directory.departments_on_home_page = 1;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let theme = Theme::load(tmp.path(), "default").expect("built-in theme");
+    let out = render_site(&site, &theme, &options()).expect("render");
+    let home = out.text("index.html").unwrap();
+    assert_eq!(home.matches("<section class=\"department\"").count(), 1);
+    assert!(
+        !home.contains("class=\"contact\""),
+        "no people on the home page"
+    );
+    assert!(
+        home.contains("href=\"./departments/\""),
+        "a link to every department"
+    );
+    let people = out.text("people/index.html").unwrap();
+    let everyone = out.text("departments/index.html").unwrap();
+    let index: serde_json::Value =
+        serde_json::from_str(out.text("search/all.json").unwrap()).expect("JSON");
+    for d in &site.departments {
+        assert!(everyone.contains(&format!("href=\"../departments/{}/\"", d.id)));
+        let page = out
+            .text(&format!("departments/{}/index.html", d.id))
+            .unwrap();
+        assert!(
+            page.contains("\"contactPoint\""),
+            "{}: ContactPoints on its page",
+            d.id
+        );
+        for c in &d.contacts {
+            let url = format!("departments/{}/#contact-{}", d.id, c.id);
+            assert!(
+                people.contains(&format!("href=\"../{url}\"")),
+                "{url} in the A–Z index"
+            );
+            assert!(page.contains(&format!("id=\"contact-{}\"", c.id)));
+            let found = index
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["u"] == url.as_str());
+            assert!(found, "{url} in the search index");
+        }
+    }
+}

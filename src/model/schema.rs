@@ -20,6 +20,15 @@ pub struct SiteFile {
     pub site: SiteSection,
     pub organization: OrganizationSection,
     pub form: Option<FormSection>,
+    pub directory: Option<DirectorySection>,
+}
+
+/// `[directory]`: how much of the directory the home page carries.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectorySection {
+    pub people_on_home_page: Option<u32>,
+    pub departments_on_home_page: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

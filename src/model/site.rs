@@ -19,6 +19,7 @@ pub struct Site {
     pub config: SiteConfig,
     pub organization: Organization,
     pub form: FormSettings,
+    pub directory: DirectorySettings,
     /// In display order (`order`, then name).
     pub departments: Vec<Department>,
     /// In the order of `topics.toml`.
@@ -81,6 +82,26 @@ pub struct Phone {
 pub struct SocialLink {
     pub name: String,
     pub url: String,
+}
+
+/// `[directory]`: what the home page lists, so it stays small whatever the
+/// organisation's size (everyone else is on the department pages, the
+/// people index and the search index).
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct DirectorySettings {
+    /// Up to this many contacts in all, the home page lists every one.
+    pub people_on_home_page: usize,
+    /// The home page lists at most this many departments (in order).
+    pub departments_on_home_page: usize,
+}
+
+impl Default for DirectorySettings {
+    fn default() -> Self {
+        DirectorySettings {
+            people_on_home_page: 60,
+            departments_on_home_page: 40,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -23,9 +23,11 @@ const JSONLD_MARK: &str = "\u{E000}switchboard:jsonld\u{E001}";
 /// the directory entries they accumulate.
 pub(super) fn render_template(shared: &Shared<'_>) -> Result<String, RenderError> {
     let mut ctx = shared.base.clone();
+    // Only the departments the home page lists (see `HomeListing`).
     let all: Vec<Value> = shared
         .departments
         .iter()
+        .take(shared.listing.departments_listed)
         .map(Value::from_serializable)
         .collect();
     ctx.insert_value("departments", Value::from(all));

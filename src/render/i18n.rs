@@ -173,6 +173,7 @@ impl LanguageStrings {
             .map(|i| self.item("weekdays_short", i).into())
             .collect();
         map.insert("weekdays".into(), days.into());
+        map.insert("list_separator".into(), self.get("list_separator").into());
         // Plain strings cannot fail to serialize.
         let json = serde_json::to_string(&map).unwrap_or_default();
         json.replace('<', "\\u003c")

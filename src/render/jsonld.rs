@@ -1,6 +1,8 @@
-//! schema.org JSON-LD for the home page: the Organization, its departments
-//! (as `department` Organizations) and their ContactPoints with phone,
-//! published email, languages and opening hours.
+//! schema.org JSON-LD: on the home page the Organization and the
+//! departments it lists (name, URL, phone: no people, so the page stays
+//! small whatever the organisation's size); on each department's page the
+//! department as an Organization (`parentOrganization` the whole) with its
+//! ContactPoints: phone, published email, languages and opening hours.
 //!
 //! Built as a `serde_json::Value`, never by string templates, so it is always
 //! well-formed; [`script_safe`] makes it safe inside `<script>`.
@@ -11,40 +13,42 @@ use super::hours::{SCHEMA_DAYS, hhmm};
 use super::view::department_path;
 use crate::model::{Contact, Department, Hours, Site};
 
-/// The whole graph for `site` in one value: what [`organization_script`]
-/// streams, kept for tests to check it against.
-#[cfg(test)]
-pub fn organization(site: &Site) -> Value {
+/// The home page's graph: the organization and its first `listed`
+/// departments (those the home page shows), without their people.
+pub fn organization(site: &Site, listed: usize) -> Value {
     let mut o = organization_head(site);
     o.insert(
         "department".into(),
         site.departments
             .iter()
-            .map(|d| department(site, d))
+            .take(listed)
+            .map(|d| Value::Object(department_head(site, d)))
             .collect(),
     );
     Value::Object(o)
 }
 
-/// The whole graph for `site` (addresses only when published), serialized
-/// by [`script_safe`] one department at a time, so a large directory's graph
-/// is never held in memory whole.
-pub fn organization_script(site: &Site) -> String {
-    let mut out = script_safe(&Value::Object(organization_head(site)));
-    // `{…}` → `{…,"department":[…]}`.
-    out.pop();
-    if !out.ends_with('{') {
-        out.push(',');
+/// [`organization`] for a `<script>`.
+pub fn organization_script(site: &Site, listed: usize) -> String {
+    script_safe(&organization(site, listed))
+}
+
+/// A department page's graph: the department with its ContactPoints, part
+/// of the organization.
+pub fn department(site: &Site, d: &Department) -> Value {
+    let mut o = obj(json!({ "@context": "https://schema.org" }));
+    o.extend(department_head(site, d));
+    let mut parent = obj(json!({
+        "@type": "Organization",
+        "name": site.organization.name,
+        "url": format!("{}/", site.config.base_url),
+    }));
+    if let Some(phone) = &site.organization.phone {
+        parent.insert("telephone".into(), phone.e164.clone().into());
     }
-    out.push_str("\"department\":[");
-    for (i, d) in site.departments.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&script_safe(&department(site, d)));
-    }
-    out.push_str("]}");
-    out
+    o.insert("parentOrganization".into(), Value::Object(parent));
+    o.insert("contactPoint".into(), contact_points(d).into());
+    Value::Object(o)
 }
 
 /// The organization without its departments.
@@ -91,7 +95,8 @@ fn organization_head(site: &Site) -> Map<String, Value> {
     o
 }
 
-fn department(site: &Site, d: &Department) -> Value {
+/// A department's name, URL, summary, phone and published inbox.
+fn department_head(site: &Site, d: &Department) -> Map<String, Value> {
     let mut o = obj(json!({
         "@type": "Organization",
         "name": d.name,
@@ -106,9 +111,12 @@ fn department(site: &Site, d: &Department) -> Value {
     if d.publish_inbox {
         o.insert("email".into(), d.inbox.clone().into());
     }
-    // The department's own point carries the hours; the people's points
-    // (one per contact) repeat only what differs, so a large directory does
-    // not repeat the same week thousands of times.
+    o
+}
+
+/// The department's own point, with the hours, then one per contact.
+fn contact_points(d: &Department) -> Vec<Value> {
+    // The people's points repeat only what differs from the department's.
     let mut cp = contact_point(&d.name, &d.languages, d.hours.as_ref());
     if let Some(p) = &d.phone {
         cp.insert("telephone".into(), p.e164.clone().into());
@@ -118,8 +126,7 @@ fn department(site: &Site, d: &Department) -> Value {
     }
     let mut points = vec![Value::Object(cp)];
     points.extend(d.contacts.iter().map(|c| person_point(d, c)));
-    o.insert("contactPoint".into(), points.into());
-    Value::Object(o)
+    points
 }
 
 /// A contact as a ContactPoint: named after the person, typed by their role;
@@ -245,9 +252,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn organization_graph_shape() {
+    fn home_graph_lists_departments_without_people() {
         let site = crate::render::testsite::site();
-        let text = script_safe(&organization(&site));
+        let text = organization_script(&site, usize::MAX);
+        assert!(!text.contains('<'), "script-safe");
         let v: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(v["@context"], "https://schema.org");
         assert_eq!(v["@type"], "Organization");
@@ -259,40 +267,42 @@ mod tests {
         for (dv, d) in depts.iter().zip(&site.departments) {
             assert_eq!(dv["@type"], "Organization");
             assert_eq!(dv["name"], d.name);
-            let points = dv["contactPoint"].as_array().unwrap();
-            assert!(!points.is_empty());
-            for p in points {
-                assert_eq!(p["@type"], "ContactPoint");
-                assert!(p["telephone"].as_str().is_none_or(|t| t.starts_with('+')));
-                if d.hours.is_some() && p.get("name").is_none() {
-                    let hrs = p["hoursAvailable"].as_array().unwrap();
-                    assert_eq!(hrs[0]["@type"], "OpeningHoursSpecification");
-                    assert!(
-                        hrs[0]["dayOfWeek"][0]
-                            .as_str()
-                            .unwrap()
-                            .starts_with("https://schema.org/")
-                    );
-                }
-                assert!(p["availableLanguage"].is_array());
-            }
+            assert!(
+                dv.get("contactPoint").is_none(),
+                "people are on the department page"
+            );
         }
-        // Unpublished addresses never appear.
-        for c in site.contacts().filter(|c| !c.publish_email) {
-            assert!(!text.contains(&c.email));
-        }
-        for d in site.departments.iter().filter(|d| !d.publish_inbox) {
-            assert!(!text.contains(&d.inbox));
-        }
+        let one = organization(&site, 1);
+        assert_eq!(one["department"].as_array().unwrap().len(), 1);
     }
 
     #[test]
-    fn the_streamed_script_is_the_same_graph() {
+    fn department_graph_has_its_contact_points() {
         let site = crate::render::testsite::site();
-        let script = organization_script(&site);
-        let parsed: Value = serde_json::from_str(&script).expect("valid JSON");
-        assert_eq!(parsed, organization(&site));
-        assert!(!script.contains('<'), "script-safe");
+        for d in &site.departments {
+            let text = script_safe(&department(&site, d));
+            let v: Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(v["@context"], "https://schema.org");
+            assert_eq!(v["@type"], "Organization");
+            assert_eq!(v["name"], d.name);
+            assert_eq!(v["parentOrganization"]["name"], site.organization.name);
+            let points = v["contactPoint"].as_array().unwrap();
+            assert_eq!(points.len(), d.contacts.len() + 1);
+            for p in points {
+                assert_eq!(p["@type"], "ContactPoint");
+                assert!(p["telephone"].as_str().is_none_or(|t| t.starts_with('+')));
+                assert!(p["availableLanguage"].is_array());
+                if d.hours.is_some() && p.get("name").is_none() {
+                    let hrs = p["hoursAvailable"].as_array().unwrap();
+                    assert_eq!(hrs[0]["@type"], "OpeningHoursSpecification");
+                }
+            }
+            // Unpublished addresses never appear.
+            for c in d.contacts.iter().filter(|c| !c.publish_email) {
+                assert!(!text.contains(&c.email));
+            }
+            assert_eq!(text.contains(&d.inbox), d.publish_inbox);
+        }
     }
 
     #[test]

@@ -15,11 +15,12 @@ use std::num::NonZeroUsize;
 use tera::{Context, Value};
 
 use super::collisions::{Origin, Output};
+use super::directory::{DEPARTMENTS_PATH, HomeListing, PEOPLE_PATH};
 use super::languages::{self, Tree, root_for};
 use super::view::{DepartmentView, SiteView, department_path};
 use super::{
     FileSink, MemorySink, RenderError, RenderOptions, SiteOutput, Theme, contact_page, csp,
-    department, home, jsonld, markdown_page, not_found_page, sitemap,
+    department, directory, home, jsonld, markdown_page, not_found_page, search_index, sitemap,
 };
 use crate::manifest::FORM_PAGE_PATH;
 use crate::model::Site;
@@ -36,6 +37,12 @@ enum Job {
     Thanks,
     Page(usize),
     NotFound,
+    /// `people/`, A–Z.
+    People,
+    /// `departments/`, every department.
+    Departments,
+    /// The search index the home page's script fetches.
+    SearchIndex,
 }
 
 /// What a [`Job`] produced besides the files it put out.
@@ -81,7 +88,7 @@ pub fn render_site_into(
         .iter()
         .map(|t| languages::site_in(site, &t.code))
         .collect();
-    let views: Vec<(Vec<DepartmentView>, Context)> = trees
+    let views: Vec<(Vec<DepartmentView>, Context, HomeListing)> = trees
         .iter()
         .zip(&sites)
         .map(|(tree, site)| {
@@ -89,14 +96,18 @@ pub fn render_site_into(
             for d in &mut departments {
                 d.path.insert_str(0, &tree.prefix);
             }
-            (departments, base_context(site, opts, tree, &trees))
+            let listing = HomeListing::new(site);
+            let mut base = base_context(site, opts, tree, &trees);
+            base.insert("directory", &listing);
+            (departments, base, listing)
         })
         .collect();
     let out = Output::new(sink);
     for (path, file) in &theme.static_files {
         out.add(path.clone(), &[file], Origin::Named("a static file"))?;
     }
-    for (i, ((tree, site), (departments, base))) in trees.iter().zip(&sites).zip(&views).enumerate()
+    for (i, ((tree, site), (departments, base, listing))) in
+        trees.iter().zip(&sites).zip(&views).enumerate()
     {
         let shared = Shared {
             site,
@@ -104,6 +115,7 @@ pub fn render_site_into(
             opts,
             base,
             departments,
+            listing,
             tree,
             // vCards are written once, shared by every language.
             write_vcards: i == 0,
@@ -148,9 +160,10 @@ fn render_on_threads<'a>(
 ) -> Result<(Vec<String>, String), RenderError> {
     let n = shared.site.departments.len();
     let mut jobs = vec![Job::JsonLd, Job::Contact, Job::Thanks, Job::NotFound];
+    jobs.extend([Job::People, Job::Departments, Job::SearchIndex]);
     jobs.extend((0..n).map(Job::Department));
     jobs.extend((0..shared.site.pages.len()).map(Job::Page));
-    let mut cards = vec![String::new(); n];
+    let mut cards = vec![String::new(); shared.listing.departments_listed];
     let mut jsonld = String::new();
     for done in parallel(jobs, |j| shared.run(j, out)) {
         match done? {
@@ -167,7 +180,12 @@ fn write_sitemap_and_robots(
     trees: &[Tree],
     out: &Output<'_>,
 ) -> Result<(), RenderError> {
-    let mut urls = vec![String::new(), FORM_PAGE_PATH.to_string()];
+    let mut urls = vec![
+        String::new(),
+        FORM_PAGE_PATH.to_string(),
+        PEOPLE_PATH.to_string(),
+        DEPARTMENTS_PATH.to_string(),
+    ];
     urls.extend(site.departments.iter().map(|d| department_path(&d.id)));
     urls.extend(site.pages.iter().map(|p| format!("{}/", p.slug)));
     let versions: Vec<(&str, &str)> = trees
@@ -232,18 +250,26 @@ pub(super) struct Shared<'a> {
     pub(super) tree: &'a Tree,
     /// Whether this tree writes the vCards (the first does, for all).
     pub(super) write_vcards: bool,
+    /// What the home page lists (see [`HomeListing`]).
+    pub(super) listing: &'a HomeListing,
 }
 
 impl<'a> Shared<'a> {
     /// Hands `job` to the file that renders its kind of page.
     fn run(&self, job: Job, out: &Output<'a>) -> Result<Done, RenderError> {
         match job {
-            Job::JsonLd => Ok(Done::JsonLd(jsonld::organization_script(self.site))),
+            Job::JsonLd => Ok(Done::JsonLd(jsonld::organization_script(
+                self.site,
+                self.listing.departments_listed,
+            ))),
             Job::Department(i) => department::render(self, i, out),
             Job::Contact => contact_page::render_form_page(self, out),
             Job::Thanks => contact_page::render_thank_you_page(self, out),
             Job::Page(i) => markdown_page::render(self, i, out),
             Job::NotFound => not_found_page::render(self, out),
+            Job::People => directory::render_people(self, out),
+            Job::Departments => directory::render_departments(self, out),
+            Job::SearchIndex => search_index::render(self, out),
         }
     }
 

@@ -158,6 +158,7 @@ pub fn site() -> Site {
     };
     Site {
         root: std::path::PathBuf::from("."),
+        directory: Default::default(),
         config: SiteConfig {
             title: "Acme & Co contact".into(),
             description: "How to reach the right person at Acme & Co.".into(),

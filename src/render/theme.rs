@@ -35,6 +35,11 @@ pub const REQUIRED_TEMPLATES: [&str; 7] = [
     "404.html",
 ];
 
+/// Templates a theme may leave out: the built-in ones are used (they extend
+/// the theme's own `base.html`), so themes written before these pages
+/// existed keep working.
+const OPTIONAL_TEMPLATES: [&str; 2] = ["people.html", "departments.html"];
+
 macro_rules! builtin_files {
     ($($path:literal),* $(,)?) => {
         &[$(($path, include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/themes/default/", $path)))),*]
@@ -54,6 +59,8 @@ const BUILTIN: &[(&str, &[u8])] = builtin_files!(
     "templates/partials/contact_form.html",
     "templates/partials/department_card.html",
     "templates/partials/hours.html",
+    "templates/people.html",
+    "templates/departments.html",
     "static/site.css",
     "static/site.js",
 );
@@ -120,6 +127,16 @@ impl Theme {
             statics.insert(name, bytes);
         }
 
+        for optional in OPTIONAL_TEMPLATES {
+            let builtin = BUILTIN
+                .iter()
+                .find(|(path, _)| path.strip_prefix("templates/") == Some(optional));
+            if let (false, Some((path, bytes))) = (templates.contains_key(optional), builtin) {
+                let shown = format!("(built-in) themes/default/{path}");
+                let text = utf8(Path::new(&shown), bytes.to_vec())?;
+                templates.insert(optional.to_string(), (shown, text));
+            }
+        }
         for required in REQUIRED_TEMPLATES {
             if !templates.contains_key(required) {
                 return Err(RenderError::MissingTemplate {
@@ -300,6 +317,34 @@ fn register_filters(tera: &mut Tera) {
         }
         out
     });
+    // `{{ contact.email | break_address }}`: the address escaped, with `<wbr>`
+    // after `@` and before each dot, so a narrow card breaks it there
+    // (`anais.dubois@` / `harbourlight.example`), never mid-word.
+    tera.register_filter("break_address", |v: &str, _: Kwargs, _: &State| {
+        Value::safe_string(&break_address(v))
+    });
+}
+
+/// See the `break_address` filter.
+fn break_address(address: &str) -> String {
+    let mut out = String::with_capacity(address.len() + 16);
+    for (i, c) in address.char_indices() {
+        if c == '.' && i > 0 {
+            out.push_str("<wbr>");
+        }
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            _ => out.push(c),
+        }
+        if c == '@' {
+            out.push_str("<wbr>");
+        }
+    }
+    out
 }
 
 /// `text` escaped, with its first `[…]` as `<a href="href">…</a>`.
@@ -336,6 +381,15 @@ mod tests {
             "Or <a href=\"../contact/?a=1&amp;b=&quot;\">write &lt;us&gt;</a> &amp; more"
         );
         assert_eq!(linked("no link", "x"), "no link");
+    }
+
+    #[test]
+    fn addresses_break_at_the_at_sign_and_dots_only() {
+        assert_eq!(
+            break_address("anais.dubois@harbourlight.example"),
+            "anais<wbr>.dubois@<wbr>harbourlight<wbr>.example"
+        );
+        assert_eq!(break_address("a<b>@x"), "a&lt;b&gt;@<wbr>x");
     }
 
     #[test]

@@ -1,12 +1,13 @@
 'use strict';
 /**
- * WCAG 2.2 A/AA with axe-core on the pages a visitor meets: the directory,
- * a department, the form, the form showing its errors, the thank-you page,
- * the 404 page. Each page is checked in the light and the dark colour scheme,
- * since the theme's colours (and so its contrast) change with
+ * WCAG 2.2 A/AA with axe-core on the pages a visitor meets: the directory
+ * (and its search results), the people index, the list of departments, a
+ * department, the form, the form showing its errors, the thank-you page,
+ * the 404 page. Each page is checked in the light and the dark colour
+ * scheme, since the theme's colours (and so its contrast) change with
  * `prefers-color-scheme`, and in each language of a multilingual build
- * (English at `/`, German at `/de/`, French at
- * `/fr/`, Arabic, right to left, at `/ar/`).
+ * (English at `/`, German at `/de/`, French at `/fr/`, Arabic, right to
+ * left, at `/ar/`).
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -43,12 +44,22 @@ async function showFormErrors(page) {
   assert.ok(invalid >= 4, `expected the required fields to be marked aria-invalid, got ${invalid}`);
 }
 
+/** A search on the home page, with its results listed and announced. */
+async function showSearchResults(page) {
+  await waitFor('the filter', () => page.locator('#directory-filter').isVisible());
+  await page.fill('#filter-q', 'an');
+  await waitFor('search results', () => page.locator('#search-results-list a').first().isVisible());
+}
+
 async function showReference(page) {
   await waitFor('the reference on the thank-you page', () => page.locator('#reference').isVisible());
 }
 
 const PAGES = [
   { name: 'home', path: '/' },
+  { name: 'home with search results', path: '/', prepare: showSearchResults },
+  { name: 'the people index', path: '/people/' },
+  { name: 'the list of departments', path: '/departments/' },
   { name: 'a department page', path: '/departments/support/' },
   { name: 'a Markdown page', path: '/faq/' },
   { name: 'the contact form', path: '/contact/' },

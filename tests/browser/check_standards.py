@@ -122,10 +122,12 @@ def check_vcards(c, site, conf, departments):
 
 
 def check_jsonld(c, site, conf, departments):
-    """Every JSON-LD block parses; the home page's describes the Organization,
-    each department with ContactPoints, and no unpublished address."""
+    """Every JSON-LD block parses; the home page's describes the Organization
+    and its departments; each department's page describes the department
+    (part of the Organization) with its ContactPoints."""
     public = os.path.join(site, "public")
     home = None
+    department_pages = {}
     pages = sorted(glob.glob(os.path.join(public, "**", "*.html"), recursive=True))
     for page in pages:
         parser = LdJsonBlocks()
@@ -142,6 +144,9 @@ def check_jsonld(c, site, conf, departments):
             c.equal(data.get("@context"), "https://schema.org", f"{rel}: JSON-LD @context")
             if rel == "index.html" and data.get("@type") == "Organization":
                 home = data
+            parts = rel.split(os.sep)
+            if len(parts) == 3 and parts[0] == "departments" and data.get("@type") == "Organization":
+                department_pages[parts[1]] = data
     if not c.check(home is not None, "index.html: has a JSON-LD Organization"):
         return
     org = conf["organization"]
@@ -152,14 +157,21 @@ def check_jsonld(c, site, conf, departments):
     by_name = {d.get("name"): d for d in as_list(home.get("department"))}
     c.equal(sorted(by_name), sorted(d["name"] for d in departments), "Organization departments")
     for dept in departments:
-        node = by_name.get(dept["name"])
-        if node is None:
-            continue
         did = dept["id"]
-        c.equal(node.get("@type"), "Organization", f"{did}: department @type")
-        c.equal(node.get("telephone"), e164(dept.get("phone")), f"{did}: department telephone")
-        c.equal(node.get("email"), dept["inbox"] if dept.get("publish_inbox") else None, f"{did}: department email (published only)")
-        points = as_list(node.get("contactPoint"))
+        node = by_name.get(dept["name"])
+        page = department_pages.get(did)
+        if not c.check(page is not None, f"departments/{did}/: has a JSON-LD Organization"):
+            continue
+        c.equal(page.get("name"), dept["name"], f"{did}: department page's Organization name")
+        c.equal((page.get("parentOrganization") or {}).get("name"), org["name"], f"{did}: parentOrganization")
+        for where, n in (("home page", node), ("department page", page)):
+            if n is None:
+                continue
+            c.equal(n.get("@type"), "Organization", f"{did}: department @type ({where})")
+            c.equal(n.get("telephone"), e164(dept.get("phone")), f"{did}: department telephone ({where})")
+            c.equal(n.get("email"), dept["inbox"] if dept.get("publish_inbox") else None,
+                    f"{did}: department email, published only ({where})")
+        points = as_list(page.get("contactPoint"))
         c.check(len(points) > 0 and all(p.get("@type") == "ContactPoint" for p in points), f"{did}: has ContactPoints")
         named = {p.get("name"): p for p in points if p.get("name")}
         for person in dept["contacts"]:

@@ -4,7 +4,8 @@
  * Enter, follows the error summary back to the first field, fills every
  * field by typing, and sends it with Enter, against `switchboard serve`.
  * At every step the focused element must show a visible focus indicator
- * (a computed outline or box-shadow), as WCAG 2.4.7 asks.
+ * (a computed outline or box-shadow), as WCAG 2.4.7 asks. Also the
+ * directory search: type, Tab to a result, Enter.
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
@@ -105,6 +106,32 @@ test('the form can be filled and sent with the keyboard alone, focus always visi
     });
     assert.equal((await focusState(page)).id, 'form-status', 'focus moves to the success message');
     await assertRoutedMail(served.dir, reference, expected, visitor);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the directory search works with the keyboard alone: type, Tab to a result, Enter lands on the person', async () => {
+  const context = await served.browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(`${served.server.url}/`);
+    await waitFor('the filter to appear', () => page.locator('#directory-filter').isVisible());
+    await tabTo(page, 'filter-q');
+    await page.keyboard.type('Watanabe');
+    await waitFor('a result', () => page.locator('#search-results-list a').first().isVisible());
+    assert.match(await page.locator('#filter-status').textContent(), /found/, 'the status announces the results');
+    // The result comes after the filter's fields: Tab through them to it.
+    let f;
+    for (let i = 0; i < 10; i++) {
+      await page.keyboard.press('Tab');
+      f = await assertFocusVisible(page, `Tab #${i + 1} after the search box`);
+      if (/#contact-kenji-watanabe/.test(f.what)) break;
+    }
+    assert.match(f.what, /#contact-kenji-watanabe/, `focus reached ${f.what}, not the result`);
+    await page.keyboard.press('Enter');
+    await waitFor('the department page', () => page.url().endsWith('/departments/security/#contact-kenji-watanabe'));
+    assert.ok(await page.locator('#contact-kenji-watanabe').isVisible());
   } finally {
     await context.close();
   }

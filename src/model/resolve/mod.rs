@@ -306,11 +306,25 @@ pub fn resolve(
         return None;
     }
     let (config, organization, form) = site_file?;
+    let defaults = DirectorySettings::default();
+    let directory = raw
+        .site
+        .as_ref()
+        .and_then(|site| site.value.directory.as_ref());
+    let directory = DirectorySettings {
+        people_on_home_page: directory
+            .and_then(|d| d.people_on_home_page)
+            .map_or(defaults.people_on_home_page, |n| n as usize),
+        departments_on_home_page: directory
+            .and_then(|d| d.departments_on_home_page)
+            .map_or(defaults.departments_on_home_page, |n| n as usize),
+    };
     Some(Site {
         root: root.to_path_buf(),
         config,
         organization,
         form,
+        directory,
         departments,
         topics,
         pages,

@@ -54,6 +54,23 @@ function buildExample(options) {
   };
 }
 
+/**
+ * A synthetic organisation (benches/synth-org.py: `departments` x `contacts`,
+ * seed 1) built into a new temp folder; the same shape as buildExample's.
+ */
+function buildSynthetic(departments, contacts) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-synth-'));
+  execFileSync('python3', [path.join(REPO, 'benches', 'synth-org.py'), '--departments', String(departments),
+    '--contacts', String(contacts), '--seed', '1', dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(switchboardBin(), ['--root', dir, 'build'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return {
+    dir,
+    publicDir: path.join(dir, 'public'),
+    manifest: () => JSON.parse(fs.readFileSync(path.join(dir, '.switchboard', 'routing.json'), 'utf8')),
+    cleanup: () => removeUnlessKept(dir),
+  };
+}
+
 function removeUnlessKept(dir) {
   if (process.env.KEEP_BROWSER_TMP) {
     console.log(`# kept ${dir}`);
@@ -71,4 +88,4 @@ function filesWithExt(dir, ext) {
   return out.sort();
 }
 
-module.exports = { copyExample, buildExample, filesWithExt, removeUnlessKept, TEST_LANGUAGES };
+module.exports = { copyExample, buildExample, buildSynthetic, filesWithExt, removeUnlessKept, TEST_LANGUAGES };

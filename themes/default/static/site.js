@@ -19,7 +19,27 @@
   }
   var LANG = document.documentElement.lang || undefined;
 
-  /* ---------- Directory filter ---------- */
+  /* ---------- Directory filter and people search ---------- */
+  /* The home page's filter narrows what the page lists. When the people
+     are not on the page, the same box also searches the index the form's
+     data-search names: fetched only once the visitor types, one file
+     ("all") or, for a large organisation, the file of the query's first
+     word's first two letters (folded as the builder folds names). */
+  var chunkKey = function (word) {
+    return Array.from(word).slice(0, 2).map(function (c) {
+      return /[a-z0-9]/.test(c) ? c : "_" + c.codePointAt(0).toString(16);
+    }).join("");
+  };
+  var loaded = {}, MAX_RESULTS = 50;
+  function loadIndex(base, key) {
+    if (!loaded[key]) {
+      loaded[key] = fetch(base + key + ".json", { credentials: "omit" })
+        .then(function (r) { return r.ok ? r.json() : []; })
+        .catch(function () { delete loaded[key]; return null; });
+    }
+    return loaded[key];
+  }
+
   function initFilter() {
     var form = document.getElementById("directory-filter");
     var dir = document.getElementById("directory");
@@ -28,12 +48,55 @@
       lang = form.elements.language, topic = form.elements.topic;
     var status = document.getElementById("filter-status");
     var empty = document.getElementById("filter-empty");
+    var results = document.getElementById("search-results");
+    var list = document.getElementById("search-results-list");
+    var searchBase = form.dataset.search, root = form.dataset.root, chunked = form.dataset.searchChunked === "true";
+    var peopleHere = form.dataset.peopleHere === "true";
     var sections = Array.prototype.slice.call(dir.querySelectorAll(".department"));
     var total = dir.querySelectorAll(".contact").length;
-    var timer = null;
+    var timer = null, asked = 0;
+    var val = function (el) { return el ? el.value : ""; };
 
+    function showFound(entries, text, l) {
+      list.textContent = "";
+      var found = entries.filter(function (e) {
+        return (!l || words(e.l).indexOf(l) >= 0) &&
+          (norm(e.n).indexOf(text) >= 0 || norm(e.r).indexOf(text) >= 0);
+      });
+      found.slice(0, MAX_RESULTS).forEach(function (e) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = root + e.u;
+        a.textContent = e.n;
+        li.appendChild(a);
+        var more = e.d === undefined ? results.dataset.departmentLabel : [e.r, e.d].filter(Boolean).join(STRINGS.list_separator || ", ");
+        if (more) li.appendChild(document.createTextNode(" (" + more + ")"));
+        list.appendChild(li);
+      });
+      results.hidden = found.length === 0;
+      return found.length;
+    }
+
+    /* Searches the index; `then(count)` gets the number of results, or
+       null when the index could not be loaded. */
+    function search(text, l, then) {
+      var first = text.split(/[^\p{L}\p{N}]+/u).filter(Boolean)[0] || "";
+      if (!first || (chunked && Array.from(first).length < 2)) { results.hidden = true; then(-1); return; }
+      var mine = ++asked;
+      loadIndex(searchBase, chunked ? chunkKey(first) : "all").then(function (entries) {
+        if (mine !== asked) return;
+        if (entries === null) { results.hidden = true; then(null); return; }
+        then(showFound(entries, text, l));
+      });
+    }
+
+    var last = null;
     function apply() {
-      var text = norm(q.value), d = dept.value, l = lang.value, t = topic.value, shown = 0;
+      var text = norm(q.value), d = val(dept), l = lang.value, t = val(topic), shown = 0, depts = 0;
+      /* `change` follows `input` when the box loses focus (to a result the
+         visitor clicks): nothing changed, so the results must stay. */
+      var now = [text, d, l, t].join("\n");
+      if (now === last) return;
+      last = now;
       sections.forEach(function (sec) {
         var ds = sec.dataset;
         var deptOk = (!d || ds.department === d) && (!t || words(ds.topics).indexOf(t) >= 0);
@@ -47,11 +110,24 @@
           if (ok) { any = true; shown++; }
         });
         var hasContacts = sec.querySelector(".contact") !== null;
-        sec.hidden = !(any || (!hasContacts && deptOk && (!text || deptText.indexOf(text) >= 0)));
+        sec.hidden = !(any || (!hasContacts && deptOk && (!l || words(ds.languages).indexOf(l) >= 0) &&
+          (!text || deptText.indexOf(text) >= 0)));
+        if (!sec.hidden) depts++;
       });
       var filtering = text || d || l || t;
-      status.textContent = filtering ? tr("filter_status", { shown: shown, total: total }) : "";
-      empty.hidden = !(filtering && shown === 0);
+      var say = function (found) {
+        var parts = [];
+        if (filtering) parts.push(peopleHere ? tr("filter_status", { shown: shown, total: total }) : tr("filter_status_departments", { shown: depts, total: sections.length }));
+        if (found === null) parts.push(tr("search_unavailable"));
+        else if (found > MAX_RESULTS) parts.push(tr("search_found_many", { count: found, max: MAX_RESULTS }));
+        else if (found > 0) parts.push(tr("search_found", { count: found }));
+        else if (found === 0) parts.push(tr("search_none"));
+        else if (text && chunked) parts.push(tr("search_two_letters"));
+        status.textContent = parts.join(" ");
+        empty.hidden = !(filtering && (peopleHere ? shown === 0 : depts === 0 && !(found > 0)));
+      };
+      if (!peopleHere && text) search(text, l, say);
+      else { results.hidden = true; say(-1); }
     }
     form.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(apply, 120); });
     form.addEventListener("change", apply);
