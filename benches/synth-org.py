@@ -4,6 +4,7 @@ topics, hours in several time zones, closures, away periods, unpublished
 addresses and non-ASCII names. Deterministic for a given seed.
 
     python3 benches/synth-org.py --departments 1000 --contacts 10 --seed 1 /tmp/org
+    python3 benches/synth-org.py --languages en,de,ar /tmp/org   # one tree per language
 """
 import argparse
 import os
@@ -25,6 +26,8 @@ def main():
     parser.add_argument("--departments", type=int, default=1000)
     parser.add_argument("--contacts", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--languages", default="en",
+                        help="comma-separated languages the site is published in, the default first")
     parser.add_argument("out")
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -35,11 +38,14 @@ def main():
     os.makedirs(os.path.join(content, "departments"))
     os.makedirs(os.path.join(content, "pages"))
 
+    languages = [code.strip() for code in args.languages.split(",") if code.strip()]
+    site_languages = (f"language = {toml_str(languages[0])}" if len(languages) == 1
+                      else f"languages = [{', '.join(toml_str(code) for code in languages)}]")
     with open(os.path.join(content, "site.toml"), "w", encoding="utf-8") as f:
         f.write(f"""[site]
 title = "Synthetic Org ({args.departments} departments)"
 base_url = "https://contact.synthetic.example"
-language = "en"
+{site_languages}
 
 [organization]
 name = "Synthetic Org"

@@ -108,7 +108,7 @@ fn every_page_has_lang_csp_and_hash() {
     let (_, out) = render();
     for (path, html) in html_pages(&out) {
         assert!(
-            html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"),
+            html.starts_with("<!DOCTYPE html>\n<html lang=\"en\" dir=\"ltr\">"),
             "{path}"
         );
         assert!(

@@ -17,7 +17,7 @@ pub(super) fn render_form_page<'a>(
         "form",
         &FormView::all(shared.site, shared.departments, shared.opts),
     );
-    ctx.insert("title", "Contact us");
+    ctx.insert("title", shared.tree.strings.get("contact_title"));
     shared.write_page(FORM_PAGE_PATH.to_string(), "contact.html", ctx, out)
 }
 
@@ -27,6 +27,6 @@ pub(super) fn render_thank_you_page<'a>(
     out: &Output<'a>,
 ) -> Result<Done, RenderError> {
     let mut ctx = shared.base.clone();
-    ctx.insert("title", "Thank you");
+    ctx.insert("title", shared.tree.strings.get("thanks_title"));
     shared.write_page(THANK_YOU_PAGE_PATH.to_string(), "thanks.html", ctx, out)
 }

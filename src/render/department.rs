@@ -7,8 +7,9 @@ use tera::Value;
 use super::RenderError;
 use super::collisions::{Origin, Output};
 use super::form::FormView;
+use super::languages::root_for;
 use super::pages::{Done, Shared};
-use super::view::vcard_path;
+use super::view::{department_path, vcard_path};
 use super::{jsonld, vcard};
 
 /// Renders department `index` (in site order): writes its vCards and its
@@ -22,17 +23,21 @@ pub(super) fn render<'a>(
     let d = &shared.departments[index];
     let value = Value::from_serializable(d);
     let model = &shared.site.departments[index];
-    for c in &model.contacts {
-        let card = vcard::contact_vcard(shared.site, model, c);
-        out.add(vcard_path(&c.id), &[card.as_bytes()], Origin::VCard(&c.id))?;
+    if shared.write_vcards {
+        for c in &model.contacts {
+            let card = vcard::contact_vcard(shared.site, model, c);
+            out.add(vcard_path(&c.id), &[card.as_bytes()], Origin::VCard(&c.id))?;
+        }
     }
     let mut ctx = shared.base.clone();
     ctx.insert_value("department", value);
     let on_home = index < shared.listing.departments_listed;
     let card = if on_home {
         ctx.insert("heading_level", &2);
-        ctx.insert("root", "./");
-        ctx.insert("path", "");
+        // The entry is spliced into the home page: links as from there.
+        ctx.insert("root", &root_for(&shared.tree.prefix));
+        ctx.insert("path", &shared.tree.prefix);
+        ctx.insert("page_path", "");
         let card = shared.theme.render("partials/department_card.html", &ctx)?;
         ctx.remove("heading_level");
         Some(card)
@@ -43,6 +48,6 @@ pub(super) fn render<'a>(
     ctx.insert_value("jsonld", Value::safe_string(&ld));
     ctx.insert("form", &FormView::department(shared.site, d, shared.opts));
     ctx.insert("title", &d.name);
-    shared.write_page(d.path.clone(), "department.html", ctx, out)?;
+    shared.write_page(department_path(&d.id), "department.html", ctx, out)?;
     Ok(card.map_or(Done::Written, |card| Done::Card(index, card)))
 }

@@ -179,7 +179,8 @@ mod tests {
     #[test]
     fn people_are_sorted_by_folded_name_and_link_to_their_entry() {
         let site = crate::render::testsite::site();
-        let views = DepartmentView::all(&site);
+        let t = crate::render::i18n::Strings::default_theme().language("en", "en");
+        let views = DepartmentView::all(&site, &t);
         let all = people(&views);
         assert_eq!(all.len(), site.contacts().count());
         assert!(all.windows(2).all(|w| w[0].sort_key <= w[1].sort_key));

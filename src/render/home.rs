@@ -6,6 +6,7 @@ use tera::Value;
 
 use super::RenderError;
 use super::collisions::{Origin, Output};
+use super::languages::root_for;
 use super::pages::Shared;
 
 /// Stand-ins for the home page's big pieces while its template renders
@@ -33,15 +34,17 @@ pub(super) fn render_template(shared: &Shared<'_>) -> Result<String, RenderError
     ctx.insert_value("directory_html", Value::safe_string(DIRECTORY_MARK));
     ctx.insert_value("jsonld", Value::safe_string(JSONLD_MARK));
     ctx.insert("title", &shared.site.config.title);
-    ctx.insert("root", "./");
-    ctx.insert("path", "");
+    ctx.insert("root", &root_for(&shared.tree.prefix));
+    ctx.insert("path", &shared.tree.prefix);
+    ctx.insert("page_path", "");
     shared.theme.render("index.html", &ctx)
 }
 
-/// Writes `index.html`: the rendered template with the departments'
+/// Writes `<prefix>index.html`: the rendered template with the departments'
 /// directory entries (`cards`, in department order) and the JSON-LD spliced in.
 pub(super) fn write(
     out: &Output<'_>,
+    prefix: &str,
     home_html: &str,
     cards: Vec<String>,
     jsonld: String,
@@ -51,7 +54,11 @@ pub(super) fn write(
         home_html,
         &[(DIRECTORY_MARK, &cards), (JSONLD_MARK, &jsonld)],
     );
-    out.add("index.html".into(), &pieces, Origin::Named("the home page"))
+    out.add(
+        format!("{prefix}index.html"),
+        &pieces,
+        Origin::Named("the home page"),
+    )
 }
 
 /// `html` as pieces, with every occurrence of each mark replaced by its pieces.

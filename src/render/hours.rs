@@ -7,19 +7,10 @@
 
 use serde::Serialize;
 
+use super::i18n::LanguageStrings;
 use crate::model::Hours;
 use switchboard_router::manifest::OpenSpan;
 
-const DAY_SHORT: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const DAY_LONG: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
 /// schema.org `DayOfWeek` names, Monday first.
 pub const SCHEMA_DAYS: [&str; 7] = [
     "https://schema.org/Monday",
@@ -44,27 +35,33 @@ pub struct HoursRow {
 }
 
 /// Groups the week (Monday first) into rows of consecutive days with equal
-/// hours. Always covers all seven days, closed days included, so a visitor
-/// never has to guess what a missing Sunday means.
-pub fn rows(hours: &Hours) -> Vec<HoursRow> {
+/// hours, in the language of `t` (its weekday names). Always covers all
+/// seven days, closed days included, so a visitor never has to guess what
+/// a missing Sunday means.
+pub fn rows(hours: &Hours, t: &LanguageStrings) -> Vec<HoursRow> {
+    let short = |d: usize| t.item("weekdays_short", d);
+    let long = |d: usize| t.item("weekdays_long", d);
     let mut rows = Vec::new();
     let mut start = 0;
     for day in 1..=7 {
         if day == 7 || day_spans(hours, day) != day_spans(hours, start) {
             let spans = day_spans(hours, start);
             let (days, days_long) = if day - 1 == start {
-                (DAY_SHORT[start].to_string(), DAY_LONG[start].to_string())
+                (short(start).to_string(), long(start).to_string())
             } else {
                 (
-                    format!("{}–{}", DAY_SHORT[start], DAY_SHORT[day - 1]),
-                    format!("{} to {}", DAY_LONG[start], DAY_LONG[day - 1]),
+                    format!("{}–{}", short(start), short(day - 1)),
+                    t.fill(
+                        "hours_days_range",
+                        &[("first", long(start)), ("last", long(day - 1))],
+                    ),
                 )
             };
             rows.push(HoursRow {
                 days,
                 days_long,
                 closed: spans.is_empty(),
-                spans: format_spans(spans),
+                spans: format_spans(spans, t),
             });
             start = day;
         }
@@ -76,11 +73,12 @@ fn day_spans(hours: &Hours, day: usize) -> &[OpenSpan] {
     hours.days.get(day).map(Vec::as_slice).unwrap_or(&[])
 }
 
-/// "09:00–12:00, 13:00–17:00"; "Closed" for none; "Open 24 hours" for a full day.
-pub fn format_spans(spans: &[OpenSpan]) -> String {
+/// "09:00–12:00, 13:00–17:00"; "Closed" for none; "Open 24 hours" for a
+/// full day (in the language of `t`; 24-hour times in every language).
+pub fn format_spans(spans: &[OpenSpan], t: &LanguageStrings) -> String {
     match spans {
-        [] => "Closed".to_string(),
-        [s] if s.open == 0 && s.close >= 1440 => "Open 24 hours".to_string(),
+        [] => t.get("hours_closed").to_string(),
+        [s] if s.open == 0 && s.close >= 1440 => t.get("hours_open_24").to_string(),
         _ => spans
             .iter()
             .map(|s| format!("{}–{}", hhmm(s.open), hhmm(s.close)))
@@ -129,6 +127,10 @@ mod tests {
     use crate::model::Closure;
     use switchboard_router::manifest::DateRange;
 
+    fn english() -> LanguageStrings {
+        crate::render::i18n::Strings::default_theme().language("en", "en")
+    }
+
     fn span(open: u16, close: u16) -> OpenSpan {
         OpenSpan { open, close }
     }
@@ -153,7 +155,7 @@ mod tests {
             vec![],
             vec![],
         ]);
-        let r = rows(&h);
+        let r = rows(&h, &english());
         assert_eq!(r.len(), 3);
         assert_eq!(r[0].days, "Mon–Thu");
         assert_eq!(r[0].days_long, "Monday to Thursday");
@@ -168,17 +170,26 @@ mod tests {
     #[test]
     fn split_days_and_round_the_clock() {
         assert_eq!(
-            format_spans(&[span(510, 750), span(810, 1080)]),
+            format_spans(&[span(510, 750), span(810, 1080)], &english()),
             "08:30–12:30, 13:30–18:00"
         );
-        assert_eq!(format_spans(&[span(0, 1440)]), "Open 24 hours");
-        assert_eq!(format_spans(&[span(1200, 1440)]), "20:00–24:00");
+        assert_eq!(format_spans(&[span(0, 1440)], &english()), "Open 24 hours");
+        assert_eq!(format_spans(&[span(1200, 1440)], &english()), "20:00–24:00");
         assert_eq!(hhmm(0), "00:00");
     }
 
     #[test]
+    fn rows_follow_the_language() {
+        let de = crate::render::i18n::Strings::default_theme().language("de", "en");
+        let r = rows(&week(vec![vec![span(510, 1020)]; 5]), &de);
+        assert_eq!(r[0].days, "Mo–Fr");
+        assert_eq!(r[0].days_long, "Montag bis Freitag");
+        assert_eq!(r[1].spans, "Geschlossen");
+    }
+
+    #[test]
     fn missing_days_count_as_closed() {
-        let r = rows(&week(vec![vec![span(60, 120)]]));
+        let r = rows(&week(vec![vec![span(60, 120)]]), &english());
         assert_eq!(r.len(), 2);
         assert_eq!(r[1].days, "Tue–Sun");
         assert!(r[1].closed);

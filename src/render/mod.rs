@@ -20,7 +20,9 @@ mod directory;
 pub mod form;
 mod home;
 pub mod hours;
+pub mod i18n;
 pub mod jsonld;
+mod languages;
 mod markdown_page;
 mod not_found_page;
 mod pages;
@@ -35,7 +37,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 pub use pages::{render_site, render_site_into};
-pub use router_pages::router_pages;
+pub use router_pages::{router_pages, router_pages_in};
 pub use theme::{BUILTIN_THEME, Theme};
 
 /// Per-build settings that do not come from the content.
@@ -123,6 +125,14 @@ pub enum RenderError {
         /// Template name, as found under `templates/` (e.g. `department.html`).
         file: String,
         /// 1-based line in that template; 0 when tera did not say.
+        line: usize,
+        message: String,
+    },
+    /// A theme's or the site's string table (`i18n/<code>.toml`) is wrong.
+    #[error("{file}:{line}: {message}")]
+    Strings {
+        file: String,
+        /// 1-based line in that file.
         line: usize,
         message: String,
     },

@@ -1,4 +1,5 @@
-//! `404.html`, served for any missing path at any depth.
+//! `404.html`, served for any missing path at any depth; one per language
+//! (`de/404.html`), for hosts that pick the 404 page by folder.
 
 use super::RenderError;
 use super::collisions::{Origin, Output};
@@ -6,16 +7,14 @@ use super::pages::{Done, Shared};
 
 pub(super) fn render<'a>(shared: &Shared<'a>, out: &Output<'a>) -> Result<Done, RenderError> {
     let mut ctx = shared.base.clone();
-    ctx.insert("title", "Page not found");
+    ctx.insert("title", shared.tree.strings.get("not_found_title"));
     // Served at any depth, so links must be absolute paths.
     ctx.insert("root", &base_path(&shared.site.config.base_url));
-    ctx.insert("path", "404.html");
+    let path = format!("{}404.html", shared.tree.prefix);
+    ctx.insert("path", &path);
+    ctx.insert("page_path", "404.html");
     let html = shared.theme.render("404.html", &ctx)?;
-    out.add(
-        "404.html".into(),
-        &[html.as_bytes()],
-        Origin::Named("the 404 page"),
-    )?;
+    out.add(path, &[html.as_bytes()], Origin::Named("the 404 page"))?;
     Ok(Done::Written)
 }
 

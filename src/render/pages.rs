@@ -9,18 +9,20 @@
 //! maps). HTML pages are rendered on up to four threads, since one big
 //! home page and many department pages are independent.
 
+use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
 use tera::{Context, Value};
 
 use super::collisions::{Origin, Output};
 use super::directory::{DEPARTMENTS_PATH, HomeListing, PEOPLE_PATH};
-use super::view::{DepartmentView, SiteView};
+use super::languages::{self, Tree, root_for};
+use super::view::{DepartmentView, SiteView, department_path};
 use super::{
     FileSink, MemorySink, RenderError, RenderOptions, SiteOutput, Theme, contact_page, csp,
     department, directory, home, jsonld, markdown_page, not_found_page, search_index, sitemap,
 };
-use crate::manifest::{FORM_PAGE_PATH, THANK_YOU_PAGE_PATH};
+use crate::manifest::FORM_PAGE_PATH;
 use crate::model::Site;
 
 /// One unit of work for the rendering threads.
@@ -78,30 +80,60 @@ pub fn render_site_into(
     opts: &RenderOptions,
     sink: &dyn FileSink,
 ) -> Result<(), RenderError> {
-    let departments = DepartmentView::all(site);
-    let listing = HomeListing::new(site);
-    let mut base = base_context(site, opts);
-    base.insert("directory", &listing);
-    let shared = Shared {
-        site,
-        theme,
-        opts,
-        base: &base,
-        departments: &departments,
-        listing: &listing,
-    };
-    let home_html = home::render_template(&shared)?;
+    let trees = languages::trees(site, theme);
+    // Every language's site, views and context first: the output's
+    // collision records borrow page slugs and contact ids from them for
+    // the whole build.
+    let sites: Vec<Cow<Site>> = trees
+        .iter()
+        .map(|t| languages::site_in(site, &t.code))
+        .collect();
+    let views: Vec<(Vec<DepartmentView>, Context, HomeListing)> = trees
+        .iter()
+        .zip(&sites)
+        .map(|(tree, site)| {
+            let mut departments = DepartmentView::all(site, &tree.strings);
+            for d in &mut departments {
+                d.path.insert_str(0, &tree.prefix);
+            }
+            let listing = HomeListing::new(site);
+            let mut base = base_context(site, opts, tree, &trees);
+            base.insert("directory", &listing);
+            (departments, base, listing)
+        })
+        .collect();
     let out = Output::new(sink);
     for (path, file) in &theme.static_files {
         out.add(path.clone(), &[file], Origin::Named("a static file"))?;
     }
-    let (cards, jsonld) = render_on_threads(&shared, &out)?;
-    home::write(&out, &home_html, cards, jsonld)?;
-    write_sitemap_and_robots(site, &departments, &out)
+    for (i, ((tree, site), (departments, base, listing))) in
+        trees.iter().zip(&sites).zip(&views).enumerate()
+    {
+        let shared = Shared {
+            site,
+            theme,
+            opts,
+            base,
+            departments,
+            listing,
+            tree,
+            // vCards are written once, shared by every language.
+            write_vcards: i == 0,
+        };
+        let home_html = home::render_template(&shared)?;
+        let (cards, jsonld) = render_on_threads(&shared, &out)?;
+        home::write(&out, &tree.prefix, &home_html, cards, jsonld)?;
+    }
+    write_sitemap_and_robots(site, &trees, &out)
 }
 
-/// The template context every page starts from.
-pub(super) fn base_context(site: &Site, opts: &RenderOptions) -> Context {
+/// The template context every page of `tree` starts from.
+pub(super) fn base_context(
+    site: &Site,
+    opts: &RenderOptions,
+    tree: &Tree,
+    trees: &[Tree],
+) -> Context {
     let mut base = Context::new();
     base.insert("site", &SiteView::new(site));
     // Built by us from a sanitized origin (no quotes, `<` or `&`), so it can
@@ -116,8 +148,7 @@ pub(super) fn base_context(site: &Site, opts: &RenderOptions) -> Context {
     );
     base.insert("content_hash", &opts.content_hash);
     base.insert("live_reload", &opts.live_reload);
-    base.insert("contact_path", FORM_PAGE_PATH);
-    base.insert("thanks_path", THANK_YOU_PAGE_PATH);
+    tree.insert_into(&mut base, trees);
     base
 }
 
@@ -146,7 +177,7 @@ fn render_on_threads<'a>(
 
 fn write_sitemap_and_robots(
     site: &Site,
-    departments: &[DepartmentView],
+    trees: &[Tree],
     out: &Output<'_>,
 ) -> Result<(), RenderError> {
     let mut urls = vec![
@@ -155,15 +186,20 @@ fn write_sitemap_and_robots(
         PEOPLE_PATH.to_string(),
         DEPARTMENTS_PATH.to_string(),
     ];
-    urls.extend(departments.iter().map(|d| d.path.clone()));
+    urls.extend(site.departments.iter().map(|d| department_path(&d.id)));
     urls.extend(site.pages.iter().map(|p| format!("{}/", p.slug)));
-    let sitemap = sitemap::sitemap(&site.config.base_url, &urls);
+    let versions: Vec<(&str, &str)> = trees
+        .iter()
+        .map(|t| (t.code.as_str(), t.prefix.as_str()))
+        .collect();
+    let sitemap = sitemap::sitemap(&site.config.base_url, &urls, &versions);
     out.add(
         "sitemap.xml".into(),
         &[sitemap.as_bytes()],
         Origin::Named("the sitemap"),
     )?;
-    let robots = sitemap::robots(&site.config.base_url);
+    let prefixes: Vec<&str> = trees.iter().map(|t| t.prefix.as_str()).collect();
+    let robots = sitemap::robots(&site.config.base_url, &prefixes);
     out.add(
         "robots.txt".into(),
         &[robots.as_bytes()],
@@ -208,7 +244,12 @@ pub(super) struct Shared<'a> {
     pub(super) opts: &'a RenderOptions,
     /// The context every page starts from (see [`base_context`]).
     pub(super) base: &'a Context,
+    /// In this tree's language, paths with its prefix.
     pub(super) departments: &'a [DepartmentView],
+    /// The language being rendered.
+    pub(super) tree: &'a Tree,
+    /// Whether this tree writes the vCards (the first does, for all).
+    pub(super) write_vcards: bool,
     /// What the home page lists (see [`HomeListing`]).
     pub(super) listing: &'a HomeListing,
 }
@@ -232,32 +273,23 @@ impl<'a> Shared<'a> {
         }
     }
 
-    /// Renders `template` as the page at `path` (`departments/sales/`),
-    /// written as `path/index.html`.
+    /// Renders `template` as the page at `page_path` (`departments/sales/`)
+    /// in this tree (`de/departments/sales/`), written as `…/index.html`.
     pub(super) fn write_page(
         &self,
-        path: String,
+        page_path: String,
         template: &str,
         mut ctx: Context,
         out: &Output<'a>,
     ) -> Result<Done, RenderError> {
+        let path = format!("{}{page_path}", self.tree.prefix);
         ctx.insert("root", &root_for(&path));
         ctx.insert("path", &path);
+        ctx.insert("page_path", &page_path);
         let html = self.theme.render(template, &ctx)?;
-        let origin = page_origin(self.site, &path);
+        let origin = page_origin(self.site, &page_path);
         out.add(format!("{path}index.html"), &[html.as_bytes()], origin)?;
         Ok(Done::Written)
-    }
-}
-
-/// The relative prefix from a page at `path` (`departments/sales/`) back to
-/// the site root (`../../`); `./` for the home page.
-fn root_for(path: &str) -> String {
-    let depth = path.matches('/').count();
-    if depth == 0 {
-        "./".to_string()
-    } else {
-        "../".repeat(depth)
     }
 }
 
@@ -269,17 +301,5 @@ fn page_origin<'a>(site: &'a Site, path: &str) -> Origin<'a> {
     {
         Some(p) => Origin::Page(&p.slug),
         None => Origin::Named("a built-in page"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn roots() {
-        assert_eq!(root_for(""), "./");
-        assert_eq!(root_for("contact/"), "../");
-        assert_eq!(root_for("contact/thanks/"), "../../");
     }
 }

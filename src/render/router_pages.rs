@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use switchboard_router::fields;
 use switchboard_router::pages::{Pages, slot, slot_for, slots};
-use switchboard_router::texts::direction;
 use tera::{Context, Value};
 
 use super::form::{FIELDS, FormView};
+use super::languages::{self, Tree};
 use super::pages::base_context;
 use super::view::DepartmentView;
 use super::{RenderError, RenderOptions, Theme, csp};
@@ -60,27 +60,34 @@ pub fn router_pages(
     site.config
         .languages
         .iter()
-        .map(|code| {
-            // The one point where a language's render happens: the site's
-            // texts in `code` and the page's `lang` and `dir`.
-            let translated = site.in_language(code);
-            let mut base = router_context(&translated, opts);
-            base.insert("lang", code);
-            base.insert("dir", direction(code));
-            Ok((code.clone(), pages_in(&translated, theme, opts, base)?))
-        })
+        .map(|code| Ok((code.clone(), router_pages_in(site, theme, opts, code)?)))
         .collect()
 }
 
-/// The three pages of `site` (already in the language of `base`, the
-/// page context).
-fn pages_in(
+/// Renders the three pages in language `code` (one of the site's), with
+/// that language's strings and links into its tree (`de/contact/`).
+pub fn router_pages_in(
     site: &Site,
     theme: &Theme,
     opts: &RenderOptions,
-    base: Context,
+    code: &str,
 ) -> Result<Pages, RenderError> {
-    let departments = DepartmentView::all(site);
+    let trees = languages::trees(site, theme);
+    let tree = trees
+        .iter()
+        .find(|t| t.code == code)
+        .ok_or_else(|| RenderError::Template {
+            file: "site.toml".into(),
+            line: 0,
+            message: format!("`{code}` is not one of the site's `languages`"),
+        })?;
+    let site = &*languages::site_in(site, code);
+    let base = router_context(site, opts, tree, &trees);
+    let strings = &tree.strings;
+    let mut departments = DepartmentView::all(site, strings);
+    for d in &mut departments {
+        d.path.insert_str(0, &tree.prefix);
+    }
 
     let mut form = FormView::all(site, &departments, opts);
     form.token = slot_for(slots::VALUE, fields::FORM_TOKEN);
@@ -92,8 +99,9 @@ fn pages_in(
     let mut ctx = base.clone();
     ctx.insert("form", &form);
     ctx.insert("answer", &form_slots(topics));
-    ctx.insert("title", "Contact us");
-    ctx.insert("path", FORM_PAGE_PATH);
+    ctx.insert("title", strings.get("contact_title"));
+    ctx.insert("path", &format!("{}{FORM_PAGE_PATH}", tree.prefix));
+    ctx.insert("page_path", FORM_PAGE_PATH);
     let form = theme.render("contact.html", &ctx)?;
 
     let mut ctx = base.clone();
@@ -101,8 +109,9 @@ fn pages_in(
         "answer",
         &BTreeMap::from([("reference", slot(slots::REFERENCE))]),
     );
-    ctx.insert("title", "Thank you");
-    ctx.insert("path", THANK_YOU_PAGE_PATH);
+    ctx.insert("title", strings.get("thanks_title"));
+    ctx.insert("path", &format!("{}{THANK_YOU_PAGE_PATH}", tree.prefix));
+    ctx.insert("page_path", THANK_YOU_PAGE_PATH);
     let sent = theme.render("thanks.html", &ctx)?;
 
     let mut ctx = base;
@@ -111,15 +120,16 @@ fn pages_in(
         &BTreeMap::from([("title", slot(slots::TITLE)), ("body", slot(slots::BODY))]),
     );
     ctx.insert("title", &slot(slots::TITLE));
-    ctx.insert("path", FORM_PAGE_PATH);
+    ctx.insert("path", &format!("{}{FORM_PAGE_PATH}", tree.prefix));
+    ctx.insert("page_path", FORM_PAGE_PATH);
     let notice = theme.render("notice.html", &ctx)?;
     Ok(Pages { form, sent, notice })
 }
 
 /// The site's page context, with links from the root slot and a policy
 /// that also allows the site's origin (the page is served from the endpoint's).
-fn router_context(site: &Site, opts: &RenderOptions) -> Context {
-    let mut ctx = base_context(site, opts);
+fn router_context(site: &Site, opts: &RenderOptions, tree: &Tree, trees: &[Tree]) -> Context {
+    let mut ctx = base_context(site, opts, tree, trees);
     let policy = csp::policy(
         &opts.form_endpoint,
         site.form.captcha.as_ref().map(|c| c.provider),
@@ -157,5 +167,56 @@ fn form_slots(topics: impl Iterator<Item = String>) -> FormSlots {
                 (id, s)
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> RenderOptions {
+        RenderOptions {
+            form_endpoint: "https://api.example.org/contact".into(),
+            content_hash: "hash".into(),
+            form_token: "token".into(),
+            time_token: "time".into(),
+            live_reload: None,
+        }
+    }
+
+    #[test]
+    fn each_language_gets_its_own_router_pages() {
+        let site = crate::render::testsite::site_in_languages(&["en", "de", "ar"]);
+        let tmp = tempfile::tempdir().unwrap();
+        let theme = Theme::load(tmp.path(), "default").unwrap();
+        let all = router_pages(&site, &theme, &options()).unwrap();
+        assert_eq!(all.keys().collect::<Vec<_>>(), ["ar", "de", "en"]);
+        let en = &all["en"];
+        assert!(en.form.contains("<html lang=\"en\" dir=\"ltr\">"));
+        assert!(en.form.contains("name=\"language\" value=\"en\""));
+        assert!(en.sent.contains("Thank you, your message was sent"));
+
+        let de = router_pages_in(&site, &theme, &options(), "de").unwrap();
+        assert!(de.form.contains("<html lang=\"de\" dir=\"ltr\">"));
+        assert!(de.form.contains(">Nachricht senden</button>"));
+        assert!(de.form.contains("name=\"language\" value=\"de\""));
+        assert!(
+            de.sent
+                .contains("Vielen Dank, Ihre Nachricht wurde gesendet")
+        );
+        assert!(de.notice.contains(">Zurück zum Kontaktformular</a>"));
+        // Links lead into the German tree, from the root the router fills in.
+        let root = slot(slots::ROOT);
+        assert!(
+            de.notice.contains(&format!("href=\"{root}de/contact/\"")),
+            "{}",
+            de.notice
+        );
+
+        let ar = router_pages_in(&site, &theme, &options(), "ar").unwrap();
+        assert!(ar.sent.contains("<html lang=\"ar\" dir=\"rtl\">"));
+
+        let err = router_pages_in(&site, &theme, &options(), "fr").unwrap_err();
+        assert!(err.to_string().contains("`fr`"), "{err}");
     }
 }

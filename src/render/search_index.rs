@@ -76,7 +76,8 @@ fn keys(name: &str) -> Vec<String> {
     keys
 }
 
-/// Writes the index: `search/all.json`, or one `search/KEY.json` per key.
+/// Writes the index: `search/all.json`, or one `search/KEY.json` per key
+/// (under the language's prefix, `de/search/all.json`).
 pub(super) fn render<'a>(shared: &Shared<'a>, out: &Output<'a>) -> Result<Done, RenderError> {
     let people = people(shared.departments);
     // People first: the script lists the first matches, and a visitor
@@ -111,7 +112,9 @@ pub(super) fn render<'a>(shared: &Shared<'a>, out: &Output<'a>) -> Result<Done, 
         // Serializing strings cannot fail.
         let json = serde_json::to_vec(&list).unwrap_or_default();
         let origin = Origin::Named("the search index");
-        out.add(format!("{PATH}{key}.json"), &[&json], origin)?;
+        // One index per language tree (`de/search/…`): names and paths differ.
+        let prefix = &shared.tree.prefix;
+        out.add(format!("{prefix}{PATH}{key}.json"), &[&json], origin)?;
     }
     Ok(Done::Written)
 }

@@ -11,6 +11,14 @@ use switchboard_router::manifest::{AfterHoursRule, DateRange, OpenSpan};
 
 use crate::model::*;
 
+/// The fixture site published in `languages`, the first the default.
+pub fn site_in_languages(languages: &[&str]) -> Site {
+    let mut site = site();
+    site.config.language = languages[0].to_string();
+    site.config.languages = languages.iter().map(|l| l.to_string()).collect();
+    site
+}
+
 /// The fixture site.
 pub fn site() -> Site {
     fn phone(display: &str) -> Option<Phone> {

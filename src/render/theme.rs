@@ -19,6 +19,7 @@ use tera::{Kwargs, State, Tera, Value};
 use walkdir::WalkDir;
 
 use super::RenderError;
+use super::i18n::Strings;
 
 /// Name of the theme compiled into the binary.
 pub const BUILTIN_THEME: &str = "default";
@@ -71,6 +72,8 @@ pub struct Theme {
     pub(crate) static_files: BTreeMap<String, Vec<u8>>,
     /// Template name -> where it came from, for error messages.
     origins: HashMap<String, String>,
+    /// The theme's string tables with the site's overrides (`i18n/`).
+    pub(crate) strings: Strings,
 }
 
 impl std::fmt::Debug for Theme {
@@ -148,6 +151,12 @@ impl Theme {
             }
         }
 
+        let theme_i18n = dir.join("i18n");
+        let strings = Strings::load(
+            dir.is_dir().then_some(theme_i18n.as_path()),
+            &site_root.join("i18n"),
+        )?;
+
         let mut tera = Tera::new();
         register_filters(&mut tera);
         let origins: HashMap<String, String> = templates
@@ -164,6 +173,7 @@ impl Theme {
             tera,
             static_files: statics,
             origins,
+            strings,
         };
         result.map_err(|e| theme.error("", e))?;
         Ok(theme)
@@ -265,6 +275,16 @@ fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, RenderError> {
 
 /// Filters the default theme uses; site templates may use them too.
 fn register_filters(tera: &mut Tera) {
+    // `{{ t.home_intro | link(href=root ~ contact_path) }}`: the text,
+    // escaped, with its `[bracketed part]` as a link to `href`. So a
+    // translation places the link where its language wants it.
+    tera.register_filter(
+        "link",
+        |v: &str, kwargs: Kwargs, _: &State| -> tera::TeraResult<Value> {
+            let href = kwargs.must_get::<&str>("href")?;
+            Ok(Value::safe_string(&linked(v, href)))
+        },
+    );
     // `{{ phone | tel_href }}` -> `tel:+4930123`; accepts a Phone or a string.
     // Only `+` and digits survive, so the link can never carry anything else.
     tera.register_filter("tel_href", |v: Value, _: Kwargs, _: &State| {
@@ -327,9 +347,41 @@ fn break_address(address: &str) -> String {
     out
 }
 
+/// `text` escaped, with its first `[…]` as `<a href="href">…</a>`.
+fn linked(text: &str, href: &str) -> String {
+    let escape = |s: &str| {
+        let mut buf = Vec::new();
+        // Writing to a Vec cannot fail; the input is UTF-8, so is the output.
+        let _ = tera::escape_html(s, &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    };
+    match text.split_once('[').and_then(|(before, rest)| {
+        rest.split_once(']')
+            .map(|(inside, after)| (before, inside, after))
+    }) {
+        Some((before, inside, after)) => format!(
+            "{}<a href=\"{}\">{}</a>{}",
+            escape(before),
+            escape(href),
+            escape(inside),
+            escape(after)
+        ),
+        None => escape(text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_filter_escapes_and_links() {
+        assert_eq!(
+            linked("Or [write <us>] & more", "../contact/?a=1&b=\""),
+            "Or <a href=\"../contact/?a=1&amp;b=&quot;\">write &lt;us&gt;</a> &amp; more"
+        );
+        assert_eq!(linked("no link", "x"), "no link");
+    }
 
     #[test]
     fn addresses_break_at_the_at_sign_and_dots_only() {
@@ -347,6 +399,8 @@ mod tests {
             .unwrap()
             .into_iter()
             .map(|(name, _, _)| name)
+            // The string tables are embedded by, and checked in, i18n.rs.
+            .filter(|name| !name.starts_with("i18n/"))
             .collect();
         let mut embedded: Vec<String> = BUILTIN.iter().map(|(p, _)| p.to_string()).collect();
         embedded.sort();

@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::hours::{self, HoursRow};
+use super::i18n::LanguageStrings;
 use crate::model::{Contact, Department, Organization, Phone, PostalAddress, Site, SocialLink};
 
 #[derive(Debug, Clone, Serialize)]
@@ -168,9 +169,10 @@ fn organization(org: &Organization) -> OrganizationView {
 }
 
 impl DepartmentView {
-    /// Views of every department, in order. Topics are grouped in one pass so
-    /// a thousand departments do not each scan every topic.
-    pub fn all(site: &Site) -> Vec<DepartmentView> {
+    /// Views of every department, in order, with hours and dates in the
+    /// language of `t`. Topics are grouped in one pass so a thousand
+    /// departments do not each scan every topic.
+    pub fn all(site: &Site, t: &LanguageStrings) -> Vec<DepartmentView> {
         let mut by_dept: HashMap<&str, Vec<TopicView>> = HashMap::new();
         for t in &site.topics {
             by_dept.entry(&t.department).or_default().push(TopicView {
@@ -182,12 +184,12 @@ impl DepartmentView {
         }
         site.departments
             .iter()
-            .map(|d| DepartmentView::new(d, by_dept.remove(d.id.as_str()).unwrap_or_default()))
+            .map(|d| DepartmentView::new(d, by_dept.remove(d.id.as_str()).unwrap_or_default(), t))
             .collect()
     }
 
     /// The view of `dept`, given the topics routed to it.
-    pub fn new(dept: &Department, topics: Vec<TopicView>) -> DepartmentView {
+    pub fn new(dept: &Department, topics: Vec<TopicView>, t: &LanguageStrings) -> DepartmentView {
         DepartmentView {
             id: dept.id.clone(),
             name: dept.name.clone(),
@@ -204,7 +206,7 @@ impl DepartmentView {
             response_time: dept.response_time.clone(),
             hours: dept.hours.as_ref().map(|h| HoursView {
                 timezone: h.timezone.clone(),
-                rows: hours::rows(h),
+                rows: hours::rows(h, t),
                 closures: h
                     .closures
                     .iter()
@@ -213,13 +215,9 @@ impl DepartmentView {
                         from: c.dates.from.to_string(),
                         until: c.dates.until.to_string(),
                         text: if c.dates.from == c.dates.until {
-                            c.dates.from.format("%-d %b %Y").to_string()
+                            t.date(c.dates.from)
                         } else {
-                            format!(
-                                "{} – {}",
-                                c.dates.from.format("%-d %b %Y"),
-                                c.dates.until.format("%-d %b %Y")
-                            )
+                            format!("{} – {}", t.date(c.dates.from), t.date(c.dates.until))
                         },
                     })
                     .collect(),
@@ -348,7 +346,8 @@ mod tests {
     #[test]
     fn unpublished_addresses_are_not_in_the_view() {
         let site = crate::render::testsite::site();
-        for (d, v) in site.departments.iter().zip(DepartmentView::all(&site)) {
+        let t = crate::render::i18n::Strings::default_theme().language("en", "en");
+        for (d, v) in site.departments.iter().zip(DepartmentView::all(&site, &t)) {
             assert_eq!(v.email.is_some(), d.publish_inbox);
             for (c, cv) in d.contacts.iter().zip(&v.contacts) {
                 assert_eq!(cv.email.is_some(), c.publish_email);

@@ -239,6 +239,18 @@ async fn socket(State(site): State<Arc<DevSite>>, upgrade: WebSocketUpgrade) -> 
     upgrade.on_upgrade(move |socket| live::talk(socket, versions))
 }
 
+/// The 404 page for a missing `path`: its language tree's (`/de/x` ->
+/// `de/404.html`) when there is one, else the site's `404.html`.
+fn not_found_page(path: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
+    let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
+    let tree = format!("{first}/404.html");
+    if !first.is_empty() && exists(&tree) {
+        Some(tree)
+    } else {
+        exists("404.html").then(|| "404.html".to_string())
+    }
+}
+
 async fn site_file(State(site): State<Arc<DevSite>>, request: Request) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         let mut response = respond(
@@ -279,14 +291,14 @@ async fn site_file(State(site): State<Arc<DevSite>>, request: Request) -> Respon
             }
             response
         }
-        Resolved::NotFound if files.contains_key("404.html") => {
-            file(&snapshot, files, "404.html", StatusCode::NOT_FOUND)
-        }
-        Resolved::NotFound => respond(
-            StatusCode::NOT_FOUND,
-            "text/plain; charset=utf-8",
-            Body::from("Not found.\n"),
-        ),
+        Resolved::NotFound => match not_found_page(uri.path(), |key| files.contains_key(key)) {
+            Some(key) => file(&snapshot, files, &key, StatusCode::NOT_FOUND),
+            None => respond(
+                StatusCode::NOT_FOUND,
+                "text/plain; charset=utf-8",
+                Body::from("Not found.\n"),
+            ),
+        },
         Resolved::Refused => respond(
             StatusCode::BAD_REQUEST,
             "text/plain; charset=utf-8",
@@ -366,4 +378,25 @@ async fn contact_form(State(site): State<Arc<DevSite>>, request: Request) -> Res
         .headers
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Response::from_parts(parts, Body::from(body)).into_response()
+}
+
+#[cfg(test)]
+mod not_found_tests {
+    use super::not_found_page;
+
+    #[test]
+    fn each_language_tree_has_its_404_page() {
+        let files = ["404.html", "de/404.html"];
+        let exists = |k: &str| files.contains(&k);
+        assert_eq!(
+            not_found_page("/de/nope/", exists).as_deref(),
+            Some("de/404.html")
+        );
+        assert_eq!(not_found_page("/nope", exists).as_deref(), Some("404.html"));
+        assert_eq!(
+            not_found_page("/departments/x/", exists).as_deref(),
+            Some("404.html")
+        );
+        assert_eq!(not_found_page("/x", |_| false), None);
+    }
 }

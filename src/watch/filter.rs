@@ -175,6 +175,8 @@ mod tests {
             input("themes/mine/templates/x.html").as_deref(),
             Some("themes/mine/templates/x.html")
         );
+        // The site's string tables.
+        assert_eq!(input("i18n/de.toml").as_deref(), Some("i18n/de.toml"));
         // The folder itself (created, removed, renamed) counts too.
         assert_eq!(input("content").as_deref(), Some("content"));
     }

@@ -4,7 +4,7 @@
 //! or delete-and-create, which silently ends a watch on the old file. The
 //! site root is watched on its own (not recursively), only so that an input
 //! folder created later (`templates/`, say) is noticed and watched too; each
-//! input folder (`content/`, `templates/`, `static/`, `themes/`) is watched
+//! input folder (`content/`, `templates/`, `static/`, `themes/`, `i18n/`) is watched
 //! recursively. The root is never watched recursively, so `target/`, `.git/`
 //! and the output folder cost no watches and cause no events.
 //!

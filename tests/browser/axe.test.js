@@ -2,17 +2,21 @@
 /**
  * WCAG 2.2 A/AA with axe-core on the pages a visitor meets: the directory
  * (and its search results), the people index, the list of departments, a
- * department, the form, the form showing its errors, the thank-you page.
- * Each page is checked in the light and the dark colour scheme, since the
- * theme's colours (and so its contrast) change with `prefers-color-scheme`.
+ * department, the form, the form showing its errors, the thank-you page,
+ * the 404 page. Each page is checked in the light and the dark colour
+ * scheme, since the theme's colours (and so its contrast) change with
+ * `prefers-color-scheme`, and in each language of a multilingual build
+ * (English at `/`, German at `/de/`, French at `/fr/`, Arabic, right to
+ * left, at `/ar/`).
  */
 const { test } = require('node:test');
 const assert = require('node:assert/strict');
 const { useBuiltExample } = require('./lib/fixtures');
+const { TEST_LANGUAGES } = require('./lib/site');
 const { axeViolations, formatViolations } = require('./lib/axe');
 const { waitFor } = require('./lib/poll');
 
-const example = useBuiltExample();
+const example = useBuiltExample({ languages: TEST_LANGUAGES });
 
 /** Opens `path` in a fresh page that records Content-Security-Policy violations. */
 async function open(path, colorScheme) {
@@ -61,20 +65,25 @@ const PAGES = [
   { name: 'the contact form', path: '/contact/' },
   { name: 'the contact form with errors shown', path: '/contact/', prepare: showFormErrors },
   { name: 'the thank-you page', path: '/contact/thanks/?ref=HL-TEST-0001', prepare: showReference },
+  { name: 'the 404 page', path: '404.html' },
 ];
 
-for (const scheme of ['light', 'dark']) {
-  for (const p of PAGES) {
-    test(`axe WCAG 2.2 A/AA: ${p.name} (${scheme})`, async () => {
-      const page = await open(p.path, scheme);
-      try {
-        if (p.prepare) await p.prepare(page);
-        const violations = await axeViolations(page);
-        assert.equal(violations.length, 0, `axe found ${violations.length} violation(s) on ${p.path} (${scheme}):\n${formatViolations(violations)}`);
-        assert.deepEqual(page.cspErrors, [], 'the page broke its own Content-Security-Policy');
-      } finally {
-        await page.context().close();
-      }
-    });
+for (const lang of TEST_LANGUAGES) {
+  const prefix = lang === TEST_LANGUAGES[0] ? '/' : `/${lang}/`;
+  for (const scheme of ['light', 'dark']) {
+    for (const p of PAGES) {
+      test(`axe WCAG 2.2 A/AA: ${p.name} (${lang}, ${scheme})`, async () => {
+        const page = await open(prefix + p.path.replace(/^\//, ''), scheme);
+        assert.equal(await page.getAttribute('html', 'lang'), lang);
+        try {
+          if (p.prepare) await p.prepare(page);
+          const violations = await axeViolations(page);
+          assert.equal(violations.length, 0, `axe found ${violations.length} violation(s) on ${prefix}${p.path.replace(/^\//, '')} (${scheme}):\n${formatViolations(violations)}`);
+          assert.deepEqual(page.cspErrors, [], 'the page broke its own Content-Security-Policy');
+        } finally {
+          await page.context().close();
+        }
+      });
+    }
   }
 }

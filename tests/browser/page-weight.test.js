@@ -13,8 +13,13 @@ const { useBuiltExample } = require('./lib/fixtures');
  * asks for 30 KB; the example's home page is 44.2 KB (BENCHMARKS.md says
  * what is left and why: mostly site.js, which carries the form's code to
  * every page), so the budget holds what was reached, with 0.8 KB to spare.
+ * Languages (issue 14) add 4.4 KB to the example, now in English, German
+ * and French: the script's strings in the page's language (a 2 KB JSON
+ * block), the hreflang alternates and the language switcher (0.9 KB), and
+ * the script's and stylesheet's share (1.7 KB); the budget follows, with
+ * 0.4 KB to spare.
  */
-const BUDGET = 45 * 1000;
+const BUDGET = 49 * 1000;
 
 const example = useBuiltExample();
 

@@ -14,11 +14,15 @@ const { serveStatic } = require('./static-server');
 const { startServe } = require('./serve');
 const { waitFor } = require('./poll');
 
-/** Registers the before/after hooks; the returned object's `site`, `server` and `browser` are set once they ran. */
-function useBuiltExample() {
+/**
+ * Registers the before/after hooks; the returned object's `site`, `server`
+ * and `browser` are set once they ran. `options.languages` builds the
+ * example in those languages (see `copyExample`).
+ */
+function useBuiltExample(options) {
   const example = { site: null, server: null, browser: null };
   before(async () => {
-    example.site = buildExample();
+    example.site = buildExample(options);
     example.server = await serveStatic(example.site.publicDir);
     example.browser = await launchBrowser();
   });

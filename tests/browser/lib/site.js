@@ -13,12 +13,27 @@ const { REPO, switchboardBin } = require('./env');
 /** The parts of the repo that make up the example site. */
 const SITE_PARTS = ['content', 'static', 'templates', 'themes'];
 
-/** Copies the example site into a new temp folder; returns its path. */
-function copyExample() {
+/** The languages the multilingual browser tests build the example in: its
+ *  own (English, the default, German and French) and Arabic, right to left. */
+const TEST_LANGUAGES = ['en', 'de', 'fr', 'ar'];
+
+/**
+ * Copies the example site into a new temp folder; returns its path. With
+ * `languages`, the copy's `[site]` lists them (replacing its `language` or
+ * `languages` line), so it builds one tree per language.
+ */
+function copyExample({ languages } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'switchboard-browser-'));
   for (const part of SITE_PARTS) {
     const from = path.join(REPO, part);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(dir, part), { recursive: true });
+  }
+  if (languages) {
+    const file = path.join(dir, 'content', 'site.toml');
+    const toml = fs.readFileSync(file, 'utf8');
+    const line = `languages = ${JSON.stringify(languages)}`;
+    const next = toml.replace(/^languages\s*=.*$/m, line);
+    fs.writeFileSync(file, next !== toml ? next : toml.replace(/^language\s*=.*$/m, line));
   }
   return dir;
 }
@@ -27,8 +42,8 @@ function copyExample() {
  * Copies and builds the example site. Returns its folders and a `cleanup`
  * for an `after` hook (kept when KEEP_BROWSER_TMP is set, for debugging).
  */
-function buildExample() {
-  const dir = copyExample();
+function buildExample(options) {
+  const dir = copyExample(options);
   execFileSync(switchboardBin(), ['--root', dir, 'build'], { stdio: ['ignore', 'pipe', 'pipe'] });
   return {
     dir,
@@ -73,4 +88,4 @@ function filesWithExt(dir, ext) {
   return out.sort();
 }
 
-module.exports = { copyExample, buildExample, buildSynthetic, filesWithExt, removeUnlessKept };
+module.exports = { copyExample, buildExample, buildSynthetic, filesWithExt, removeUnlessKept, TEST_LANGUAGES };

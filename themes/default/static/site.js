@@ -9,6 +9,16 @@
   };
   var words = function (s) { return (s || "").split(" ").filter(Boolean); };
 
+  /* The page's strings, in its language (themes/default/i18n, `js_` keys),
+     from the JSON island the page carries; `{name}` is filled from `vals`. */
+  var STRINGS = {};
+  try { STRINGS = JSON.parse(document.getElementById("sb-strings").textContent); } catch (e) { /* no island: keys show */ }
+  function tr(key, vals) {
+    var text = STRINGS[key] || key;
+    return text.replace(/\{(\w+)\}/g, function (m, name) { return vals && name in vals ? String(vals[name]) : m; });
+  }
+  var LANG = document.documentElement.lang || undefined;
+
   /* ---------- Directory filter and people search ---------- */
   /* The home page's filter narrows what the page lists. When the people
      are not on the page, the same box also searches the index the form's
@@ -58,7 +68,7 @@
         a.href = root + e.u;
         a.textContent = e.n;
         li.appendChild(a);
-        var more = e.d === undefined ? results.dataset.departmentLabel : [e.r, e.d].filter(Boolean).join(", ");
+        var more = e.d === undefined ? results.dataset.departmentLabel : [e.r, e.d].filter(Boolean).join(STRINGS.list_separator || ", ");
         if (more) li.appendChild(document.createTextNode(" (" + more + ")"));
         list.appendChild(li);
       });
@@ -107,12 +117,12 @@
       var filtering = text || d || l || t;
       var say = function (found) {
         var parts = [];
-        if (filtering) parts.push(peopleHere ? "Showing " + shown + " of " + total + " people." : "Showing " + depts + " of " + sections.length + " departments listed here.");
-        if (found === null) parts.push("The search is not available right now; try the A–Z list of people.");
-        else if (found > MAX_RESULTS) parts.push(found + " found in the whole directory; the first " + MAX_RESULTS + " are listed below the filter.");
-        else if (found > 0) parts.push(found + " found in the whole directory: see the list below the filter.");
-        else if (found === 0) parts.push("No one in the whole directory matches.");
-        else if (text && chunked) parts.push("Type at least two letters to search everyone.");
+        if (filtering) parts.push(peopleHere ? tr("filter_status", { shown: shown, total: total }) : tr("filter_status_departments", { shown: depts, total: sections.length }));
+        if (found === null) parts.push(tr("search_unavailable"));
+        else if (found > MAX_RESULTS) parts.push(tr("search_found_many", { count: found, max: MAX_RESULTS }));
+        else if (found > 0) parts.push(tr("search_found", { count: found }));
+        else if (found === 0) parts.push(tr("search_none"));
+        else if (text && chunked) parts.push(tr("search_two_letters"));
         status.textContent = parts.join(" ");
         empty.hidden = !(filtering && (peopleHere ? shown === 0 : depts === 0 && !(found > 0)));
       };
@@ -123,6 +133,24 @@
     form.addEventListener("change", apply);
     form.addEventListener("submit", function (e) { e.preventDefault(); apply(); });
     form.hidden = false;
+  }
+
+  /* ---------- Language names in the page's language ---------- */
+  /* The build writes the names of the languages people speak in English;
+     on a page in another language the browser knows them in that language. */
+  function initLanguageNames() {
+    if (!LANG || /^en(-|$)/i.test(LANG) || !window.Intl || !Intl.DisplayNames) return;
+    var names;
+    try { names = new Intl.DisplayNames([LANG], { type: "language" }); } catch (e) { return; }
+    document.querySelectorAll(".dept-reach [lang], .langs [lang], #filter-lang option[value]").forEach(function (el) {
+      var code = el.tagName === "OPTION" ? el.value : el.getAttribute("lang");
+      var name = "";
+      try { name = code ? names.of(code) : ""; } catch (e) { /* not a tag Intl knows */ }
+      if (!name || name === code) return;
+      el.textContent = name;
+      /* The name is now written in the page's language, not the one it names. */
+      if (el.tagName !== "OPTION") el.setAttribute("lang", LANG);
+    });
   }
 
   /* ---------- Open now ---------- */
@@ -144,7 +172,7 @@
   }
   var pad = function (n) { return (n < 10 ? "0" : "") + n; };
   var hhmm = function (m) { return pad(Math.floor(m / 60)) + ":" + pad(m % 60); };
-  var DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+  var DAYS = STRINGS.weekdays || ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
   /* Spans of the day `k` days after today (department time), [] on a closure. */
   function spansOn(h, now, k) {
@@ -182,8 +210,8 @@
     return null;
   }
 
-  var localFmt = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
-  var localTime = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
+  var localFmt = new Intl.DateTimeFormat(LANG, { weekday: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  var localTime = new Intl.DateTimeFormat(LANG, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
 
   function renderHours(box, h) {
     var out = box.querySelector(".open-status");
@@ -191,9 +219,12 @@
     var nowDate = new Date();
     var now = partsIn(h.tz, nowDate);
     var st = status(h, now);
-    if (!st) { out.textContent = "Closed until further notice"; out.className = "open-status is-closed"; out.hidden = false; return; }
-    var when = (st.k === 0 ? "" : st.k === 1 ? "tomorrow " : DAYS[(now.wd + st.k) % 7] + " ") + hhmm(st.at);
-    out.textContent = st.open ? "Open now · closes " + (st.k ? when : "at " + when) : "Closed now · opens " + (st.k ? when : "at " + when);
+    if (!st) { out.textContent = tr("closed_indefinitely"); out.className = "open-status is-closed"; out.hidden = false; return; }
+    var time = hhmm(st.at);
+    var when = st.k === 1 ? tr("when_tomorrow", { time: time }) : tr("when_day", { day: DAYS[(now.wd + st.k) % 7], time: time });
+    out.textContent = st.k === 0
+      ? tr(st.open ? "open_closes_at" : "closed_opens_at", { time: time })
+      : tr(st.open ? "open_closes" : "closed_opens", { when: when });
     out.className = "open-status " + (st.open ? "is-open" : "is-closed");
     /* The same moment in the visitor's own zone, when it differs.
        (Wall-clock arithmetic: off by the shift if a DST change falls in between.) */
@@ -202,8 +233,8 @@
     if (visitorNow.min !== now.min || visitorNow.ymd !== now.ymd) {
       var local = document.createElement("span");
       local.className = "local";
-      local.textContent = "(" + (st.k === 0 && partsIn(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC", instant).ymd === visitorNow.ymd
-        ? localTime.format(instant) : localFmt.format(instant)) + " your time)";
+      local.textContent = tr("your_time", { time: st.k === 0 && partsIn(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC", instant).ymd === visitorNow.ymd
+        ? localTime.format(instant) : localFmt.format(instant) });
       out.appendChild(local);
     }
     out.hidden = false;
@@ -235,11 +266,11 @@
 
   /* ---------- The contact form ---------- */
   var MESSAGES = {
-    "f-name": { valueMissing: "Enter your name." },
-    "f-email": { valueMissing: "Enter your email address, so we can reply.", typeMismatch: "Enter an email address like name@example.com." },
-    "f-phone": { patternMismatch: "Enter the number in international form, starting with +." },
-    "f-topic": { valueMissing: "Choose the topic of your message." },
-    "f-message": { valueMissing: "Write your message.", tooLong: "Your message is too long." }
+    "f-name": { valueMissing: tr("error_name_missing") },
+    "f-email": { valueMissing: tr("error_email_missing"), typeMismatch: tr("error_email_invalid") },
+    "f-phone": { patternMismatch: tr("error_phone_invalid") },
+    "f-topic": { valueMissing: tr("error_topic_missing") },
+    "f-message": { valueMissing: tr("error_message_missing"), tooLong: tr("error_message_too_long") }
   };
 
   function randomKey() {
@@ -281,7 +312,7 @@
       for (var k in el.validity) {
         if (el.validity[k] && m[k]) return m[k];
       }
-      return el.validationMessage || "Check this field.";
+      return el.validationMessage || tr("error_check_field");
     }
     function show(el, msg) {
       var box = document.getElementById(el.id + "-error");
@@ -328,12 +359,12 @@
     }
     function failed(text) {
       var retry = document.createElement("button");
-      retry.type = "button"; retry.className = "secondary"; retry.textContent = "Try again";
+      retry.type = "button"; retry.className = "secondary"; retry.textContent = tr("try_again");
       retry.addEventListener("click", send);
       var plain = document.createElement("button");
-      plain.type = "button"; plain.className = "secondary"; plain.textContent = "Send without JavaScript";
+      plain.type = "button"; plain.className = "secondary"; plain.textContent = tr("send_without_js");
       plain.addEventListener("click", function () { HTMLFormElement.prototype.submit.call(form); });
-      say("error", [text + " Nothing you typed has been lost. ", retry, " ", plain]);
+      say("error", [text + " " + tr("nothing_lost") + " ", retry, " ", plain]);
       button.disabled = false;
     }
     function serverErrors(body) {
@@ -350,7 +381,7 @@
 
     function send() {
       button.disabled = true;
-      say("", ["Sending your message…"]);
+      say("", [tr("sending")]);
       var wait = fetchTimeToken() || Promise.resolve();
       var timeout = new Promise(function (r) { setTimeout(r, 3000); });
       Promise.race([wait, timeout]).then(function () {
@@ -371,8 +402,8 @@
           var ref = r.body && (r.body.reference || r.body.ref);
           var strong = document.createElement("strong");
           strong.textContent = ref || "";
-          say("ok", ref ? ["Thank you, your message was sent. Your reference is ", strong, ". We have emailed you a confirmation."]
-            : ["Thank you, your message was sent. We have emailed you a confirmation."]);
+          var parts = tr("sent_reference").split("{reference}");
+          say("ok", ref && parts.length === 2 ? [parts[0], strong, parts[1]] : [tr("sent")]);
           form.reset();
           if (keyField) keyField.value = randomKey();
           button.disabled = false;
@@ -386,9 +417,9 @@
         var errs = serverErrors(r.body);
         if (errs.length) { button.disabled = false; say("", []); showSummary(errs); return; }
         var msg = r.body && (r.body.message || r.body.error);
-        failed(typeof msg === "string" && msg ? msg : "Sorry, your message could not be sent (error " + r.res.status + ").");
+        failed(typeof msg === "string" && msg ? msg : tr("not_sent_status", { status: r.res.status }));
       }).catch(function () {
-        failed("Sorry, your message could not be sent: the connection failed.");
+        failed(tr("not_sent_connection"));
       });
     }
 
@@ -412,6 +443,7 @@
   }
 
   function init() {
+    initLanguageNames();
     initFilter();
     initHours();
     document.querySelectorAll("form.contact-form").forEach(initForm);
