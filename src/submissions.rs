@@ -69,13 +69,13 @@ pub fn local_time(at: DateTime<Utc>) -> String {
 
 /// The listing: one line per record, fitting an 80-column terminal.
 pub fn table(records: &[(Record, State)]) -> String {
-    const WIDTHS: [usize; 7] = [9, 16, 12, 12, 11, 7, 3];
+    const WIDTHS: [usize; 8] = [9, 16, 11, 11, 11, 5, 7, 3];
     let mut out = String::new();
-    let mut line = |cells: [&str; 7]| {
+    let mut line = |cells: [&str; 8]| {
         let mut l = String::new();
         for (i, (cell, width)) in cells.iter().zip(WIDTHS).enumerate() {
             let cell = fit(cell, width);
-            if i == 6 {
+            if i == WIDTHS.len() - 1 {
                 let _ = write!(l, "{cell:>width$}");
             } else {
                 let _ = write!(l, "{cell:<width$} ");
@@ -90,6 +90,7 @@ pub fn table(records: &[(Record, State)]) -> String {
         "TOPIC",
         "DEPARTMENT",
         "CONTACT",
+        "LANG",
         "STATUS",
         "TRY",
     ]);
@@ -101,6 +102,7 @@ pub fn table(records: &[(Record, State)]) -> String {
             route.map_or("-", |r| r.topic.as_str()),
             route.map_or("-", |r| r.department.as_str()),
             route.and_then(|r| r.contact.as_deref()).unwrap_or("inbox"),
+            record.language.as_deref().unwrap_or("-"),
             state.as_str(),
             &record.attempts.to_string(),
         ]);
@@ -157,6 +159,14 @@ pub fn show(record: &Record, state: State) -> String {
             "Contact",
             r.contact.as_deref().unwrap_or("(department inbox)"),
         );
+    }
+    if let Some(language) = &record.language {
+        let why = if record.route.as_ref().is_some_and(|r| r.by_language) {
+            " (the contact was chosen because they speak it)"
+        } else {
+            ""
+        };
+        field("Language", &format!("{language}{why}"));
     }
     match &record.visitor {
         Some(v) => {
@@ -221,9 +231,12 @@ pub struct Row<'a> {
     pub message: &'a str,
     pub attempts: u32,
     pub last_error: &'a str,
+    /// The site language the visitor wrote in (empty in older records).
+    pub language: &'a str,
 }
 
-pub const COLUMNS: [&str; 13] = [
+/// New columns go at the end, so spreadsheets built on the old ones keep working.
+pub const COLUMNS: [&str; 14] = [
     "reference",
     "received_at",
     "status",
@@ -237,6 +250,7 @@ pub const COLUMNS: [&str; 13] = [
     "message",
     "attempts",
     "last_error",
+    "language",
 ];
 
 impl<'a> Row<'a> {
@@ -259,10 +273,11 @@ impl<'a> Row<'a> {
             message: visitor.map_or("", |v| v.message.as_str()),
             attempts: record.attempts,
             last_error: record.last_error.as_deref().unwrap_or(""),
+            language: record.language.as_deref().unwrap_or(""),
         }
     }
 
-    fn cells(&self) -> [std::borrow::Cow<'_, str>; 13] {
+    fn cells(&self) -> [std::borrow::Cow<'_, str>; 14] {
         [
             self.reference.into(),
             self.received_at.as_str().into(),
@@ -277,6 +292,7 @@ impl<'a> Row<'a> {
             self.message.into(),
             self.attempts.to_string().into(),
             self.last_error.into(),
+            self.language.into(),
         ]
     }
 }

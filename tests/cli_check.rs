@@ -147,3 +147,23 @@ fn a_missing_content_folder_is_explained() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_bad_table_of_theme_strings_fails_check_as_it_fails_build() {
+    let site = site_with(None);
+    fs::create_dir_all(site.path().join("i18n")).expect("i18n folder");
+    fs::write(
+        site.path().join("i18n/en.toml"),
+        "skip_link = \"Skip ahead\"\nskip_lnk = \"typo\"\n",
+    )
+    .expect("write table");
+    let output = switchboard(site.path(), &["check"]);
+    let report = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("i18n/en.toml"), "{report}");
+    assert!(report.contains("skip_lnk"), "{report}");
+    assert!(
+        report.contains("skip_link"),
+        "the hint names the key meant: {report}"
+    );
+}

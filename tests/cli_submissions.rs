@@ -94,6 +94,7 @@ async fn list_show_and_export_read_the_outbox() {
         "{show}"
     );
     assert!(show.contains("Status:        sent"), "{show}");
+    assert!(show.contains("Language:      en"), "{show}");
     assert!(!show.contains("Content-Type"), "{show}");
     let raw = run(root, &["show", &messages[0][0], "--raw"]);
     assert!(raw.contains("X-Switchboard-Reference"), "{raw}");
@@ -111,14 +112,15 @@ async fn list_show_and_export_read_the_outbox() {
     );
     let bytes = fs::read(&out).unwrap();
     let text = String::from_utf8(bytes).expect("UTF-8");
-    assert!(text.starts_with("reference,received_at,status,topic,department,contact,visitor_name,visitor_email,phone,company,message,attempts,last_error\r\n"));
+    assert!(text.starts_with("reference,received_at,status,topic,department,contact,visitor_name,visitor_email,phone,company,message,attempts,last_error,language\r\n"));
     let rows = parse_csv(&text);
     assert_eq!(rows.len(), 4);
-    assert!(rows.iter().all(|r| r.len() == 13), "{rows:?}");
+    assert!(rows.iter().all(|r| r.len() == 14), "{rows:?}");
     let vera = rows.iter().find(|r| r[0] == messages[0][0]).unwrap();
     assert_eq!(vera[10], TRICKY, "the message round-trips");
     assert_eq!(vera[6], "Vera Visitor");
     assert_eq!(vera[2], "sent");
+    assert_eq!(vera[13], "en", "the language the visitor wrote in");
     assert!(
         chrono::DateTime::parse_from_rfc3339(&vera[1]).is_ok(),
         "{}",

@@ -102,7 +102,7 @@ async fn list_export_retry_erase_and_purge_work_on_the_table() {
         "{show}"
     );
     let csv = run(root, &endpoint, table, &["export", "--format", "csv"]);
-    assert!(csv.starts_with("reference,received_at,status,topic,department,contact,visitor_name,visitor_email,phone,company,message,attempts,last_error\r\n"));
+    assert!(csv.starts_with("reference,received_at,status,topic,department,contact,visitor_name,visitor_email,phone,company,message,attempts,last_error,language\r\n"));
     assert_eq!(csv.matches("\r\n").count(), 4, "{csv}");
     assert!(csv.contains("\"Hello, \"\"team\"\"\nsecond line, with ümlauts\""));
     assert!(csv.contains(",Sam Sample,sam@sample.example,"), "{csv}");

@@ -156,6 +156,10 @@ fn check_warns_about_a_language_the_router_has_no_texts_for() {
         "{report}"
     );
     assert!(report.contains("i18n/sv.toml"), "{report}");
+    assert!(
+        report.contains("of the theme's texts have no `sv` translation"),
+        "the theme's strings are a gap too: {report}"
+    );
 
     let strict = switchboard(dir.path(), &["check", "--strict"]);
     assert_eq!(strict.status.code(), Some(1), "{}", stderr(&strict));

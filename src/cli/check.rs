@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use switchboard::diagnostic::{Diagnostic, Diagnostics, Severity};
 use switchboard::model::{Site, TranslationGaps, load_site_with_gaps};
+use switchboard::render::Theme;
 use switchboard::router_texts::{i18n_file, router_strings, router_text_gaps};
 
 /// Untranslated texts shown in full per file; `--strict` shows every one.
@@ -18,6 +19,17 @@ pub fn run(root: &Path, strict: bool) -> anyhow::Result<ExitCode> {
         && let Err(errors) = check_router_texts(loaded, &mut gaps)
     {
         site = Err(errors);
+    }
+    if let Ok(loaded) = &site {
+        // The theme as `build` loads it: its templates and every table of
+        // strings (the site's `i18n/` included) must load.
+        match Theme::load(&loaded.root, &loaded.config.theme) {
+            Ok(theme) => add_theme_gaps(loaded, &theme, &mut gaps),
+            Err(error) => {
+                eprintln!("error: {error}");
+                return Ok(ExitCode::FAILURE);
+            }
+        }
     }
     if strict {
         let mut errors = site.as_ref().err().cloned().unwrap_or_default();
@@ -85,6 +97,32 @@ fn check_router_texts(site: &Site, gaps: &mut TranslationGaps) -> Result<(), Dia
         *gaps.missing.entry(gap.language).or_default() += gap.missing;
     }
     Ok(())
+}
+
+/// A site language the theme has no strings for is a gap: its pages show
+/// the default language's words there.
+fn add_theme_gaps(site: &Site, theme: &Theme, gaps: &mut TranslationGaps) {
+    for code in &site.config.languages {
+        let missing = theme.strings().missing_in(code);
+        if missing == 0 {
+            continue;
+        }
+        let file = i18n_file(code);
+        gaps.warnings.push(
+            Diagnostic::file(
+                &file,
+                format!(
+                    "{missing} of the theme's texts have no `{code}` translation: its pages show the default language's words there"
+                ),
+            )
+            .with_severity(Severity::Warning)
+            .with_hint(format!(
+                "add them to {} (the keys and English texts are in themes/default/i18n/en.toml)",
+                file.display()
+            )),
+        );
+        *gaps.missing.entry(code.clone()).or_default() += missing;
+    }
 }
 
 /// The first few gaps of the first files in full, the rest as counts, so a

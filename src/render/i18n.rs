@@ -119,6 +119,24 @@ impl Strings {
     }
 }
 
+impl Strings {
+    /// How many of the theme's texts language `code` has in no table of
+    /// its own (they fall back to the default language's, then English).
+    pub fn missing_in(&self, code: &str) -> usize {
+        let own: Vec<&Table> = [code, primary(code)]
+            .iter()
+            .flat_map(|tag| [self.site.get(*tag), self.theme.get(*tag)])
+            .flatten()
+            .collect();
+        self.theme.get(REFERENCE).map_or(0, |reference| {
+            reference
+                .keys()
+                .filter(|k| !own.iter().any(|t| t.contains_key(*k)))
+                .count()
+        })
+    }
+}
+
 /// `de` for `de-CH`.
 fn primary(code: &str) -> &str {
     code.split('-').next().unwrap_or(code)
@@ -388,6 +406,26 @@ mod tests {
             err.contains("de.toml:1:") && err.contains("7 names"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_language_without_tables_misses_every_text() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join("sv.toml"),
+            "skip_link = \"Hoppa till innehållet\"\n",
+        )
+        .unwrap();
+        let strings = Strings::load(None, tmp.path()).unwrap();
+        let all = strings.theme[REFERENCE].len();
+        assert_eq!(strings.missing_in("de"), 0);
+        assert_eq!(
+            strings.missing_in("de-CH"),
+            0,
+            "the primary subtag's table counts"
+        );
+        assert_eq!(strings.missing_in("ja"), all);
+        assert_eq!(strings.missing_in("sv"), all - 1);
     }
 
     #[test]

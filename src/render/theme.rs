@@ -179,6 +179,11 @@ impl Theme {
         Ok(theme)
     }
 
+    /// Every table of strings the theme's pages draw from.
+    pub fn strings(&self) -> &Strings {
+        &self.strings
+    }
+
     /// Names of the compiled templates.
     pub fn template_names(&self) -> impl Iterator<Item = &str> {
         self.tera.get_template_names()

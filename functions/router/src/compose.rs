@@ -228,23 +228,26 @@ pub fn acknowledgement(
 pub struct AlertFacts<'a> {
     pub topic: &'a str,
     pub department: &'a str,
-    pub contact: &'a str,
+    /// `None`: the message went to the department inbox.
+    pub contact: Option<&'a str>,
     pub what_failed: &'a str,
-    pub what_happens_now: &'a str,
+    /// The key of the text saying what happens next (`alert.next.*`).
+    pub next: &'a str,
 }
 
 /// The alert for `ctx.reference`, to `to` (the department inbox and the
-/// backup contact), once.
+/// backup contact), once, in the staff's language (`staff`).
 pub fn alert(
     ctx: &Context<'_>,
     to: &[Recipient],
     facts: &AlertFacts<'_>,
+    staff: &Texts<'_>,
 ) -> Result<ComposedMail, ComposeError> {
     let mut b = Message::builder()
         .from(ctx.sender.clone())
-        .subject(one_line(&format!(
-            "Undelivered contact message {} ({})",
-            ctx.reference, facts.topic
+        .subject(one_line(&staff.fill(
+            "alert.subject",
+            &[("reference", ctx.reference), ("topic", facts.topic)],
         )))
         .date(SystemTime::from(ctx.received))
         .message_id(Some(message_id(ctx, "alert")))
@@ -254,16 +257,21 @@ pub fn alert(
     for r in to {
         b = b.to(mailbox(r)?);
     }
+    let label = |key: &'static str| staff.get(key);
     let text = format!(
-        "A message sent through the {} contact form could not be delivered to its contact.\n\n\
-         Reference: {}\nTopic: {}\nDepartment: {}\nContact: {}\nWhat failed: {}\n\n{}\n",
-        ctx.site_title,
+        "{}\n\n{}: {}\n{}: {}\n{}: {}\n{}: {}\n{}: {}\n\n{}\n",
+        staff.fill("alert.intro", &[("site", ctx.site_title)]),
+        label("notification.reference"),
         ctx.reference,
+        label("notification.topic"),
         facts.topic,
+        label("notification.department"),
         facts.department,
-        facts.contact,
+        label("alert.contact"),
+        facts.contact.unwrap_or_else(|| staff.get("alert.inbox")),
+        label("alert.what_failed"),
         facts.what_failed,
-        facts.what_happens_now
+        staff.fill(facts.next, &[("reference", ctx.reference)])
     );
     finish(MailKind::Alert, b.body(text)?)
 }

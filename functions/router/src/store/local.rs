@@ -23,11 +23,6 @@ use crate::outbox::{self, Attempt, Kept, Outbox, OutboxMode, Record, State};
 /// How often the retry pass purges what is past the retention period.
 pub(crate) const PURGE_EVERY_MINUTES: i64 = 60;
 
-/// What the alert about a parked record says happens next.
-const UNDELIVERED: &str = "Nothing more will be tried. The message is kept in the outbox's \
-    failed/ folder under its reference: once the cause is fixed, `switchboard submissions retry \
-    REFERENCE` sends it again; or contact the sender another way.";
-
 /// What an idempotency key already stands for.
 enum Earlier {
     /// Nothing (never seen, expired, or freed because its record failed or is gone).
@@ -195,7 +190,7 @@ impl LocalStore {
                 reference,
                 route: record.route.as_ref(),
                 what_failed: &what_failed,
-                what_happens_now: UNDELIVERED,
+                next: alert::NEXT_OUTBOX,
             };
             match alert::compose(&self.manifest, &self.letterhead.sender, &to, &about, now) {
                 Ok(mail) => self

@@ -10,24 +10,9 @@ use crate::log;
 use crate::outbox::Record;
 use crate::route::Recipient;
 
-/// What the alert for a parked message says happens next.
-pub(super) const UNDELIVERED: &str = "Nothing more will be tried. The message is kept in the \
-    submissions table under its reference; please contact the sender another way or resend it \
-    once the cause is fixed.";
-
-/// What the alert for a bounced contact address says happens next.
-pub(super) const REROUTED: &str = "The contact's address bounced. The message was sent again \
-    to the department inbox and the backup contact; please check the contact's address in the \
-    site's content.";
-
 impl DeliveryWorker {
     /// Sends the alert for `record`; the note the record keeps about it.
-    pub(super) fn alert(
-        &self,
-        record: &Record,
-        what_failed: &str,
-        what_happens_now: &str,
-    ) -> String {
+    pub(super) fn alert(&self, record: &Record, what_failed: &str, next: &'static str) -> String {
         let to = self.alert_recipients(record);
         if to.is_empty() {
             log::event(&format!(
@@ -40,7 +25,7 @@ impl DeliveryWorker {
             reference: &record.reference,
             route: record.route.as_ref(),
             what_failed,
-            what_happens_now,
+            next,
         };
         let sent = alert::compose(&self.manifest, &self.sender, &to, &about, Utc::now())
             .map_err(|e| e.to_string())

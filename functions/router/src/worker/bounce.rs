@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::{DeliveryWorker, alert};
+use super::DeliveryWorker;
 use crate::aws::{self, AwsError, Service};
 use crate::compose::MailKind;
 use crate::log;
@@ -157,7 +157,7 @@ impl DeliveryWorker {
             if event.bounced.len() == 1 { "" } else { "es" }
         );
         if to.is_empty() {
-            return self.alert(record, &what_failed, alert::UNDELIVERED);
+            return self.alert(record, &what_failed, crate::alert::NEXT_TABLE);
         }
         let mail = &record.mails[index];
         let mut envelope = mail.envelope.clone();
@@ -175,7 +175,7 @@ impl DeliveryWorker {
             Ok(()) => format!("re-routed to {}", envelope.to.join(", ")),
             Err(e) => format!("re-routing failed: {e}"),
         };
-        let alert_note = self.alert(record, &what_failed, alert::REROUTED);
+        let alert_note = self.alert(record, &what_failed, crate::alert::NEXT_REROUTED);
         format!("{note}; {alert_note}")
     }
 }

@@ -217,7 +217,7 @@ impl DeliveryWorker {
         };
         if !reached_contact {
             let what_failed = format!("{code}: {why}");
-            let note = self.alert(&record, &what_failed, alert::UNDELIVERED);
+            let note = self.alert(&record, &what_failed, crate::alert::NEXT_TABLE);
             record.notes.push(note);
         }
         if let Err(e) = self.table.save(&record, status, version) {
