@@ -46,17 +46,9 @@ fn css(source: &str) -> String {
             '"' | '\'' => {
                 flush_space(&mut out, &mut space, c);
                 out.push(c);
-                let mut escaped = false;
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if escaped {
-                        escaped = false;
-                    } else if d == '\\' {
-                        escaped = true;
-                    } else if d == c {
-                        break;
-                    }
-                }
+                // A CSS string cannot hold a line break either; an unclosed
+                // one is copied as it is.
+                let _ = copy_until(&mut chars, &mut out, c);
             }
             c if c.is_whitespace() => space = true,
             _ => {
