@@ -100,7 +100,7 @@ fn serve_answers_like_a_careful_static_host() {
         ("/", "text/html; charset=utf-8"),
         ("/vcards/ann.vcf", "text/vcard; charset=utf-8"),
         ("/assets/site.css", "text/css; charset=utf-8"),
-        ("/assets/site.js", "text/javascript; charset=utf-8"),
+        ("/assets/directory.js", "text/javascript; charset=utf-8"),
         ("/sitemap.xml", "application/xml; charset=utf-8"),
         ("/robots.txt", "text/plain; charset=utf-8"),
         ("/__switchboard/live.js", "text/javascript; charset=utf-8"),

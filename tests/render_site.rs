@@ -50,7 +50,10 @@ fn expected_files_exist() {
         "sitemap.xml",
         "robots.txt",
         "assets/site.css",
-        "assets/site.js",
+        "assets/people.css",
+        "assets/form.css",
+        "assets/directory.js",
+        "assets/form.js",
         "about/index.html",
     ] {
         assert!(out.files.contains_key(path), "missing {path}");

@@ -53,6 +53,13 @@ async fn a_visitor_without_javascript_gets_the_sites_own_pages_back() {
         html.contains(&format!("href=\"{base_url}/assets/site.css\"")),
         "{html}"
     );
+    // And the form's own style and script, from the site too.
+    for asset in ["form.css\"", "form.js\" defer"] {
+        assert!(
+            html.contains(&format!("=\"{base_url}/assets/{asset}")),
+            "{asset}: {html}"
+        );
+    }
     assert!(html.contains("class=\"contact-form\""), "{html}");
     // The errors, linked to their fields; what was typed, kept and escaped.
     assert!(

@@ -178,20 +178,27 @@ impl LanguageStrings {
         tera::Value::from_serializable(&*self.table)
     }
 
-    /// The `js_` keys (without the prefix) and the short weekday names, as
-    /// JSON safe inside `<script type="application/json">`.
-    pub fn script_json(&self) -> String {
+    /// The strings the script `source` names, as JSON safe inside
+    /// `<script type="application/json">`: each `js_` key (without the
+    /// prefix), `weekdays` (the short weekday names) and `list_separator`
+    /// that the source writes in quotes or as `.name`. So a page carries
+    /// only the words of the scripts it loads.
+    pub fn script_json(&self, source: &str) -> String {
         let mut map = serde_json::Map::new();
         for (k, v) in self.table.iter() {
-            if let Some(name) = k.strip_prefix("js_") {
+            if let Some(name) = k.strip_prefix("js_").filter(|n| names(source, n)) {
                 map.insert(name.to_string(), v.clone().into());
             }
         }
-        let days: Vec<serde_json::Value> = (0..7)
-            .map(|i| self.item("weekdays_short", i).into())
-            .collect();
-        map.insert("weekdays".into(), days.into());
-        map.insert("list_separator".into(), self.get("list_separator").into());
+        if names(source, "weekdays") {
+            let days: Vec<serde_json::Value> = (0..7)
+                .map(|i| self.item("weekdays_short", i).into())
+                .collect();
+            map.insert("weekdays".into(), days.into());
+        }
+        if names(source, "list_separator") {
+            map.insert("list_separator".into(), self.get("list_separator").into());
+        }
         // Plain strings cannot fail to serialize.
         let json = serde_json::to_string(&map).unwrap_or_default();
         json.replace('<', "\\u003c")
@@ -210,6 +217,19 @@ impl LanguageStrings {
             ],
         )
     }
+}
+
+/// Whether `source` names `key` as `"key"`, `'key'` or `.key`.
+fn names(source: &str, key: &str) -> bool {
+    source.match_indices(key).any(|(at, _)| {
+        let before = source[..at].chars().next_back();
+        let after = source[at + key.len()..].chars().next();
+        match before {
+            Some(q @ ('"' | '\'')) => after == Some(q),
+            Some('.') => !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$'),
+            _ => false,
+        }
+    })
 }
 
 /// Every `<code>.toml` in `dir` as (code, shown path, text); nothing when
@@ -444,8 +464,20 @@ mod tests {
         let json = Strings::load(None, tmp.path())
             .unwrap()
             .language("en", "en")
-            .script_json();
+            .script_json("tr(\"sending\"); STRINGS.weekdays;");
         assert!(!json.contains("</"), "{json}");
         assert!(json.contains("\"weekdays\":[\"Mon\""), "{json}");
+    }
+
+    #[test]
+    fn script_json_carries_only_what_the_script_names() {
+        let en = builtin().language("en", "en");
+        let json = en.script_json("tr('sent'); x.try_again; tr(\"sending_more\"); search_none;");
+        let keys: Vec<String> = serde_json::from_str::<serde_json::Map<_, _>>(&json)
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(keys, ["sent", "try_again"], "{json}");
     }
 }

@@ -1,6 +1,7 @@
 //! schema.org JSON-LD: on the home page the Organization and the
-//! departments it lists (name, URL, phone: no people, so the page stays
-//! small whatever the organisation's size); on each department's page the
+//! departments it lists (name, URL, phone, published inbox: no people and
+//! no description, so the page stays small whatever the organisation's
+//! size; the department's `url` leads to the rest); on each department's page the
 //! department as an Organization (`parentOrganization` the whole) with its
 //! ContactPoints: phone, published email, languages and opening hours.
 //!
@@ -22,7 +23,11 @@ pub fn organization(site: &Site, listed: usize) -> Value {
         site.departments
             .iter()
             .take(listed)
-            .map(|d| Value::Object(department_head(site, d)))
+            .map(|d| {
+                let mut head = department_head(site, d);
+                head.remove("description");
+                Value::Object(head)
+            })
             .collect(),
     );
     Value::Object(o)
@@ -268,8 +273,8 @@ mod tests {
             assert_eq!(dv["@type"], "Organization");
             assert_eq!(dv["name"], d.name);
             assert!(
-                dv.get("contactPoint").is_none(),
-                "people are on the department page"
+                dv.get("contactPoint").is_none() && dv.get("description").is_none(),
+                "people and the summary are on the department page"
             );
         }
         let one = organization(&site, 1);
@@ -286,6 +291,9 @@ mod tests {
             assert_eq!(v["@type"], "Organization");
             assert_eq!(v["name"], d.name);
             assert_eq!(v["parentOrganization"]["name"], site.organization.name);
+            if !d.summary.is_empty() {
+                assert_eq!(v["description"], d.summary);
+            }
             let points = v["contactPoint"].as_array().unwrap();
             assert_eq!(points.len(), d.contacts.len() + 1);
             for p in points {

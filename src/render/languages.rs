@@ -8,9 +8,11 @@
 //! `contact_path` and `thanks_path` with that prefix, `page_path` (the
 //! page's path without it), and `languages` (every tree: `code`, `name` in
 //! its own language, `prefix`) for the `hreflang` alternates and the
-//! language switcher, empty on a one-language site.
+//! language switcher, empty on a one-language site; `script_strings`, the
+//! strings of each of the theme's scripts (`partials/script.html`).
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use switchboard_router::texts::direction;
@@ -29,6 +31,10 @@ pub struct Tree {
     /// `""` for the default language, else `<code>/`.
     pub prefix: String,
     pub strings: LanguageStrings,
+    /// `script_strings` for templates: each of the theme's scripts
+    /// (`assets/NAME.js`, by `NAME`) -> the JSON of the strings it names,
+    /// in this language. Made once per tree, not per page.
+    script_strings: Value,
 }
 
 /// What templates see of each tree (the `languages` list).
@@ -45,16 +51,34 @@ pub fn trees(site: &Site, theme: &Theme) -> Vec<Tree> {
     site.config
         .languages
         .iter()
-        .map(|code| Tree {
-            code: code.clone(),
-            prefix: if code == default {
-                String::new()
-            } else {
-                format!("{code}/")
-            },
-            strings: theme.strings.language(code, default),
+        .map(|code| {
+            let strings = theme.strings.language(code, default);
+            Tree {
+                code: code.clone(),
+                prefix: if code == default {
+                    String::new()
+                } else {
+                    format!("{code}/")
+                },
+                script_strings: script_strings(theme, &strings),
+                strings,
+            }
         })
         .collect()
+}
+
+/// See [`Tree::script_strings`].
+fn script_strings(theme: &Theme, strings: &LanguageStrings) -> Value {
+    let by_script: BTreeMap<&str, String> = theme
+        .static_files
+        .iter()
+        .filter_map(|(path, bytes)| {
+            let name = path.strip_prefix("assets/")?.strip_suffix(".js")?;
+            let source = std::str::from_utf8(bytes).ok()?;
+            Some((name, strings.script_json(source)))
+        })
+        .collect();
+    Value::from_serializable(&by_script)
 }
 
 /// The site with every translatable text in language `code`: the site
@@ -79,10 +103,7 @@ impl Tree {
         ctx.insert("lang", &self.code);
         ctx.insert("dir", self.dir());
         ctx.insert_value("t", self.strings.value());
-        ctx.insert_value(
-            "js_strings",
-            Value::safe_string(&self.strings.script_json()),
-        );
+        ctx.insert_value("script_strings", self.script_strings.clone());
         ctx.insert("home_path", &self.prefix);
         ctx.insert("contact_path", &format!("{}{FORM_PAGE_PATH}", self.prefix));
         ctx.insert(

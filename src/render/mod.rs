@@ -24,6 +24,7 @@ pub mod i18n;
 pub mod jsonld;
 mod languages;
 mod markdown_page;
+mod minify;
 mod not_found_page;
 mod pages;
 mod router_pages;

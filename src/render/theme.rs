@@ -10,7 +10,8 @@
 //! cannot collide with pages), the site's are copied to the site root at
 //! their path under `static/` (`static/img/logo.svg` -> `img/logo.svg`),
 //! which is how `logo` and `photo` paths in the content are written. A site
-//! replaces a theme asset with `static/assets/<name>`.
+//! replaces a theme asset with `static/assets/<name>`. The theme's CSS and
+//! JS are minified on the way (`minify.rs`); the site's files are not.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -18,8 +19,8 @@ use std::path::{Path, PathBuf};
 use tera::{Kwargs, State, Tera, Value};
 use walkdir::WalkDir;
 
-use super::RenderError;
 use super::i18n::Strings;
+use super::{RenderError, minify};
 
 /// Name of the theme compiled into the binary.
 pub const BUILTIN_THEME: &str = "default";
@@ -59,10 +60,14 @@ const BUILTIN: &[(&str, &[u8])] = builtin_files!(
     "templates/partials/contact_form.html",
     "templates/partials/department_card.html",
     "templates/partials/hours.html",
+    "templates/partials/script.html",
     "templates/people.html",
     "templates/departments.html",
     "static/site.css",
-    "static/site.js",
+    "static/directory.js",
+    "static/form.css",
+    "static/form.js",
+    "static/people.css",
 );
 
 /// A loaded theme: compiled templates and the static files to copy.
@@ -101,7 +106,7 @@ impl Theme {
                 templates.insert(name, (path.display().to_string(), utf8(&path, bytes)?));
             }
             for (name, _, bytes) in read_tree(&dir.join("static"))? {
-                statics.insert(format!("assets/{name}"), bytes);
+                statics.insert(format!("assets/{name}"), minify::theme_asset(&name, bytes));
             }
         } else if theme_name == BUILTIN_THEME {
             for (path, bytes) in BUILTIN {
@@ -110,7 +115,10 @@ impl Theme {
                     let text = utf8(Path::new(&shown), bytes.to_vec())?;
                     templates.insert(name.to_string(), (shown, text));
                 } else if let Some(name) = path.strip_prefix("static/") {
-                    statics.insert(format!("assets/{name}"), bytes.to_vec());
+                    statics.insert(
+                        format!("assets/{name}"),
+                        minify::theme_asset(name, bytes.to_vec()),
+                    );
                 }
             }
         } else {

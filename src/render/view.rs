@@ -95,7 +95,9 @@ pub struct HoursView {
     pub timezone: String,
     pub rows: Vec<HoursRow>,
     pub closures: Vec<ClosureView>,
-    /// [`hours::HoursData`] as JSON, safe to put in an attribute (tera escapes it).
+    /// [`hours::HoursData`] as JSON with no `'`, `&`, `<` or `>` (written as
+    /// `\u0027`…), so a template puts it unescaped in a `'`-quoted attribute:
+    /// its many `"` then cost one byte each, not six (`&quot;`).
     pub data_json: String,
 }
 
@@ -222,7 +224,9 @@ impl DepartmentView {
                     })
                     .collect(),
                 // Serializing plain strings and integers cannot fail.
-                data_json: serde_json::to_string(&hours::data(h)).unwrap_or_default(),
+                data_json: attribute_json(
+                    &serde_json::to_string(&hours::data(h)).unwrap_or_default(),
+                ),
             }),
             contacts: dept.contacts.iter().map(contact).collect(),
             topic_ids: topics
@@ -332,9 +336,29 @@ pub fn language(code: &str) -> Language {
     }
 }
 
+/// See [`HoursView::data_json`]: JSON's own escapes keep the value the same.
+fn attribute_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '\'' | '&' | '<' | '>' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_json_fits_a_single_quoted_attribute_unchanged() {
+        let json = attribute_json(r#"{"tz":"a'b&<c>"}"#);
+        assert_eq!(json, r#"{"tz":"a\u0027b\u0026\u003cc\u003e"}"#);
+        let back: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(back["tz"], "a'b&<c>");
+    }
 
     #[test]
     fn language_names() {

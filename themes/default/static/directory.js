@@ -1,6 +1,7 @@
-/* Switchboard default theme: enhancements only. Every page works without
-   this file; with it, the directory filters, departments say whether they
-   are open now, and the form validates inline and sends with fetch. */
+/* Switchboard default theme: the directory's enhancements (home and
+   department pages). The page works without this file; with it, the
+   directory filters and searches, departments say whether they are open
+   now, and spoken languages are named in the page's language. */
 (function () {
   "use strict";
 
@@ -9,10 +10,12 @@
   };
   var words = function (s) { return (s || "").split(" ").filter(Boolean); };
 
-  /* The page's strings, in its language (themes/default/i18n, `js_` keys),
-     from the JSON island the page carries; `{name}` is filled from `vals`. */
+  /* The page's strings, in its language (themes/default/i18n, `js_` keys):
+     only the keys this file names, from the JSON island the page carries
+     for it; `{name}` is filled from `vals`. */
   var STRINGS = {};
-  try { STRINGS = JSON.parse(document.getElementById("sb-strings").textContent); } catch (e) { /* no island: keys show */ }
+  var byId = function (id) { return document.getElementById(id); };
+  try { STRINGS = JSON.parse(byId("sb-strings-directory").textContent); } catch (e) { /* no island: keys show */ }
   function tr(key, vals) {
     var text = STRINGS[key] || key;
     return text.replace(/\{(\w+)\}/g, function (m, name) { return vals && name in vals ? String(vals[name]) : m; });
@@ -41,18 +44,18 @@
   }
 
   function initFilter() {
-    var form = document.getElementById("directory-filter");
-    var dir = document.getElementById("directory");
+    var form = byId("directory-filter");
+    var dir = byId("directory");
     if (!form || !dir) return;
     var q = form.elements.q, dept = form.elements.department,
       lang = form.elements.language, topic = form.elements.topic;
-    var status = document.getElementById("filter-status");
-    var empty = document.getElementById("filter-empty");
-    var results = document.getElementById("search-results");
-    var list = document.getElementById("search-results-list");
+    var status = byId("filter-status");
+    var empty = byId("filter-empty");
+    var results = byId("search-results");
+    var list = byId("search-results-list");
     var searchBase = form.dataset.search, root = form.dataset.root, chunked = form.dataset.searchChunked === "true";
     var peopleHere = form.dataset.peopleHere === "true";
-    var sections = Array.prototype.slice.call(dir.querySelectorAll(".department"));
+    var sections = Array.from(dir.querySelectorAll(".department"));
     var total = dir.querySelectorAll(".contact").length;
     var timer = null, asked = 0;
     var val = function (el) { return el ? el.value : ""; };
@@ -60,8 +63,8 @@
     function showFound(entries, text, l) {
       list.textContent = "";
       var found = entries.filter(function (e) {
-        return (!l || words(e.l).indexOf(l) >= 0) &&
-          (norm(e.n).indexOf(text) >= 0 || norm(e.r).indexOf(text) >= 0);
+        return (!l || words(e.l).includes(l)) &&
+          (norm(e.n).includes(text) || norm(e.r).includes(text));
       });
       found.slice(0, MAX_RESULTS).forEach(function (e) {
         var li = document.createElement("li"), a = document.createElement("a");
@@ -99,19 +102,19 @@
       last = now;
       sections.forEach(function (sec) {
         var ds = sec.dataset;
-        var deptOk = (!d || ds.department === d) && (!t || words(ds.topics).indexOf(t) >= 0);
+        var deptOk = (!d || ds.department === d) && (!t || words(ds.topics).includes(t));
         var heading = sec.querySelector("h2, h1");
         var deptText = norm(heading ? heading.textContent : "");
         var any = false;
         sec.querySelectorAll(".contact").forEach(function (c) {
-          var ok = deptOk && (!l || words(c.dataset.languages).indexOf(l) >= 0) &&
-            (!text || norm(c.dataset.name).indexOf(text) >= 0 || deptText.indexOf(text) >= 0);
+          var ok = deptOk && (!l || words(c.dataset.languages).includes(l)) &&
+            (!text || norm(c.dataset.name).includes(text) || deptText.includes(text));
           c.hidden = !ok;
           if (ok) { any = true; shown++; }
         });
         var hasContacts = sec.querySelector(".contact") !== null;
-        sec.hidden = !(any || (!hasContacts && deptOk && (!l || words(ds.languages).indexOf(l) >= 0) &&
-          (!text || deptText.indexOf(text) >= 0)));
+        sec.hidden = !(any || (!hasContacts && deptOk && (!l || words(ds.languages).includes(l)) &&
+          (!text || deptText.includes(text))));
         if (!sec.hidden) depts++;
       });
       var filtering = text || d || l || t;
@@ -229,11 +232,12 @@
     /* The same moment in the visitor's own zone, when it differs.
        (Wall-clock arithmetic: off by the shift if a DST change falls in between.) */
     var instant = new Date(nowDate.getTime() + st.until * 60000);
-    var visitorNow = partsIn(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC", nowDate);
+    var visitorZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+    var visitorNow = partsIn(visitorZone, nowDate);
     if (visitorNow.min !== now.min || visitorNow.ymd !== now.ymd) {
       var local = document.createElement("span");
       local.className = "local";
-      local.textContent = tr("your_time", { time: st.k === 0 && partsIn(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC", instant).ymd === visitorNow.ymd
+      local.textContent = tr("your_time", { time: st.k === 0 && partsIn(visitorZone, instant).ymd === visitorNow.ymd
         ? localTime.format(instant) : localFmt.format(instant) });
       out.appendChild(local);
     }
@@ -241,7 +245,7 @@
   }
 
   function initHours() {
-    var boxes = Array.prototype.slice.call(document.querySelectorAll(".hours[data-hours]"));
+    var boxes = Array.from(document.querySelectorAll(".hours[data-hours]"));
     var today = new Date().toISOString().slice(0, 10);
     var all = boxes.map(function (box) {
       var h;
@@ -264,190 +268,10 @@
     if (all.length) setInterval(tick, 60000);
   }
 
-  /* ---------- The contact form ---------- */
-  var MESSAGES = {
-    "f-name": { valueMissing: tr("error_name_missing") },
-    "f-email": { valueMissing: tr("error_email_missing"), typeMismatch: tr("error_email_invalid") },
-    "f-phone": { patternMismatch: tr("error_phone_invalid") },
-    "f-topic": { valueMissing: tr("error_topic_missing") },
-    "f-message": { valueMissing: tr("error_message_missing"), tooLong: tr("error_message_too_long") }
-  };
-
-  function randomKey() {
-    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
-    var a = new Uint8Array(16);
-    crypto.getRandomValues(a);
-    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
-  }
-
-  function initForm(form) {
-    form.noValidate = true;
-    var status = form.querySelector(".form-status");
-    var summary = form.querySelector(".error-summary");
-    var button = form.querySelector("button[type=submit]");
-    var keyField = form.querySelector("[data-role=idempotency-key]");
-    var timeField = form.querySelector("[data-role=time-token]");
-    var fields = Array.prototype.slice.call(form.querySelectorAll(".field input, .field select, .field textarea"));
-    if (keyField) keyField.value = randomKey();
-
-    /* A time token proves when the page was shown; fetched once, on first use. */
-    var timePromise = null;
-    function fetchTimeToken() {
-      if (timePromise || !timeField) return timePromise;
-      timePromise = fetch(form.action, { method: "GET", headers: { Accept: "application/json" }, credentials: "omit" })
-        .then(function (r) { return r.ok ? r.text() : ""; })
-        .then(function (body) {
-          var tok = "";
-          try { var j = JSON.parse(body); tok = j.time_token || j.token || ""; } catch (e) { tok = /^t1\.[\w.-]+$/.test(body.trim()) ? body.trim() : ""; }
-          if (typeof tok === "string") timeField.value = tok;
-        })
-        .catch(function () { /* the page's own (build-time) token stays in the field */ });
-      return timePromise;
-    }
-    form.addEventListener("focusin", fetchTimeToken, { once: true });
-
-    function errorFor(el) {
-      if (el.validity.valid) return "";
-      var m = MESSAGES[el.id] || {};
-      for (var k in el.validity) {
-        if (el.validity[k] && m[k]) return m[k];
-      }
-      return el.validationMessage || tr("error_check_field");
-    }
-    function show(el, msg) {
-      var box = document.getElementById(el.id + "-error");
-      if (msg) { el.setAttribute("aria-invalid", "true"); } else { el.removeAttribute("aria-invalid"); }
-      if (box) { box.textContent = msg; box.hidden = !msg; }
-    }
-    function labelOf(el) {
-      var l = form.querySelector("label[for='" + el.id + "']");
-      return l ? l.firstChild.textContent.trim() : el.name;
-    }
-    function showSummary(errors) {
-      var ul = summary.querySelector("ul");
-      ul.textContent = "";
-      errors.forEach(function (e) {
-        var li = document.createElement("li"), a = document.createElement("a");
-        a.href = "#" + e.el.id;
-        a.textContent = labelOf(e.el) + ": " + e.msg;
-        a.addEventListener("click", function (ev) { ev.preventDefault(); e.el.focus(); });
-        li.appendChild(a); ul.appendChild(li);
-      });
-      summary.hidden = errors.length === 0;
-      if (errors.length) summary.focus();
-    }
-    function validate() {
-      var errors = [];
-      fields.forEach(function (el) {
-        var msg = errorFor(el);
-        show(el, msg);
-        if (msg) errors.push({ el: el, msg: msg });
-      });
-      return errors;
-    }
-    fields.forEach(function (el) {
-      var recheck = function () { if (el.getAttribute("aria-invalid") === "true") show(el, errorFor(el)); };
-      el.addEventListener("input", recheck);
-      el.addEventListener("change", recheck);
-      el.addEventListener("blur", function () { if (el.value) show(el, errorFor(el)); });
-    });
-
-    function say(kind, parts) {
-      status.className = "form-status " + kind;
-      status.textContent = "";
-      parts.forEach(function (p) { status.appendChild(typeof p === "string" ? document.createTextNode(p) : p); });
-    }
-    function failed(text) {
-      var retry = document.createElement("button");
-      retry.type = "button"; retry.className = "secondary"; retry.textContent = tr("try_again");
-      retry.addEventListener("click", send);
-      var plain = document.createElement("button");
-      plain.type = "button"; plain.className = "secondary"; plain.textContent = tr("send_without_js");
-      plain.addEventListener("click", function () { HTMLFormElement.prototype.submit.call(form); });
-      say("error", [text + " " + tr("nothing_lost") + " ", retry, " ", plain]);
-      button.disabled = false;
-    }
-    function serverErrors(body) {
-      var errs = body && (body.errors || body.fields);
-      if (!errs) return [];
-      var list = Array.isArray(errs) ? errs : Object.keys(errs).map(function (k) { return { field: k, message: errs[k] }; });
-      var out = [];
-      list.forEach(function (e) {
-        var el = form.elements[e.field || e.name];
-        if (el && el.id) { show(el, String(e.message || e.msg)); out.push({ el: el, msg: String(e.message || e.msg) }); }
-      });
-      return out;
-    }
-
-    function send() {
-      button.disabled = true;
-      say("", [tr("sending")]);
-      var wait = fetchTimeToken() || Promise.resolve();
-      var timeout = new Promise(function (r) { setTimeout(r, 3000); });
-      Promise.race([wait, timeout]).then(function () {
-        return fetch(form.action, {
-          method: "POST",
-          headers: { Accept: "application/json" },
-          body: new URLSearchParams(new FormData(form)),
-          credentials: "omit"
-        });
-      }).then(function (res) {
-        return res.text().then(function (t) {
-          var body = null;
-          try { body = JSON.parse(t); } catch (e) { /* not JSON */ }
-          return { res: res, body: body };
-        });
-      }).then(function (r) {
-        if (r.res.ok) {
-          var ref = r.body && (r.body.reference || r.body.ref);
-          var strong = document.createElement("strong");
-          strong.textContent = ref || "";
-          var parts = tr("sent_reference").split("{reference}");
-          say("ok", ref && parts.length === 2 ? [parts[0], strong, parts[1]] : [tr("sent")]);
-          form.reset();
-          if (keyField) keyField.value = randomKey();
-          button.disabled = false;
-          status.setAttribute("tabindex", "-1");
-          status.focus();
-          return;
-        }
-        /* 409: this page's key already sent another message, which arrived.
-           A new key makes the next press of Send a new message. */
-        if (r.res.status === 409 && keyField) keyField.value = randomKey();
-        var errs = serverErrors(r.body);
-        if (errs.length) { button.disabled = false; say("", []); showSummary(errs); return; }
-        var msg = r.body && (r.body.message || r.body.error);
-        failed(typeof msg === "string" && msg ? msg : tr("not_sent_status", { status: r.res.status }));
-      }).catch(function () {
-        failed(tr("not_sent_connection"));
-      });
-    }
-
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
-      var errors = validate();
-      showSummary(errors);
-      if (!errors.length) send();
-    });
-  }
-
-  /* ---------- Thank-you page ---------- */
-  function initThanks() {
-    var box = document.getElementById("reference");
-    if (!box) return;
-    var ref = new URLSearchParams(location.search).get("ref");
-    if (ref && /^[A-Za-z0-9._-]{1,64}$/.test(ref)) {
-      document.getElementById("reference-value").textContent = ref;
-      box.hidden = false;
-    }
-  }
-
   function init() {
     initLanguageNames();
     initFilter();
     initHours();
-    document.querySelectorAll("form.contact-form").forEach(initForm);
-    initThanks();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
   else init();
