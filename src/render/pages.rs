@@ -135,7 +135,7 @@ pub(super) fn base_context(
     trees: &[Tree],
 ) -> Context {
     let mut base = Context::new();
-    base.insert("site", &SiteView::new(site));
+    base.insert("site", &SiteView::new(site, &tree.strings));
     // Built by us from a sanitized origin (no quotes, `<` or `&`), so it can
     // go into the attribute as is; escaping would turn every `'self'` into
     // `&#39;self&#39;`, valid but unreadable for anyone checking the policy.

@@ -50,7 +50,7 @@ pub struct MenuItem {
 pub struct Language {
     /// BCP 47 tag as written in the content (`en`, `pt-BR`).
     pub code: String,
-    /// English name when known, else the tag.
+    /// Its name in the page's language (the theme's `lang_<code>`), else the tag.
     pub name: String,
 }
 
@@ -119,7 +119,7 @@ pub struct TopicView {
 }
 
 impl SiteView {
-    pub fn new(site: &Site) -> SiteView {
+    pub fn new(site: &Site, t: &LanguageStrings) -> SiteView {
         let mut menu: Vec<_> = site
             .pages
             .iter()
@@ -134,7 +134,7 @@ impl SiteView {
                     .iter()
                     .chain(d.contacts.iter().flat_map(|c| c.languages.iter()))
             })
-            .map(|code| language(code))
+            .map(|code| language(code, t))
             .collect();
         languages.sort_by(|a, b| a.name.cmp(&b.name));
         languages.dedup();
@@ -199,7 +199,7 @@ impl DepartmentView {
             path: department_path(&dept.id),
             phone: dept.phone.clone(),
             email: dept.publish_inbox.then(|| dept.inbox.clone()),
-            languages: dept.languages.iter().map(|l| language(l)).collect(),
+            languages: dept.languages.iter().map(|l| language(l, t)).collect(),
             language_codes: codes(
                 dept.languages
                     .iter()
@@ -228,7 +228,7 @@ impl DepartmentView {
                     &serde_json::to_string(&hours::data(h)).unwrap_or_default(),
                 ),
             }),
-            contacts: dept.contacts.iter().map(contact).collect(),
+            contacts: dept.contacts.iter().map(|c| contact(c, t)).collect(),
             topic_ids: topics
                 .iter()
                 .map(|t| t.id.as_str())
@@ -239,14 +239,14 @@ impl DepartmentView {
     }
 }
 
-fn contact(c: &Contact) -> ContactView {
+fn contact(c: &Contact, t: &LanguageStrings) -> ContactView {
     ContactView {
         id: c.id.clone(),
         name: c.name.clone(),
         role: c.role.clone(),
         email: c.publish_email.then(|| c.email.clone()),
         phone: c.phone.clone(),
-        languages: c.languages.iter().map(|l| language(l)).collect(),
+        languages: c.languages.iter().map(|l| language(l, t)).collect(),
         language_codes: codes(c.languages.iter()),
         photo: c
             .photo
@@ -272,64 +272,17 @@ fn codes<'a>(langs: impl Iterator<Item = &'a String>) -> String {
     v.join(" ")
 }
 
-/// English display names for common tags. Unknown tags show as written;
-/// the theme's script may replace them with `Intl.DisplayNames` names.
-pub fn language(code: &str) -> Language {
-    const NAMES: &[(&str, &str)] = &[
-        ("ar", "Arabic"),
-        ("bg", "Bulgarian"),
-        ("ca", "Catalan"),
-        ("cs", "Czech"),
-        ("da", "Danish"),
-        ("de", "German"),
-        ("el", "Greek"),
-        ("en", "English"),
-        ("es", "Spanish"),
-        ("et", "Estonian"),
-        ("fa", "Persian"),
-        ("fi", "Finnish"),
-        ("fr", "French"),
-        ("ga", "Irish"),
-        ("he", "Hebrew"),
-        ("hi", "Hindi"),
-        ("hr", "Croatian"),
-        ("hu", "Hungarian"),
-        ("id", "Indonesian"),
-        ("it", "Italian"),
-        ("ja", "Japanese"),
-        ("ko", "Korean"),
-        ("lt", "Lithuanian"),
-        ("lv", "Latvian"),
-        ("nb", "Norwegian Bokmål"),
-        ("nl", "Dutch"),
-        ("no", "Norwegian"),
-        ("pl", "Polish"),
-        ("pt", "Portuguese"),
-        ("ro", "Romanian"),
-        ("ru", "Russian"),
-        ("sk", "Slovak"),
-        ("sl", "Slovenian"),
-        ("sr", "Serbian"),
-        ("sv", "Swedish"),
-        ("ta", "Tamil"),
-        ("th", "Thai"),
-        ("tr", "Turkish"),
-        ("uk", "Ukrainian"),
-        ("vi", "Vietnamese"),
-        ("zh", "Chinese"),
-    ];
+/// `code` named in the page's language, from the theme's strings
+/// (`lang_de`; a region is kept: `Portuguese (BR)`); a tag no table names
+/// shows as written.
+pub fn language(code: &str, t: &LanguageStrings) -> Language {
     let primary = code.split('-').next().unwrap_or(code).to_ascii_lowercase();
-    let name = NAMES
-        .iter()
-        .find(|(c, _)| *c == primary)
-        .map(|(_, n)| {
-            if primary.len() == code.len() {
-                (*n).to_string()
-            } else {
-                format!("{n} ({})", &code[primary.len() + 1..])
-            }
-        })
-        .unwrap_or_else(|| code.to_string());
+    let known = t.get(&format!("lang_{primary}"));
+    let name = match (known, code.get(primary.len() + 1..)) {
+        ("", _) => code.to_string(),
+        (name, Some(region)) => format!("{name} ({region})"),
+        (name, None) => name.to_string(),
+    };
     Language {
         code: code.to_string(),
         name,
@@ -361,10 +314,16 @@ mod tests {
     }
 
     #[test]
-    fn language_names() {
-        assert_eq!(language("de").name, "German");
-        assert_eq!(language("pt-BR").name, "Portuguese (BR)");
-        assert_eq!(language("tlh").name, "tlh");
+    fn language_names_follow_the_page() {
+        let strings = crate::render::i18n::Strings::default_theme();
+        let en = strings.language("en", "en");
+        assert_eq!(language("de", &en).name, "German");
+        assert_eq!(language("pt-BR", &en).name, "Portuguese (BR)");
+        assert_eq!(language("tlh", &en).name, "tlh");
+        let de = strings.language("de", "en");
+        assert_eq!(language("de", &de).name, "Deutsch");
+        assert_eq!(language("fr", &de).name, "Französisch");
+        assert_eq!(language("FR-ca", &de).name, "Französisch (ca)");
     }
 
     #[test]

@@ -67,6 +67,11 @@ test('the script speaks the page language: form errors in German', async () => {
 });
 
 test('the languages people speak are named in the page language', async () => {
+  await withPage({ javaScriptEnabled: false }, async (tab) => {
+    await tab.goto(example.server.url + '/de/departments/sales/');
+    const reach = await tab.locator('.dept-reach').first().innerText();
+    assert.match(reach, /Deutsch, Englisch, Französisch/, 'named by the build, no script needed: ' + reach);
+  });
   await withPage({}, async (tab) => {
     await tab.goto(example.server.url + '/de/');
     await waitFor('the filter to show', () => tab.locator('#directory-filter').isVisible());

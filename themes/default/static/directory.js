@@ -138,24 +138,6 @@
     form.hidden = false;
   }
 
-  /* ---------- Language names in the page's language ---------- */
-  /* The build writes the names of the languages people speak in English;
-     on a page in another language the browser knows them in that language. */
-  function initLanguageNames() {
-    if (!LANG || /^en(-|$)/i.test(LANG) || !window.Intl || !Intl.DisplayNames) return;
-    var names;
-    try { names = new Intl.DisplayNames([LANG], { type: "language" }); } catch (e) { return; }
-    document.querySelectorAll(".dept-reach [lang], .langs [lang], #filter-lang option[value]").forEach(function (el) {
-      var code = el.tagName === "OPTION" ? el.value : el.getAttribute("lang");
-      var name = "";
-      try { name = code ? names.of(code) : ""; } catch (e) { /* not a tag Intl knows */ }
-      if (!name || name === code) return;
-      el.textContent = name;
-      /* The name is now written in the page's language, not the one it names. */
-      if (el.tagName !== "OPTION") el.setAttribute("lang", LANG);
-    });
-  }
-
   /* ---------- Open now ---------- */
   var WD = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
   var zoned = {};
@@ -269,7 +251,6 @@
   }
 
   function init() {
-    initLanguageNames();
     initFilter();
     initHours();
   }
