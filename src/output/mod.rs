@@ -221,6 +221,43 @@ mod tests {
         assert_eq!(fs::read_to_string(out.join("a/x.html")).expect("read"), "1");
     }
 
+    /// A build into another folder takes the recycled tree with it (or it is
+    /// deleted with that folder): the next build into the first folder finds
+    /// no recycled tree and an index that describes another tree's files. It
+    /// must still write every file right, and touch no other folder.
+    #[test]
+    fn a_build_into_another_folder_and_back() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (temp.path().join("a"), temp.path().join("b"));
+        let recycle = temp.path().join(".state/recycle");
+        let site = files(&[("index.html", "home"), ("v/c.vcf", "card")]);
+        let build = |out: &Path| replace_dir_recycling(out, &site, Some(&recycle)).expect("build");
+        build(&a);
+        build(&a);
+        build(&b);
+        assert_eq!(listing(&b), ["index.html", "v", "v/c.vcf"]);
+        fs::remove_dir_all(&b).expect("remove b");
+        let edited = files(&[("index.html", "new home"), ("v/c.vcf", "card")]);
+        replace_dir_recycling(&a, &edited, Some(&recycle)).expect("back to a");
+        assert_eq!(listing(&a), ["index.html", "v", "v/c.vcf"]);
+        assert_eq!(
+            fs::read_to_string(a.join("index.html")).expect("read"),
+            "new home"
+        );
+        assert_eq!(fs::read_to_string(a.join("v/c.vcf")).expect("read"), "card");
+        // Into a new folder with no recycled tree but an index that lists
+        // every path (a cold build as the benchmark makes it): all written.
+        fs::remove_dir_all(&recycle).expect("forget the recycled tree");
+        let c = temp.path().join("c");
+        replace_dir_recycling(&c, &edited, Some(&recycle)).expect("cold");
+        assert_eq!(listing(&c), ["index.html", "v", "v/c.vcf"]);
+        assert_eq!(fs::read_to_string(c.join("v/c.vcf")).expect("read"), "card");
+        assert_eq!(
+            fs::read_to_string(a.join("index.html")).expect("read"),
+            "new home"
+        );
+    }
+
     #[test]
     fn refuses_paths_that_escape() {
         let temp = tempfile::tempdir().expect("tempdir");
