@@ -258,6 +258,38 @@ mod tests {
         );
     }
 
+    /// A cold build into another folder (no recycled tree) leaves an index
+    /// of its own new files; the next build into the first folder still
+    /// keeps that folder's unchanged files (compared by reading, then
+    /// linked) instead of writing every file anew.
+    #[cfg(unix)]
+    #[test]
+    fn after_a_cold_build_elsewhere_unchanged_files_are_kept() {
+        use std::os::unix::fs::MetadataExt;
+        let temp = tempfile::tempdir().expect("tempdir");
+        let (a, cold) = (temp.path().join("a"), temp.path().join("cold"));
+        let recycle = temp.path().join(".state/recycle");
+        let site = files(&[("same.html", "same"), ("edit.html", "old")]);
+        replace_dir_recycling(&a, &site, Some(&recycle)).expect("a");
+        replace_dir_recycling(&a, &site, Some(&recycle)).expect("a again");
+        let inode = |name: &str| fs::metadata(a.join(name)).expect("meta").ino();
+        let (same, edit) = (inode("same.html"), inode("edit.html"));
+        fs::remove_dir_all(&recycle).expect("forget the recycled tree");
+        replace_dir_recycling(&cold, &site, Some(&recycle)).expect("cold");
+        let next = files(&[("same.html", "same"), ("edit.html", "new")]);
+        replace_dir_recycling(&a, &next, Some(&recycle)).expect("back to a");
+        assert_eq!(inode("same.html"), same, "unchanged file kept");
+        assert_ne!(inode("edit.html"), edit, "changed file written anew");
+        assert_eq!(
+            fs::read_to_string(a.join("edit.html")).expect("read"),
+            "new"
+        );
+        assert_eq!(
+            fs::read_to_string(cold.join("edit.html")).expect("read"),
+            "old"
+        );
+    }
+
     #[test]
     fn refuses_paths_that_escape() {
         let temp = tempfile::tempdir().expect("tempdir");

@@ -233,20 +233,28 @@ impl Staging {
         staged: &mut Option<fs::Metadata>,
     ) -> io::Result<Option<Entry>> {
         let live = self.live_exists.then(|| self.live.join(relative));
+        let live = live.as_deref();
         match self.previous.files.get(relative) {
             Some(entry) if entry.hash == hash && entry.len == len => {
-                keep(entry, live.as_deref(), target, staged)
+                if let Some(kept) = keep(entry, live, target, staged)? {
+                    return Ok(Some(kept));
+                }
             }
-            Some(_) => Ok(None),
-            // Not in the index (first build with one, or a new file): compare by reading.
-            None => match live
-                .as_deref()
-                .and_then(|live| live_if_unchanged(live, len, pieces))
-                .and_then(|m| Entry::of(hash, &m))
-            {
-                Some(entry) => keep(&entry, live.as_deref(), target, staged),
-                None => Ok(None),
-            },
+            // The index describes the live file, and it held other bytes.
+            Some(entry) if live.is_some_and(|live| describes(entry, live)) => return Ok(None),
+            _ => {}
+        }
+        // The index does not describe the live file: no entry (a new file,
+        // the first build with an index), an index of another folder's tree
+        // (after a build into another output folder), or a file edited by
+        // hand. Comparing by reading is far cheaper than writing it anew,
+        // which costs a new inode.
+        match live
+            .and_then(|live| live_if_unchanged(live, len, pieces))
+            .and_then(|m| Entry::of(hash, &m))
+        {
+            Some(entry) => keep(&entry, live, target, staged),
+            None => Ok(None),
         }
     }
 
@@ -417,6 +425,11 @@ fn link(live: &Path, target: &Path, staged: &mut Option<fs::Metadata>) -> io::Re
         remove(target, &meta)?;
     }
     Ok(fs::hard_link(live, target).is_ok())
+}
+
+/// Whether `entry` is what the file at `path` holds now.
+fn describes(entry: &Entry, path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|meta| entry.describes(&meta))
 }
 
 fn remove(path: &Path, meta: &fs::Metadata) -> io::Result<()> {
