@@ -24,6 +24,9 @@ Switchboard / Hugo, and page weights (Switchboard's home, a department and
 the form page on the synthetic organisation and on the example site in
 `content/`, with the CSS and JS they load; Hugo's home page). Markdown, ready
 for BENCHMARKS.md. A benchmark, not a test: nothing fails on a slow machine.
+Space runs 5 minutes apart or give each a fresh TMPDIR: each run deletes
+its ~150,000 files at the end, and ext4 without a journal skips freshly
+deleted inodes while the next run's cold builds allocate theirs.
 Switchboard also writes a vCard per contact; the Hugo site does not.
 """
 import argparse
@@ -190,9 +193,9 @@ def main():
 
         samples = {(name, case): [] for name in builders for case in ["rebuild", "cold"]}
         # All rebuilds first, then all cold builds: a Switchboard rebuild right
-        # after a cold build finds no recycled tree for its output folder and
-        # is an order of magnitude slower (5.9 s instead of 0.4 s at 1,000 x 10,
-        # BENCHMARKS.md), which is neither case measured here.
+        # after a cold build finds no recycled tree for its output folder (it
+        # compares and links every file instead), which is neither case
+        # measured here (BENCHMARKS.md, issue 16 item 3).
         for case in ["rebuild", "cold"]:
             for run in range(args.runs):
                 order = list(builders) if run % 2 == 0 else list(builders)[::-1]
