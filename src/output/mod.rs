@@ -93,6 +93,10 @@ mod tests {
             .collect()
     }
 
+    fn text(path: &Path) -> String {
+        fs::read_to_string(path).expect("read")
+    }
+
     /// Every file and folder under `dir`, relative to it, sorted.
     fn listing(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = walkdir::WalkDir::new(dir)
@@ -240,22 +244,16 @@ mod tests {
         let edited = files(&[("index.html", "new home"), ("v/c.vcf", "card")]);
         replace_dir_recycling(&a, &edited, Some(&recycle)).expect("back to a");
         assert_eq!(listing(&a), ["index.html", "v", "v/c.vcf"]);
-        assert_eq!(
-            fs::read_to_string(a.join("index.html")).expect("read"),
-            "new home"
-        );
-        assert_eq!(fs::read_to_string(a.join("v/c.vcf")).expect("read"), "card");
+        assert_eq!(text(&a.join("index.html")), "new home");
+        assert_eq!(text(&a.join("v/c.vcf")), "card");
         // Into a new folder with no recycled tree but an index that lists
         // every path (a cold build as the benchmark makes it): all written.
         fs::remove_dir_all(&recycle).expect("forget the recycled tree");
         let c = temp.path().join("c");
         replace_dir_recycling(&c, &edited, Some(&recycle)).expect("cold");
         assert_eq!(listing(&c), ["index.html", "v", "v/c.vcf"]);
-        assert_eq!(fs::read_to_string(c.join("v/c.vcf")).expect("read"), "card");
-        assert_eq!(
-            fs::read_to_string(a.join("index.html")).expect("read"),
-            "new home"
-        );
+        assert_eq!(text(&c.join("v/c.vcf")), "card");
+        assert_eq!(text(&a.join("index.html")), "new home");
     }
 
     /// A cold build into another folder (no recycled tree) leaves an index
@@ -280,14 +278,8 @@ mod tests {
         replace_dir_recycling(&a, &next, Some(&recycle)).expect("back to a");
         assert_eq!(inode("same.html"), same, "unchanged file kept");
         assert_ne!(inode("edit.html"), edit, "changed file written anew");
-        assert_eq!(
-            fs::read_to_string(a.join("edit.html")).expect("read"),
-            "new"
-        );
-        assert_eq!(
-            fs::read_to_string(cold.join("edit.html")).expect("read"),
-            "old"
-        );
+        assert_eq!(text(&a.join("edit.html")), "new");
+        assert_eq!(text(&cold.join("edit.html")), "old");
     }
 
     #[test]
