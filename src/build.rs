@@ -214,12 +214,13 @@ fn prepare(root: &Path, options: &BuildOptions) -> Result<Prepared, BuildError> 
         time_token: sign_time_token(&secret.bytes, Shown::AtBuild, tokens_issued),
         live_reload: options.live_reload.clone(),
     };
+    timings.mark("manifest and form secret");
     manifest.pages = render::router_pages(&site, &theme, &render_options)?;
     manifest.strings = crate::router_texts::router_strings(&site).map_err(BuildError::Content)?;
     // The router's own check, before anything is written: a site that
     // builds is a site the router starts on.
     manifest.check()?;
-    timings.mark("manifest and form secret");
+    timings.mark("router pages, strings and manifest check");
     Ok(Prepared {
         started,
         timings,

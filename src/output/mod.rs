@@ -93,6 +93,10 @@ mod tests {
             .collect()
     }
 
+    fn text(path: &Path) -> String {
+        fs::read_to_string(path).expect("read")
+    }
+
     /// Every file and folder under `dir`, relative to it, sorted.
     fn listing(dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = walkdir::WalkDir::new(dir)
@@ -219,6 +223,63 @@ mod tests {
             assert_eq!(listing(&out), clean);
         }
         assert_eq!(fs::read_to_string(out.join("a/x.html")).expect("read"), "1");
+    }
+
+    /// A build into another folder takes the recycled tree with it (or it is
+    /// deleted with that folder): the next build into the first folder finds
+    /// no recycled tree and an index that describes another tree's files. It
+    /// must still write every file right, and touch no other folder.
+    #[test]
+    fn a_build_into_another_folder_and_back() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let (a, b) = (temp.path().join("a"), temp.path().join("b"));
+        let recycle = temp.path().join(".state/recycle");
+        let site = files(&[("index.html", "home"), ("v/c.vcf", "card")]);
+        let build = |out: &Path| replace_dir_recycling(out, &site, Some(&recycle)).expect("build");
+        build(&a);
+        build(&a);
+        build(&b);
+        assert_eq!(listing(&b), ["index.html", "v", "v/c.vcf"]);
+        fs::remove_dir_all(&b).expect("remove b");
+        let edited = files(&[("index.html", "new home"), ("v/c.vcf", "card")]);
+        replace_dir_recycling(&a, &edited, Some(&recycle)).expect("back to a");
+        assert_eq!(listing(&a), ["index.html", "v", "v/c.vcf"]);
+        assert_eq!(text(&a.join("index.html")), "new home");
+        assert_eq!(text(&a.join("v/c.vcf")), "card");
+        // Into a new folder with no recycled tree but an index that lists
+        // every path (a cold build as the benchmark makes it): all written.
+        fs::remove_dir_all(&recycle).expect("forget the recycled tree");
+        let c = temp.path().join("c");
+        replace_dir_recycling(&c, &edited, Some(&recycle)).expect("cold");
+        assert_eq!(listing(&c), ["index.html", "v", "v/c.vcf"]);
+        assert_eq!(text(&c.join("v/c.vcf")), "card");
+        assert_eq!(text(&a.join("index.html")), "new home");
+    }
+
+    /// A cold build into another folder (no recycled tree) leaves an index
+    /// of its own new files; the next build into the first folder still
+    /// keeps that folder's unchanged files (compared by reading, then
+    /// linked) instead of writing every file anew.
+    #[cfg(unix)]
+    #[test]
+    fn after_a_cold_build_elsewhere_unchanged_files_are_kept() {
+        use std::os::unix::fs::MetadataExt;
+        let temp = tempfile::tempdir().expect("tempdir");
+        let (a, cold) = (temp.path().join("a"), temp.path().join("cold"));
+        let recycle = temp.path().join(".state/recycle");
+        let site = files(&[("same.html", "same"), ("edit.html", "old")]);
+        replace_dir_recycling(&a, &site, Some(&recycle)).expect("a");
+        replace_dir_recycling(&a, &site, Some(&recycle)).expect("a again");
+        let inode = |name: &str| fs::metadata(a.join(name)).expect("meta").ino();
+        let (same, edit) = (inode("same.html"), inode("edit.html"));
+        fs::remove_dir_all(&recycle).expect("forget the recycled tree");
+        replace_dir_recycling(&cold, &site, Some(&recycle)).expect("cold");
+        let next = files(&[("same.html", "same"), ("edit.html", "new")]);
+        replace_dir_recycling(&a, &next, Some(&recycle)).expect("back to a");
+        assert_eq!(inode("same.html"), same, "unchanged file kept");
+        assert_ne!(inode("edit.html"), edit, "changed file written anew");
+        assert_eq!(text(&a.join("edit.html")), "new");
+        assert_eq!(text(&cold.join("edit.html")), "old");
     }
 
     #[test]

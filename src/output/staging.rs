@@ -34,6 +34,10 @@ pub struct Staging {
     recycle: Option<PathBuf>,
     /// Whether the staging folder started as the recycled tree.
     recycled: bool,
+    /// Whether there was a live tree to link unchanged files from. A cold
+    /// build into a new folder has none, so it never stats the ~11,000 live
+    /// paths that cannot exist.
+    live_exists: bool,
     /// What the last build wrote (the live tree).
     previous: Index,
     /// Folders of the recycled tree known to be as its build left them,
@@ -85,7 +89,12 @@ impl Staging {
             folder: Some(folder),
             give_back: recycle.filter(|_| recycled).map(Path::to_path_buf),
         };
-        let previous = recycle.map(|r| index::read(&index_path(r)));
+        let live_exists = fs::symlink_metadata(live).is_ok();
+        // With neither a recycled tree nor a live one, no file can be kept
+        // and the index of the last build is not needed.
+        let previous = recycle
+            .filter(|_| recycled || live_exists)
+            .map(|r| index::read(&index_path(r)));
         let known = match recycle {
             Some(r) if recycled => known_folders(folder.path(), &index::read(&tree_path(r))),
             _ => HashMap::new(),
@@ -97,6 +106,7 @@ impl Staging {
             folder,
             recycle: recycle.map(Path::to_path_buf),
             recycled,
+            live_exists,
             previous: previous.unwrap_or_default(),
             known,
             produced: Mutex::new(Produced::default()),
@@ -116,17 +126,10 @@ impl Staging {
         } else {
             None
         };
-        let live = self.live.join(rel);
-        let kept = match self.previous.files.get(relative) {
-            Some(entry) if entry.hash == hash && entry.len == len => {
-                keep(entry, &live, &target, &mut staged)?
-            }
-            Some(_) => None,
-            // Not in the index (first build with one, or a new file): compare by reading.
-            None => match live_if_unchanged(&live, len, pieces).and_then(|m| Entry::of(hash, &m)) {
-                Some(entry) => keep(&entry, &live, &target, &mut staged)?,
-                None => None,
-            },
+        let kept = if self.recycled || self.live_exists {
+            self.keep_if_unchanged(relative, &target, hash, len, pieces, &mut staged)?
+        } else {
+            None
         };
         let entry = match kept {
             Some(entry) => Some(entry),
@@ -140,9 +143,7 @@ impl Staging {
                     .write(true)
                     .create_new(true)
                     .open(&target)?;
-                for piece in pieces {
-                    file.write_all(piece)?;
-                }
+                write_pieces(&mut file, pieces)?;
                 Entry::of(hash, &file.metadata()?)
             }
         };
@@ -162,6 +163,7 @@ impl Staging {
             folder,
             recycle,
             recycled,
+            live_exists: _,
             previous: _,
             known,
             produced,
@@ -217,6 +219,43 @@ impl Staging {
             files: files.into_iter().map(|(p, _)| p).collect(),
             bytes: produced.bytes,
         })
+    }
+
+    /// The entry of the file at `relative` if the staged or the live one
+    /// already holds these bytes and `target` is (now) that file.
+    fn keep_if_unchanged(
+        &self,
+        relative: &str,
+        target: &Path,
+        hash: index::Hash,
+        len: u64,
+        pieces: &[&[u8]],
+        staged: &mut Option<fs::Metadata>,
+    ) -> io::Result<Option<Entry>> {
+        let live = self.live_exists.then(|| self.live.join(relative));
+        let live = live.as_deref();
+        match self.previous.files.get(relative) {
+            Some(entry) if entry.hash == hash && entry.len == len => {
+                if let Some(kept) = keep(entry, live, target, staged)? {
+                    return Ok(Some(kept));
+                }
+            }
+            // The index describes the live file, and it held other bytes.
+            Some(entry) if live.is_some_and(|live| describes(entry, live)) => return Ok(None),
+            _ => {}
+        }
+        // The index does not describe the live file: no entry (a new file,
+        // the first build with an index), an index of another folder's tree
+        // (after a build into another output folder), or a file edited by
+        // hand. Comparing by reading is far cheaper than writing it anew,
+        // which costs a new inode.
+        match live
+            .and_then(|live| live_if_unchanged(live, len, pieces))
+            .and_then(|m| Entry::of(hash, &m))
+        {
+            Some(entry) => keep(&entry, live, target, staged),
+            None => Ok(None),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Produced> {
@@ -362,13 +401,16 @@ fn stamp(root: &Path, folders: &HashSet<&Path>) -> Option<Vec<(String, Stamp)>> 
 /// can be linked. `None`: the file must be written.
 fn keep(
     entry: &Entry,
-    live: &Path,
+    live: Option<&Path>,
     target: &Path,
     staged: &mut Option<fs::Metadata>,
 ) -> io::Result<Option<Entry>> {
     if staged.as_ref().is_some_and(|meta| entry.describes(meta)) {
         return Ok(Some(*entry));
     }
+    let Some(live) = live else {
+        return Ok(None);
+    };
     match fs::symlink_metadata(live) {
         Ok(meta) if entry.describes(&meta) => Ok(link(live, target, staged)?.then_some(*entry)),
         _ => Ok(None),
@@ -385,12 +427,37 @@ fn link(live: &Path, target: &Path, staged: &mut Option<fs::Metadata>) -> io::Re
     Ok(fs::hard_link(live, target).is_ok())
 }
 
+/// Whether `entry` is what the file at `path` holds now.
+fn describes(entry: &Entry, path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|meta| entry.describes(&meta))
+}
+
 fn remove(path: &Path, meta: &fs::Metadata) -> io::Result<()> {
     if meta.is_dir() {
         fs::remove_dir_all(path)
     } else {
         fs::remove_file(path)
     }
+}
+
+/// Writes `pieces` in order with as few `write` calls as the kernel allows
+/// (one, for all but the largest files), not one per piece.
+fn write_pieces(file: &mut File, pieces: &[&[u8]]) -> io::Result<()> {
+    let mut slices: Vec<io::IoSlice<'_>> = pieces
+        .iter()
+        .filter(|p| !p.is_empty())
+        .map(|p| io::IoSlice::new(p))
+        .collect();
+    let mut rest = slices.as_mut_slice();
+    while !rest.is_empty() {
+        match file.write_vectored(rest) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => io::IoSlice::advance_slices(&mut rest, n),
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 fn ignore_not_found(result: io::Result<()>) -> io::Result<()> {
@@ -458,5 +525,23 @@ fn prune(
 impl crate::render::FileSink for Staging {
     fn put(&self, path: &str, pieces: &[&[u8]]) -> io::Result<()> {
         Staging::put(self, path, pieces)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pieces_are_written_in_order_in_one_file() {
+        let temp = tempfile::tempdir().expect("tempdir");
+        let path = temp.path().join("f");
+        let mut file = File::create(&path).expect("create");
+        let long = vec![b'x'; 70_000];
+        write_pieces(&mut file, &[b"<a>", b"", &long, b"</a>"]).expect("write");
+        let mut want = b"<a>".to_vec();
+        want.extend_from_slice(&long);
+        want.extend_from_slice(b"</a>");
+        assert_eq!(fs::read(&path).expect("read"), want);
     }
 }

@@ -207,8 +207,11 @@ fn write_sitemap_and_robots(
     )
 }
 
-/// Runs `f` over `items` on up to four threads (interleaved, so the big and
-/// small jobs spread evenly) and returns the results in any order.
+/// Runs `f` over `items` on up to four threads and returns the results in
+/// any order. Each thread takes the next item when it is done with its last
+/// (a shared queue, not fixed shares): jobs differ a lot in size (the search
+/// index against one department), and on a shared machine one thread may be
+/// descheduled for a while; with fixed shares the other then idles at the end.
 fn parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map(NonZeroUsize::get)
@@ -218,16 +221,13 @@ fn parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R
     if threads == 1 {
         return items.into_iter().map(f).collect();
     }
-    let mut shares: Vec<Vec<T>> = (0..threads).map(|_| Vec::new()).collect();
-    for (i, item) in items.into_iter().enumerate() {
-        shares[i % threads].push(item);
-    }
+    let queue = std::sync::Mutex::new(items.into_iter());
+    let next = || queue.lock().unwrap_or_else(|p| p.into_inner()).next();
     std::thread::scope(|s| {
-        let handles: Vec<_> = shares
-            .into_iter()
-            .map(|share| {
-                let f = &f;
-                s.spawn(move || share.into_iter().map(f).collect::<Vec<R>>())
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (f, next) = (&f, &next);
+                s.spawn(move || std::iter::from_fn(next).map(f).collect::<Vec<R>>())
             })
             .collect();
         handles
