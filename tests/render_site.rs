@@ -233,6 +233,35 @@ fn sitemap_lists_public_pages_absolutely() {
 }
 
 #[test]
+fn the_sitemap_lists_every_page_of_a_paged_people_index() {
+    let mut site = testsite::site();
+    let template = site.departments[0].contacts[0].clone();
+    for i in 0..450 {
+        let mut c = template.clone();
+        c.id = format!("person-{i}");
+        c.name = format!("Person {i:03}");
+        site.departments[0].contacts.push(c);
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let theme = Theme::load(tmp.path(), "default").expect("built-in theme");
+    let out = render_site(&site, &theme, &options()).expect("render");
+    let xml = out.text("sitemap.xml").unwrap();
+    for (path, _) in html_pages(&out) {
+        let Some(url) = path.strip_suffix("index.html") else {
+            continue; // 404.html
+        };
+        if url.contains("thanks") {
+            continue;
+        }
+        assert!(
+            xml.contains(&format!("<loc>https://contact.example.org/{url}</loc>")),
+            "{url} is not in the sitemap"
+        );
+    }
+    assert!(xml.contains("<loc>https://contact.example.org/people/3/</loc>"));
+}
+
+#[test]
 fn links_are_relative_and_404_is_absolute() {
     let (_, out) = render();
     let dept = out.text("departments/sales/index.html").unwrap();

@@ -94,6 +94,16 @@ fn person<'a>(d: &'a DepartmentView, c: &'a ContactView) -> PersonEntry<'a> {
     }
 }
 
+/// The numbered pages of the people index for `people` people: none when
+/// everyone fits on `people/` itself, else `people/1/`, `people/2/`…
+pub(super) fn people_page_paths(people: usize) -> Vec<String> {
+    let pages = people.div_ceil(PEOPLE_PER_PAGE);
+    if pages <= 1 {
+        return Vec::new();
+    }
+    (1..=pages).map(|n| format!("{PEOPLE_PATH}{n}/")).collect()
+}
+
 /// A page of the people index, as its link in the list of pages.
 #[derive(Debug, Serialize)]
 struct PeoplePage<'a> {
@@ -112,16 +122,16 @@ pub(super) fn render_people<'a>(
 ) -> Result<Done, RenderError> {
     let everyone = people(shared.departments);
     let chunks: Vec<&[PersonEntry<'_>]> = everyone.chunks(PEOPLE_PER_PAGE).collect();
-    let pages: Vec<PeoplePage<'_>> = chunks
-        .iter()
-        .enumerate()
-        .map(|(i, chunk)| PeoplePage {
-            path: format!("{PEOPLE_PATH}{}/", i + 1),
+    let pages: Vec<PeoplePage<'_>> = people_page_paths(everyone.len())
+        .into_iter()
+        .zip(&chunks)
+        .map(|(path, chunk)| PeoplePage {
+            path,
             first: chunk.first().map_or("", |p| p.name),
             last: chunk.last().map_or("", |p| p.name),
         })
         .collect();
-    let paged = pages.len() > 1;
+    let paged = !pages.is_empty();
     let landing: &[PersonEntry<'_>] = if paged { &[] } else { &everyone };
     let page = |people: &[PersonEntry<'_>], number: usize| -> Context {
         let mut ctx = shared.base.clone();
@@ -191,6 +201,16 @@ mod tests {
                 p.url
             );
         }
+    }
+
+    #[test]
+    fn the_people_index_is_paged_only_when_everyone_does_not_fit() {
+        assert!(people_page_paths(0).is_empty());
+        assert!(people_page_paths(PEOPLE_PER_PAGE).is_empty());
+        assert_eq!(
+            people_page_paths(PEOPLE_PER_PAGE * 2 + 1),
+            ["people/1/", "people/2/", "people/3/"]
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::num::NonZeroUsize;
 use tera::{Context, Value};
 
 use super::collisions::{Origin, Output};
-use super::directory::{DEPARTMENTS_PATH, HomeListing, PEOPLE_PATH};
+use super::directory::{DEPARTMENTS_PATH, HomeListing, PEOPLE_PATH, people_page_paths};
 use super::languages::{self, Tree, root_for};
 use super::view::{DepartmentView, SiteView, department_path};
 use super::{
@@ -186,6 +186,7 @@ fn write_sitemap_and_robots(
         PEOPLE_PATH.to_string(),
         DEPARTMENTS_PATH.to_string(),
     ];
+    urls.extend(people_page_paths(site.contacts().count()));
     urls.extend(site.departments.iter().map(|d| department_path(&d.id)));
     urls.extend(site.pages.iter().map(|p| format!("{}/", p.slug)));
     let versions: Vec<(&str, &str)> = trees
