@@ -51,16 +51,22 @@ const ERROR_FIELDS: [(&str, &str); 7] = [
 ];
 
 /// Renders the three pages in every site language, for the manifest
-/// (`pages`, by language code).
+/// (`pages`, by language code). The language trees (their strings) are
+/// made once for all of them.
 pub fn router_pages(
     site: &Site,
     theme: &Theme,
     opts: &RenderOptions,
 ) -> Result<BTreeMap<String, Pages>, RenderError> {
-    site.config
-        .languages
+    let trees = languages::trees(site, theme);
+    trees
         .iter()
-        .map(|code| Ok((code.clone(), router_pages_in(site, theme, opts, code)?)))
+        .map(|tree| {
+            Ok((
+                tree.code.clone(),
+                pages_of_tree(site, theme, opts, tree, &trees)?,
+            ))
+        })
         .collect()
 }
 
@@ -81,8 +87,20 @@ pub fn router_pages_in(
             line: 0,
             message: format!("`{code}` is not one of the site's `languages`"),
         })?;
+    pages_of_tree(site, theme, opts, tree, &trees)
+}
+
+/// The three pages of one language `tree` of `trees`.
+fn pages_of_tree(
+    site: &Site,
+    theme: &Theme,
+    opts: &RenderOptions,
+    tree: &Tree,
+    trees: &[Tree],
+) -> Result<Pages, RenderError> {
+    let code = tree.code.as_str();
     let site = &*languages::site_in(site, code);
-    let base = router_context(site, opts, tree, &trees);
+    let base = router_context(site, opts, tree, trees);
     let strings = &tree.strings;
     let mut departments = DepartmentView::all(site, strings);
     for d in &mut departments {
