@@ -47,25 +47,10 @@ fn start() -> Result<(Router, Option<DeliveryWorker>), RouterError> {
         }
         _ => None,
     };
-    let sender = config.sender.clone();
+    let sender = config.sender_mailbox().map_err(RouterError::Config)?;
     let router = Router::from_config(config)?;
-    let worker = match worker_parts {
-        Some((store, ses)) => {
-            let sender = sender.parse().map_err(|_| {
-                RouterError::Config(switchboard_router::ConfigError::Invalid {
-                    name: "SWITCHBOARD_SENDER",
-                    why: "expected `Name <address@domain>`".into(),
-                })
-            })?;
-            Some(DeliveryWorker::new(
-                &store,
-                ses,
-                router.shared_manifest(),
-                sender,
-            ))
-        }
-        None => None,
-    };
+    let worker = worker_parts
+        .map(|(store, ses)| DeliveryWorker::new(&store, ses, router.shared_manifest(), sender));
     Ok((router, worker))
 }
 

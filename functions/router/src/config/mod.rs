@@ -119,6 +119,11 @@ pub const DEFAULT_RETRY_BASE: Duration =
 pub const LOCAL_SENDER: &str = "Switchboard local <forms@switchboard.localhost>";
 
 impl RouterConfig {
+    /// The `From` of every mail, parsed from [`RouterConfig::sender`].
+    pub fn sender_mailbox(&self) -> Result<lettre::message::Mailbox, ConfigError> {
+        parse_sender(&self.sender)
+    }
+
     /// The configuration `switchboard serve` uses: everything under the
     /// site's build-state folder (`.switchboard/`): the manifest, a durable
     /// outbox in `outbox/`, and `.eml` files in `mail/`.
@@ -169,12 +174,7 @@ impl RouterConfig {
             (None, MailConfig::Maildir(_)) => LOCAL_SENDER.to_string(),
             (None, _) => return Err(ConfigError::Missing("SWITCHBOARD_SENDER")),
         };
-        if sender.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(ConfigError::Invalid {
-                name: "SWITCHBOARD_SENDER",
-                why: "expected `Name <address@domain>` or `address@domain`".into(),
-            });
-        }
+        parse_sender(&sender)?;
         let outbox_mode = outbox_mode_from_vars(&var, on_lambda)?;
         let max_body_bytes = match var("SWITCHBOARD_MAX_BODY_BYTES") {
             None => DEFAULT_MAX_BODY_BYTES,
@@ -433,6 +433,14 @@ fn redact_url(url: &str) -> String {
         (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
         _ => url.to_string(),
     }
+}
+
+/// `SWITCHBOARD_SENDER` as a mailbox: `Name <address@domain>` or `address@domain`.
+fn parse_sender(sender: &str) -> Result<lettre::message::Mailbox, ConfigError> {
+    sender.parse().map_err(|_| ConfigError::Invalid {
+        name: "SWITCHBOARD_SENDER",
+        why: "expected `Name <address@domain>` or `address@domain`".into(),
+    })
 }
 
 #[cfg(test)]

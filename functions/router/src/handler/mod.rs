@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use lettre::message::Mailbox;
 
 use crate::answer;
 use crate::captcha::CaptchaVerifier;
@@ -82,12 +81,7 @@ impl Router {
         mailer: Arc<dyn Mailer>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, RouterError> {
-        let sender: Mailbox = config.sender.parse().map_err(|_| {
-            RouterError::Config(ConfigError::Invalid {
-                name: "SWITCHBOARD_SENDER",
-                why: "expected `Name <address@domain>`".into(),
-            })
-        })?;
+        let sender = config.sender_mailbox().map_err(RouterError::Config)?;
         let limiter = Arc::new(Limiter::new(manifest.form.limits));
         let letterhead = Letterhead {
             site_title: manifest.site.title.clone(),
