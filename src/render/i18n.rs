@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Arc;
 
+use switchboard_router::texts::primary_subtag as primary;
 use toml::Spanned;
 
 use super::RenderError;
@@ -135,11 +136,6 @@ impl Strings {
                 .count()
         })
     }
-}
-
-/// `de` for `de-CH`.
-fn primary(code: &str) -> &str {
-    code.split('-').next().unwrap_or(code)
 }
 
 /// One language's strings, every key resolved.

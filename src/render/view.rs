@@ -276,7 +276,7 @@ fn codes<'a>(langs: impl Iterator<Item = &'a String>) -> String {
 /// (`lang_de`; a region is kept: `Portuguese (BR)`); a tag no table names
 /// shows as written.
 pub fn language(code: &str, t: &LanguageStrings) -> Language {
-    let primary = code.split('-').next().unwrap_or(code).to_ascii_lowercase();
+    let primary = switchboard_router::texts::primary_subtag(code).to_ascii_lowercase();
     let known = t.get(&format!("lang_{primary}"));
     let name = match (known, code.get(primary.len() + 1..)) {
         ("", _) => code.to_string(),
